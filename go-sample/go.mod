@@ -1,0 +1,3 @@
+module gomemlimit-lab/go-sample
+
+go 1.21

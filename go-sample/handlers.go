@@ -1,0 +1,188 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"runtime"
+	"strconv"
+	"time"
+)
+
+// maxBodyMiB caps the mib query parameter so a typo cannot ask for terabytes.
+const maxBodyMiB = 4096
+
+type config struct {
+	bodyMiB float64 // default target body size in MiB (2^20 bytes)
+	seed    int64   // default dataset seed
+}
+
+func newMux(cfg config) *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = io.WriteString(w, "ok")
+	})
+	mux.HandleFunc("/bulk", cfg.handleBulk)
+	mux.HandleFunc("/bulk/stream", cfg.handleBulkStream)
+	mux.HandleFunc("/bulk/chunked", cfg.handleBulkChunked)
+	return mux
+}
+
+// bulkParams resolves the per-request body size and seed from the query.
+func (cfg config) bulkParams(r *http.Request) (mib float64, seed int64, err error) {
+	mib, seed = cfg.bodyMiB, cfg.seed
+	q := r.URL.Query()
+	if v := q.Get("mib"); v != "" {
+		mib, err = strconv.ParseFloat(v, 64)
+		if err != nil || !(mib > 0 && mib <= maxBodyMiB) {
+			return 0, 0, fmt.Errorf("mib must be a number in (0, %d]", maxBodyMiB)
+		}
+	}
+	if v := q.Get("seed"); v != "" {
+		seed, err = strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return 0, 0, fmt.Errorf("seed must be an integer")
+		}
+	}
+	return mib, seed, nil
+}
+
+// getBulkDmsFiles loads the rows and maps them to DTOs. Both are returned
+// because the caller keeps the rows alive until the response is written.
+func getBulkDmsFiles(mib float64, seed int64) ([]dmsFileRow, BulkResponse) {
+	rows := loadRows(seed, recordsFor(mib))
+	files := mapRows(rows)
+	return rows, BulkResponse{Files: files, Count: len(files)}
+}
+
+// handleBulk is the seed article's endpoint: json.Marshal the whole value,
+// then write it. Marshal's growing buffer plus the final copy is what pushes
+// the heap over the container limit.
+func (cfg config) handleBulk(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet {
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	mib, seed, err := cfg.bulkParams(r)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	start := time.Now()
+	rows, resp := getBulkDmsFiles(mib, seed)
+	logLine("info", "GetBulkDmsFiles: done", "records", resp.Count, "targetMiB", mib, "seed", seed)
+
+	logLine("info", "marshal response")
+	body, err := json.Marshal(resp)
+	if err != nil {
+		logLine("error", "marshal response failed", "error", err.Error())
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	logLine("info", "marshal response done", "bytes", len(body))
+
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	if _, err := w.Write(body); err != nil {
+		logLine("error", "response writer write failed", "error", err.Error())
+		return
+	}
+	logLine("info", "response writer write done", "bytes", len(body), "elapsedMs", time.Since(start).Milliseconds())
+	// Like a service that holds its query result for the whole request, the
+	// raw rows stay reachable next to the DTOs while the body is built.
+	runtime.KeepAlive(rows)
+}
+
+// handleBulkStream is the commonly suggested fix: encode onto the response
+// writer. Note that encoding/json v1's Encoder.Encode still builds the whole
+// value in its internal buffer before one Write; it only saves Marshal's
+// final copy. handleBulkChunked shows what really bounds the buffer.
+func (cfg config) handleBulkStream(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet {
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	mib, seed, err := cfg.bulkParams(r)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	start := time.Now()
+	rows, resp := getBulkDmsFiles(mib, seed)
+	logLine("info", "GetBulkDmsFiles: done", "records", resp.Count, "targetMiB", mib, "seed", seed)
+
+	logLine("info", "encode response")
+	w.Header().Set("Content-Type", "application/json")
+	cw := &countingWriter{w: w}
+	if err := json.NewEncoder(cw).Encode(resp); err != nil {
+		logLine("error", "encode response failed", "error", err.Error(), "bytes", cw.n)
+		return
+	}
+	logLine("info", "encode response done", "bytes", cw.n, "elapsedMs", time.Since(start).Milliseconds())
+	runtime.KeepAlive(rows) // same lifetime as in handleBulk, for a fair comparison
+}
+
+// handleBulkChunked encodes the files one at a time through a small
+// buffered writer, so the encoder buffer never holds more than one record.
+func (cfg config) handleBulkChunked(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet {
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	mib, seed, err := cfg.bulkParams(r)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	start := time.Now()
+	rows, resp := getBulkDmsFiles(mib, seed)
+	logLine("info", "GetBulkDmsFiles: done", "records", resp.Count, "targetMiB", mib, "seed", seed)
+
+	logLine("info", "encode response", "mode", "chunked")
+	w.Header().Set("Content-Type", "application/json")
+	cw := &countingWriter{w: w}
+	if err := writeChunked(cw, resp); err != nil {
+		logLine("error", "encode response failed", "mode", "chunked", "error", err.Error(), "bytes", cw.n)
+		return
+	}
+	logLine("info", "encode response done", "mode", "chunked", "bytes", cw.n, "elapsedMs", time.Since(start).Milliseconds())
+	runtime.KeepAlive(rows)
+}
+
+// writeChunked writes the same JSON document as BulkResponse, record by record.
+func writeChunked(w io.Writer, resp BulkResponse) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	enc := json.NewEncoder(bw)
+	if _, err := bw.WriteString(`{"files":[`); err != nil {
+		return err
+	}
+	for i := range resp.Files {
+		if i > 0 {
+			if err := bw.WriteByte(','); err != nil {
+				return err
+			}
+		}
+		if err := enc.Encode(&resp.Files[i]); err != nil { // adds a newline: valid JSON whitespace
+			return err
+		}
+	}
+	if _, err := fmt.Fprintf(bw, `],"count":%d}`+"\n", resp.Count); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// countingWriter counts the bytes streamed so the log can report the body size.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}

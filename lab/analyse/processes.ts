@@ -1,0 +1,47 @@
+import { parseGcTrace } from './gctrace.js';
+import type { ProcessInstance } from '../report/results.js';
+import type { Termination } from '../runtimes/runtime.js';
+
+// Engines prefix each line with an RFC 3339 timestamp when asked (docker logs -t, kubectl logs --timestamps).
+const TIMESTAMP_PREFIX = /^\d{4}-\d\d-\d\dT[\d:.]+(?:Z|[+-]\d\d:\d\d) /;
+
+export function stripTimestamp(line: string): string {
+  return line.replace(TIMESTAMP_PREFIX, '');
+}
+
+interface StartLine {
+  memoryLimitBytes?: number;
+  cgroupMemoryLimitBytes?: number | null;
+}
+
+function parseStartLine(line: string): StartLine | null {
+  const body = stripTimestamp(line);
+  if (!body.startsWith('{') || !body.includes('"msg":"starting"')) return null;
+  try {
+    return JSON.parse(body) as StartLine;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Splits everything a container printed across restarts into one entry per process, using the sample's
+ * "starting" line as the boundary; the n-th termination the engine reported ended the n-th process.
+ */
+export function splitProcesses(logText: string, terminations: Termination[]): ProcessInstance[] {
+  const groups: { start: StartLine | null; lines: string[] }[] = [];
+  for (const line of logText.split('\n')) {
+    const start = parseStartLine(line);
+    if (start || groups.length === 0) groups.push({ start, lines: [] });
+    groups[groups.length - 1]!.lines.push(line);
+  }
+  return groups
+    .filter((group) => group.start || group.lines.some((line) => line.trim()))
+    .map((group, index) => ({
+      index,
+      oomKilled: terminations[index]?.oomKilled ?? false,
+      gcCycles: parseGcTrace(group.lines.join('\n')),
+      goMemoryLimitBytes: group.start?.memoryLimitBytes ?? null,
+      cgroupMemoryLimitBytes: group.start?.cgroupMemoryLimitBytes ?? null,
+    }));
+}

@@ -1,0 +1,95 @@
+import type { RunSpec } from '../plan.js';
+import type { ProcessInstance, RunRecord, VariantSummary } from '../report/results.js';
+import type { InstanceStatus } from '../runtimes/runtime.js';
+import type { MemorySeries } from '../observe/sampler.js';
+import type { Variant } from '../scenario.js';
+import type { RequestResult } from '../tools/vegeta.js';
+import { summariseGcTrace } from './gctrace.js';
+import { splitProcesses } from './processes.js';
+import { max, median, quantile, wilsonInterval } from './stats.js';
+
+/** What the observe stage gathered for one repetition. */
+export interface RunObservation {
+  instanceId: string;
+  startedAt: string;
+  wallSeconds: number;
+  requests: RequestResult[];
+  status: InstanceStatus;
+  memory: MemorySeries;
+  logs: string;
+  logFile: string;
+}
+
+export function buildRunRecord(run: RunSpec, observed: RunObservation): RunRecord {
+  const processes = splitProcesses(observed.logs, observed.status.terminations);
+  const successes = observed.requests.filter((request) => request.errorKind === null).length;
+  const killedByEvents = observed.status.terminations.filter((termination) => termination.oomKilled).length;
+  // The cgroup's own counter catches a kill whose engine event was missed.
+  const oomKills = Math.max(killedByEvents, observed.memory.oomKillsSeen ?? 0);
+  return {
+    id: run.id,
+    variant: run.variant,
+    rep: run.rep,
+    startedAt: observed.startedAt,
+    wallSeconds: observed.wallSeconds,
+    instanceId: observed.instanceId,
+    env: run.env,
+    requests: observed.requests,
+    attempts: observed.requests.length,
+    successes,
+    survived: observed.requests.length === run.request.count && successes === run.request.count && oomKills === 0,
+    oomKills,
+    restarts: observed.status.restarts,
+    terminations: observed.status.terminations,
+    memory: {
+      limitBytes: run.memoryLimitBytes,
+      source: observed.memory.source,
+      targetHz: observed.memory.targetHz,
+      achievedHz: observed.memory.achievedHz,
+      peakBytes: observed.memory.peakBytes,
+      samples: observed.memory.samples.map((sample) => [sample.t, sample.usageBytes] as [number, number]),
+    },
+    processes,
+    logFile: observed.logFile,
+  };
+}
+
+const nonNull = <T>(values: (T | null)[]): T[] => values.filter((value): value is T => value !== null);
+
+function lastGoalOfKilled(processes: ProcessInstance[]): number[] {
+  return nonNull(processes.filter((process) => process.oomKilled).map((process) => process.gcCycles.at(-1)?.goalMB ?? null));
+}
+
+export function summariseVariant(variant: Variant, runs: RunRecord[], memoryLimitBytes: number): VariantSummary {
+  const processes = runs.flatMap((run) => run.processes);
+  const peaks = nonNull(runs.map((run) => run.memory.peakBytes));
+  const gcPerRun = runs.map((run) => run.processes.reduce((sum, process) => sum + process.gcCycles.length, 0));
+  const latencies = runs.flatMap((run) => run.requests.filter((request) => request.errorKind === null).map((request) => request.latencyMs));
+  const errors: Record<string, number> = {};
+  for (const request of runs.flatMap((run) => run.requests)) {
+    if (request.errorKind) errors[request.errorKind] = (errors[request.errorKind] ?? 0) + 1;
+  }
+  const survivedRepetitions = runs.filter((run) => run.survived).length;
+  const gomemlimit = variant.gomemlimitRatio === undefined ? null : Math.floor(memoryLimitBytes * variant.gomemlimitRatio);
+  return {
+    name: variant.name,
+    description: variant.description,
+    env: runs[0]?.env ?? {},
+    gomemlimitBytes: gomemlimit,
+    repetitions: runs.length,
+    survivedRepetitions,
+    survival: wilsonInterval(survivedRepetitions, runs.length),
+    attempts: runs.reduce((sum, run) => sum + run.attempts, 0),
+    successes: runs.reduce((sum, run) => sum + run.successes, 0),
+    oomKills: runs.reduce((sum, run) => sum + run.oomKills, 0),
+    restarts: runs.reduce((sum, run) => sum + run.restarts, 0),
+    peakMemoryBytes: max(peaks),
+    peakMemoryMedianBytes: median(peaks),
+    gcCycles: gcPerRun.reduce((sum, count) => sum + count, 0),
+    gcCyclesMedian: median(gcPerRun),
+    lastHeapGoalBeforeKillMB: median(lastGoalOfKilled(processes)),
+    gcCpuPercentMedian: median(nonNull(processes.map((process) => summariseGcTrace(process.gcCycles).gcCpuPercent))),
+    latencyMs: { p50: quantile(latencies, 0.5), p95: quantile(latencies, 0.95) },
+    errors,
+  };
+}

@@ -1,0 +1,126 @@
+import path from 'node:path';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { formatBytes, formatRate } from './analyse/stats.js';
+import { InterruptedError, UsageError, errorMessage } from './errors.js';
+import { preparePlan, runLab, type LabOptions } from './pipeline.js';
+import { consoleProgress } from './progress.js';
+import { readResults, writeReports } from './report/write.js';
+import type { Results } from './report/results.js';
+import { removeAllLabContainers } from './runtimes/docker.js';
+
+function parseReps(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 1000) {
+    throw new InvalidArgumentError('use a whole number from 1 to 1000');
+  }
+  return Number(value);
+}
+
+function parseList(value: string): string[] {
+  const items = value.split(',').map((item) => item.trim()).filter(Boolean);
+  if (items.length === 0) throw new InvalidArgumentError('give at least one name, e.g. baseline,gomemlimit');
+  return items;
+}
+
+export function summaryText(results: Results, dir: string): string {
+  const lines = [`${results.scenario} on ${results.runtime}${results.complete ? '' : ` (INCOMPLETE: ${results.incompleteReason})`}`];
+  for (const variant of results.variants) {
+    const peak = variant.peakMemoryBytes === null ? 'n/a' : formatBytes(variant.peakMemoryBytes);
+    lines.push(
+      `  ${variant.name.padEnd(14)} survived ${formatRate(variant.survivedRepetitions, variant.repetitions)}; ` +
+        `OOM kills ${variant.oomKills}, restarts ${variant.restarts}, peak ${peak}, GC cycles ${variant.gcCycles}`,
+    );
+  }
+  lines.push(`  report: ${path.join(path.relative(process.cwd(), dir) || '.', 'report.md')} (also report.html, results.json, charts/, logs/)`);
+  return lines.join('\n');
+}
+
+function installSignalHandlers(controller: AbortController): void {
+  let count = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    count += 1;
+    if (count > 1) {
+      process.stderr.write('second interrupt: exiting without cleanup\n');
+      process.exit(130);
+    }
+    process.stderr.write(`\n${signal}: stopping the load, removing the lab's containers, marking results incomplete...\n`);
+    controller.abort(signal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+}
+
+async function runCommand(options: LabOptions & { dryRun?: boolean; quiet?: boolean }): Promise<void> {
+  if (options.dryRun) {
+    const plan = await preparePlan(options);
+    process.stdout.write(`${JSON.stringify({ scenario: plan.scenario.name, runtime: plan.runtime, reps: plan.reps, runs: plan.runs }, null, 2)}\n`);
+    return;
+  }
+  const controller = new AbortController();
+  installSignalHandlers(controller);
+  const { dir, results } = await runLab(options, consoleProgress(options.quiet), controller.signal);
+  process.stdout.write(`${summaryText(results, dir)}\n`);
+}
+
+export function buildProgram(): Command {
+  const program = new Command()
+    .name('npm run lab --')
+    .description('Reproduce the Go-in-a-container OOM kill and its GOMEMLIMIT fix, on a real runtime, and report it.')
+    .showHelpAfterError(false)
+    .exitOverride();
+
+  program
+    .option('-s, --scenario <name>', 'scenario name in scenarios/, or a path to a YAML file', 'seed')
+    .addOption(new Option('-r, --runtime <runtime>', 'where the variants run').choices(['docker', 'kind', 'existing']).default('docker'))
+    .option('-n, --reps <n>', 'fresh-start repetitions per variant (default: the scenario\'s)', parseReps)
+    .option('-v, --variants <a,b,...>', 'only these variants (default: all of the scenario\'s)', parseList)
+    .option('-o, --out <dir>', 'results folder (default: results/<timestamp>-<scenario>/); must be new or empty')
+    .option('--dry-run', 'print the planned repetitions and exit')
+    .option('-q, --quiet', 'no progress lines')
+    .action(runCommand)
+    .addHelpText('after', '\nWith no command, runs the scenario. Results are never overwritten.');
+
+  program
+    .command('report <dir>')
+    .description('re-render report.md, report.html and the charts from a run folder\'s results.json')
+    .action(async (dir: string) => {
+      const results = await readResults(dir);
+      await writeReports(dir, results);
+      process.stdout.write(`${summaryText(results, dir)}\n`);
+    });
+
+  program
+    .command('clean')
+    .description('remove every container the lab ever created')
+    .action(async () => {
+      const removed = await removeAllLabContainers();
+      process.stdout.write(`removed ${removed} container(s)\n`);
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end here with code 0; commander already printed its one-line error otherwise.
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    if (error instanceof UsageError) {
+      process.stderr.write(`error: ${error.message}\n`);
+      return 2;
+    }
+    if (error instanceof InterruptedError) {
+      process.stderr.write(`${error.message}: the lab's containers are removed; results.json is marked incomplete\n`);
+      return 130;
+    }
+    process.stderr.write(`error: ${errorMessage(error)}\n`);
+    return 1;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));
+// Engine sockets may linger after cleanup; do not let them hold the process open.
+setTimeout(() => process.exit(), 200).unref();

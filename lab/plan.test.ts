@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { UsageError } from './errors.js';
+import { planRuns } from './plan.js';
+import { loadScenario, parseScenario } from './scenario.js';
+
+test('the seed scenario plans interleaved repetitions with GOMEMLIMIT as the Downward API renders it', async () => {
+  const seed = await loadScenario('seed');
+  const plan = planRuns(seed, { runtime: 'docker', reps: 2 });
+  assert.deepEqual(
+    plan.runs.map((run) => run.id),
+    ['baseline-1', 'gomemlimit-1', 'baseline-2', 'gomemlimit-2'],
+  );
+  const [baseline, gomemlimit] = plan.runs;
+  assert.equal(baseline!.memoryLimitBytes, 419430400);
+  assert.equal(baseline!.env.GOMEMLIMIT, undefined);
+  assert.equal(baseline!.env.GODEBUG, 'gctrace=1');
+  assert.equal(gomemlimit!.env.GOMEMLIMIT, '419430400');
+  assert.equal(gomemlimit!.cpuLimitMillis, 200);
+  assert.equal(gomemlimit!.request.bodyMiB, 66);
+});
+
+test('unknown variants and bad repetition counts are usage errors', async () => {
+  const seed = await loadScenario('seed');
+  assert.throws(() => planRuns(seed, { runtime: 'docker', variants: ['nope'] }), (error: unknown) => error instanceof UsageError && /unknown variant "nope".*baseline, gomemlimit/.test(error.message));
+  assert.throws(() => planRuns(seed, { runtime: 'docker', reps: 0 }), UsageError);
+  assert.throws(() => planRuns(seed, { runtime: 'docker', reps: 2.5 }), UsageError);
+});
+
+test('an unknown scenario names the known ones', async () => {
+  await assert.rejects(loadScenario('nope'), (error: unknown) => error instanceof UsageError && /unknown scenario "nope".*seed/.test(error.message));
+});
+
+test('scenario validation points at the bad field', () => {
+  const bad = (yaml: string, pattern: RegExp) =>
+    assert.throws(() => parseScenario(yaml, 'x.yaml'), (error: unknown) => error instanceof UsageError && pattern.test(error.message));
+  bad('name: x\ncontainer: {memoryLimit: 400MB}\nvariants: [{name: a}]', /container\.memoryLimit: bad memory quantity "400MB"/);
+  bad('name: x\ncontainer: {cpuLimit: 2 cores}\nvariants: [{name: a}]', /container\.cpuLimit: bad cpu quantity/);
+  bad('name: x\nvariants: []', /variants/);
+  bad('name: x\nvariants: [{name: a}, {name: a}]', /duplicate variant "a"/);
+  bad('name: x\nvariants: [{name: a, colour: red}]', /variants\.0/);
+  bad('name: x\nlifecycle: forever\nvariants: [{name: a}]', /lifecycle/);
+  bad('name: [unclosed', /not valid YAML/);
+  const ok = parseScenario('name: x\ncontainer: {memoryLimit: 1Gi, cpuLimit: "0.5"}\nvariants: [{name: a, gomemlimitRatio: 0.9}]', 'x.yaml');
+  assert.equal(ok.container.memoryLimit, 2 ** 30);
+  assert.equal(ok.container.cpuLimit, 500);
+  assert.equal(planRuns(ok, { runtime: 'docker' }).runs[0]!.env.GOMEMLIMIT, String(Math.floor(2 ** 30 * 0.9)));
+});

@@ -1,0 +1,171 @@
+// The report as Markdown a blog author can paste. The numbers come from a plain-text model that
+// html.ts renders too, so both reports always say the same thing.
+import { formatBytes, formatRate } from '../analyse/stats.js';
+import type { ProcessInstance, Results, RunRecord, VariantSummary } from './results.js';
+
+const DASH = '—';
+
+export interface ReportModel {
+  title: string;
+  /** "Incomplete run: <reason>", or null for a complete run. */
+  warning: string | null;
+  verdict: string;
+  setup: [label: string, value: string][];
+  variants: { name: string; description: string; env: string }[];
+  summary: { header: string[]; rows: string[][]; note: string };
+  runs: { header: string[]; rows: string[][] };
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+const orDash = <T>(value: T | null | undefined, format: (v: T) => string) => (value === null || value === undefined ? DASH : format(value));
+const trimNumber = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(1));
+const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+/** Share of the limit still free at the highest peak: how close the variant came to a kill. */
+function headroom(peakBytes: number, limitBytes: number): string {
+  return `${(((limitBytes - peakBytes) / limitBytes) * 100).toFixed(1)}% headroom`;
+}
+
+/** "0/5 repetitions survived (0%, 95% CI 0–43%)", built on formatRate so the CI wording stays shared. */
+function survivedText(v: VariantSummary): string {
+  const rate = formatRate(v.survivedRepetitions, v.repetitions);
+  const space = rate.indexOf(' ');
+  return `${rate.slice(0, space)} repetitions survived${rate.slice(space)}`;
+}
+
+function verdict(results: Results): string {
+  const limit = formatBytes(results.limits.memoryLimitBytes);
+  const clauses = results.variants.map((v) => {
+    const parts = [`${v.name}: ${survivedText(v)}`, plural(v.oomKills, 'OOM kill')];
+    if (v.restarts > 0) parts.push(plural(v.restarts, 'restart'));
+    if (v.peakMemoryBytes !== null) parts.push(`peak ${formatBytes(v.peakMemoryBytes)} (${headroom(v.peakMemoryBytes, results.limits.memoryLimitBytes)})`);
+    return parts.join(', ');
+  });
+  const lead = `${results.complete ? '' : 'Partial results. '}A ${results.request.bodyMiB} MiB response under a ${limit} memory limit (${results.runtime}).`;
+  return `${lead} ${clauses.length ? `${clauses.join('; ')}.` : 'No variant has results yet.'}`;
+}
+
+function describeScenario(results: Results): string {
+  const spec = results.scenarioSpec as { description?: unknown } | null;
+  const description = typeof spec?.description === 'string' && spec.description ? ` — ${spec.description}` : '';
+  return `${results.scenario}${description}`;
+}
+
+function setup(results: Results): [string, string][] {
+  const { limits, request, environment: env } = results;
+  const millicores = (m: number) => `${m}m`;
+  const versions = Object.entries(env.versions).map(([tool, version]) => `${tool} ${version}`);
+  return [
+    ['Scenario', describeScenario(results)],
+    ['Memory', `limit ${formatBytes(limits.memoryLimitBytes)}, request ${formatBytes(limits.memoryRequestBytes)}`],
+    ['CPU', `limit ${millicores(limits.cpuLimitMillis)}, request ${millicores(limits.cpuRequestMillis)}`],
+    ['Request', `${request.count} × GET ${request.path}, ${request.bodyMiB} MiB body, concurrency ${request.concurrency}`],
+    ['Runtime', results.runtime],
+    ['Versions', versions.length ? versions.join(', ') : DASH],
+    ['Host', `${env.platform}, kernel ${env.kernel}, cgroup ${env.cgroupVersion}, ${env.cpus} CPUs, ${formatBytes(env.memoryBytes)} RAM, Node ${env.node}`],
+    ['Run', `${results.runId}, started ${results.startedAt}${results.finishedAt ? `, finished ${results.finishedAt}` : ''}`],
+  ];
+}
+
+function summaryRow(v: VariantSummary, limitBytes: number): string[] {
+  const peak =
+    v.peakMemoryBytes === null
+      ? DASH
+      : `${orDash(v.peakMemoryMedianBytes, formatBytes)} / ${formatBytes(v.peakMemoryBytes)} (${headroom(v.peakMemoryBytes, limitBytes)})`;
+  const { p50, p95 } = v.latencyMs;
+  const errors = Object.entries(v.errors)
+    .sort((a, b) => b[1] - a[1])
+    .map(([kind, count]) => `${kind}×${count}`);
+  return [
+    v.name,
+    orDash(v.gomemlimitBytes, formatBytes),
+    formatRate(v.survivedRepetitions, v.repetitions),
+    String(v.oomKills),
+    String(v.restarts),
+    peak,
+    orDash(v.gcCyclesMedian, trimNumber),
+    orDash(v.lastHeapGoalBeforeKillMB, (mb) => `${trimNumber(mb)} MB`),
+    orDash(v.gcCpuPercentMedian, (pct) => `${trimNumber(pct)}%`),
+    p50 === null && p95 === null ? DASH : `${orDash(p50, seconds)} / ${orDash(p95, seconds)}`,
+    errors.length ? errors.join(', ') : 'none',
+  ];
+}
+
+/** The last gctrace line of each process, as Go printed its heap figures. */
+function lastHeapLines(processes: ProcessInstance[]): string {
+  const withCycles = processes.filter((p) => p.gcCycles.length > 0);
+  const lines = withCycles.map((p) => {
+    const c = p.gcCycles.at(-1)!;
+    const line = `${c.heapStartMB}->${c.heapEndMB}->${c.liveMB} MB, ${c.goalMB} MB goal`;
+    return processes.length > 1 ? `#${p.index}${p.oomKilled ? ' (OOMKilled)' : ''}: ${line}` : line;
+  });
+  return lines.length ? lines.join('; ') : DASH;
+}
+
+function runRow(run: RunRecord): string[] {
+  const exits = run.terminations.map((t) => (t.exitCode === null ? t.reason : `exit ${t.exitCode} ${t.reason}`));
+  return [
+    run.id,
+    run.variant,
+    run.survived ? '✓' : '✗',
+    `${run.successes}/${run.attempts}`,
+    exits.length ? exits.join('; ') : DASH,
+    String(run.restarts),
+    orDash(run.memory.peakBytes, formatBytes),
+    String(run.processes.reduce((sum, p) => sum + p.gcCycles.length, 0)),
+    lastHeapLines(run.processes),
+  ];
+}
+
+export function buildReportModel(results: Results): ReportModel {
+  const limit = results.limits.memoryLimitBytes;
+  return {
+    title: `GOMEMLIMIT lab: ${results.scenario}`,
+    warning: results.complete ? null : `Incomplete run: ${results.incompleteReason ?? 'reason not recorded'}`,
+    verdict: verdict(results),
+    setup: setup(results),
+    variants: results.variants.map((v) => ({
+      name: v.name,
+      description: v.description,
+      env: Object.entries(v.env).map(([k, val]) => `${k}=${val}`).join(' '),
+    })),
+    summary: {
+      header: ['Variant', 'GOMEMLIMIT', 'Survived', 'OOM kills', 'Restarts', 'Peak memory (median / max)', 'GC cycles (median per rep)', 'Heap goal at last cycle before kill', 'GC CPU', 'Latency p50 / p95', 'Errors'],
+      rows: results.variants.map((v) => summaryRow(v, limit)),
+      note: 'Survival: repetitions with every request answered and no OOM kill, with a 95% Wilson interval. Headroom: share of the memory limit left at the highest peak. Heap figures are gctrace "MB", which Go computes as MiB.',
+    },
+    runs: {
+      header: ['Run', 'Variant', 'Survived', 'Requests OK', 'Exit / reason', 'Restarts', 'Peak memory', 'GC cycles', 'Last gctrace heap line'],
+      rows: results.runs.map(runRow),
+    },
+  };
+}
+
+/** Inline text: no raw HTML tags from data, no line breaks (they end a table row). */
+function mdText(text: string): string {
+  return text.replace(/&(?=#?\w+;)/g, '&amp;').replace(/</g, '&lt;').replace(/\s*\n\s*/g, ' ');
+}
+
+const mdCell = (text: string) => mdText(text).replace(/\|/g, '\\|');
+
+function mdTable(header: string[], rows: string[][]): string {
+  const line = (cells: string[]) => `| ${cells.map(mdCell).join(' | ')} |`;
+  return [line(header), `|${header.map(() => ' --- ').join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+export function renderMarkdown(results: Results, charts: { name: string; title: string }[]): string {
+  const m = buildReportModel(results);
+  const out: string[] = [`# ${mdText(m.title)}`, ''];
+  if (m.warning) out.push(`> **${mdText(m.warning)}**`, '');
+  out.push(mdText(m.verdict), '', '## Setup', '');
+  for (const [label, value] of m.setup) out.push(`- **${label}:** ${mdText(value)}`);
+  out.push('', '### Variants', '');
+  for (const v of m.variants) out.push(`- **${mdText(v.name)}**: ${mdText(v.description || DASH)}${v.env ? ` (env \`${v.env.replace(/`/g, "'")}\`)` : ''}`);
+  out.push('', '## Results', '', mdTable(m.summary.header, m.summary.rows), '', mdText(m.summary.note), '');
+  if (charts.length) {
+    out.push('## Charts', '');
+    for (const c of charts) out.push(`![${mdText(c.title).replace(/[[\]]/g, '')}](${encodeURI(c.name)})`, '');
+  }
+  out.push('## Repetitions', '', mdTable(m.runs.header, m.runs.rows), '');
+  return out.join('\n');
+}

@@ -1,0 +1,184 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { makeResultsFixture } from '../../test/fixtures/results-fixture.js';
+import { CHART_TITLES, downsample, renderAllCharts, renderHeapPerCycleSvg, renderMemoryTimelineSvg, renderSurvivalSvg } from './charts.js';
+import { renderHtml } from './html.js';
+import { renderMarkdown } from './markdown.js';
+import { resultsSchema, type Results } from './results.js';
+import { readResults, writeReports } from './write.js';
+
+const CHART_LINKS = [
+  { name: 'charts/heap-per-cycle.svg', title: CHART_TITLES.heapPerCycle },
+  { name: 'charts/memory-timeline.svg', title: CHART_TITLES.memoryTimeline },
+  { name: 'charts/survival.svg', title: CHART_TITLES.survival },
+];
+
+function assertSvgChart(svg: string, title: string, ...texts: string[]): void {
+  assert.ok(svg.startsWith('<svg'), 'starts with <svg');
+  assert.ok(svg.trimEnd().endsWith('</svg>'), 'ends with </svg>');
+  assert.ok(svg.includes(title), `contains the title "${title}"`);
+  assert.ok(svg.includes('<path'), 'has path marks');
+  for (const text of texts) assert.ok(svg.includes(text), `contains "${text}"`);
+}
+
+describe('results fixture', () => {
+  test('the schema accepts it', () => {
+    const fixture = makeResultsFixture();
+    assert.deepEqual(resultsSchema.parse(fixture), fixture);
+  });
+
+  test('it reproduces the seed: baseline killed at 309->309->260, gomemlimit surviving at 359->359->197', () => {
+    const fixture = makeResultsFixture();
+    const last = (variant: string) => fixture.runs.find((r) => r.variant === variant)!.processes[0]!.gcCycles.at(-1)!;
+    assert.deepEqual([last('baseline').heapStartMB, last('baseline').liveMB, last('baseline').goalMB], [309, 260, 234]);
+    assert.deepEqual([last('gomemlimit').heapStartMB, last('gomemlimit').liveMB, last('gomemlimit').goalMB], [359, 197, 330]);
+    assert.equal(fixture.variants[0]!.survivedRepetitions, 0);
+    assert.equal(fixture.variants[1]!.survivedRepetitions, fixture.variants[1]!.repetitions);
+  });
+});
+
+describe('charts', () => {
+  const results = makeResultsFixture();
+
+  test('heap per cycle: a real SVG with the limit and GOMEMLIMIT rules', async () => {
+    const svg = await renderHeapPerCycleSvg(results);
+    assertSvgChart(svg, CHART_TITLES.heapPerCycle, 'limit 400 MiB', 'GOMEMLIMIT 400 MiB', 'Go heap (MiB)', 'heap goal', 'rep 3 #0 (OOMKilled)');
+  });
+
+  test('memory timeline: a real SVG with the limit rule and a legend per variant', async () => {
+    const svg = await renderMemoryTimelineSvg(results);
+    assertSvgChart(svg, CHART_TITLES.memoryTimeline, 'limit 400 MiB', 'container memory (MiB)', 'baseline', 'gomemlimit');
+  });
+
+  test('survival: a real SVG with a percent axis', async () => {
+    const svg = await renderSurvivalSvg(results);
+    assertSvgChart(svg, CHART_TITLES.survival, '100%', '0/3 survived (0%)', '3/3 survived (100%)');
+  });
+
+  test('renderAllCharts returns the three charts in order, about blog width', async () => {
+    const charts = await renderAllCharts(results);
+    assert.deepEqual(
+      charts.map((c) => c.name),
+      ['heap-per-cycle.svg', 'memory-timeline.svg', 'survival.svg'],
+    );
+    for (const chart of charts) {
+      const width = Number(/^<svg[^>]* width="(\d+(?:\.\d+)?)"/.exec(chart.svg)?.[1]);
+      assert.ok(width >= 550 && width <= 720, `${chart.name} is ${width} px wide`);
+    }
+  });
+
+  test('downsample keeps at most maxPoints, in time order, with the peak and the drop', () => {
+    const samples: [number, number][] = Array.from({ length: 2000 }, (_, i) => [i * 50, i === 1234 ? 999 : i < 1500 ? 100 : 0]);
+    const kept = downsample(samples, 600);
+    assert.ok(kept.length <= 600 && kept.length > 200);
+    assert.ok(kept.every((s, i) => i === 0 || s[0] > kept[i - 1]![0]));
+    assert.ok(kept.some(([, v]) => v === 999), 'keeps the peak');
+    assert.ok(kept.some(([, v]) => v === 0), 'keeps the drop');
+    assert.equal(downsample(samples.slice(0, 10)).length, 10);
+  });
+});
+
+describe('markdown', () => {
+  test('has the verdict, the summary table and a row per variant', () => {
+    const md = renderMarkdown(makeResultsFixture(), CHART_LINKS);
+    assert.match(md, /^# GOMEMLIMIT lab: seed$/m);
+    assert.ok(md.includes('baseline: 0/3 repetitions survived (0%, 95% CI 0–56%), 3 OOM kills'));
+    assert.ok(md.includes('gomemlimit: 3/3 repetitions survived (100%, 95% CI 44–100%), 0 OOM kills'));
+    assert.ok(md.includes('| Variant | GOMEMLIMIT | Survived | OOM kills | Restarts |'));
+    assert.match(md, /^\| baseline \| — \| 0\/3 \(0%, 95% CI 0–56%\) \| 3 \| 1 \| .* \| 15 \| 234 MB \| .* \| eof×3 \|$/m);
+    assert.match(md, /^\| gomemlimit \| 400\.0 MiB \| 3\/3 \(100%, 95% CI 44–100%\) \| 0 \| 0 \| .* \| 20 \| — \| .* \| 17\.40 s \/ 18\.03 s \| none \|$/m);
+    assert.ok(md.includes('![Go heap per GC cycle vs the container limit](charts/heap-per-cycle.svg)'));
+    assert.ok(md.includes('| baseline-1 | baseline | ✗ | 0/1 | exit 137 OOMKilled | 0 |'));
+    assert.ok(md.includes('309->309->260 MB, 234 MB goal'));
+    assert.ok(md.includes('359->359->197 MB, 330 MB goal'));
+    assert.ok(md.includes('go go1.23.4, docker 27.3.1, vegeta 12.12.0'));
+    assert.ok(!md.includes('Incomplete run'));
+  });
+
+  test('warns at the top when the run is incomplete', () => {
+    const md = renderMarkdown(makeResultsFixture({ complete: false, incompleteReason: 'interrupted by SIGINT' }), CHART_LINKS);
+    const warning = md.indexOf('Incomplete run: interrupted by SIGINT');
+    assert.ok(warning > 0 && warning < md.indexOf('## Setup'));
+  });
+
+  test('escapes | in table cells', () => {
+    const results = makeResultsFixture();
+    results.runs[0]!.terminations[0]!.reason = 'OOMKilled|odd';
+    const md = renderMarkdown(results, []);
+    assert.ok(md.includes('exit 137 OOMKilled\\|odd'));
+    assert.ok(!md.includes('## Charts'));
+  });
+});
+
+describe('html', () => {
+  let charts: Awaited<ReturnType<typeof renderAllCharts>>;
+  before(async () => {
+    charts = await renderAllCharts(makeResultsFixture());
+  });
+
+  test('is self-contained, inlines the three SVGs and escapes data', () => {
+    const results = makeResultsFixture();
+    results.variants[0]!.description = 'tries <b>bold</b> & more';
+    const html = renderHtml(results, charts);
+    assert.ok(html.startsWith('<!doctype html>'));
+    assert.ok(!/src="http/i.test(html) && !/<script\b/i.test(html) && !/<link\b/i.test(html), 'no external resources');
+    assert.equal(html.match(/<svg\b/g)?.length, 3);
+    assert.ok(html.includes('tries &lt;b&gt;bold&lt;/b&gt; &amp; more'));
+    assert.ok(!html.includes('<b>bold'));
+    assert.ok(html.includes('<th>GOMEMLIMIT</th>'));
+    assert.ok(html.includes('309-&gt;309-&gt;260 MB, 234 MB goal'));
+    assert.ok(!html.includes('Incomplete run'));
+  });
+
+  test('shows the incomplete warning', () => {
+    const html = renderHtml(makeResultsFixture({ complete: false, incompleteReason: 'docker <died>' }), charts);
+    assert.ok(html.includes('Incomplete run: docker &lt;died&gt;'));
+  });
+});
+
+describe('writeReports / readResults', () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'gomemlimit-report-'));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('writes every file and reads results.json back', async () => {
+    const results = makeResultsFixture();
+    const written = await writeReports(dir, results);
+    const expected = ['results.json', 'report.md', 'report.html', 'charts/heap-per-cycle.svg', 'charts/memory-timeline.svg', 'charts/survival.svg'];
+    assert.deepEqual([...written].sort(), expected.map((f) => path.join(dir, f)).sort());
+    for (const file of written) assert.ok((await readFile(file, 'utf8')).length > 100, `${file} has content`);
+    assert.ok((await readFile(path.join(dir, 'report.md'), 'utf8')).includes('](charts/survival.svg)'));
+    assert.deepEqual(await readResults(dir), results);
+  });
+
+  test('refuses to write invalid results', async () => {
+    const bad = { ...makeResultsFixture(), runId: 42 } as unknown as Results;
+    await assert.rejects(writeReports(dir, bad), /refusing to write invalid results: runId/);
+  });
+
+  test('a missing, malformed or other-version results.json gives one clear line', async () => {
+    const empty = await mkdtemp(path.join(tmpdir(), 'gomemlimit-report-empty-'));
+    try {
+      await assert.rejects(readResults(empty), /no results\.json in .*: is it a lab run folder\?/);
+      await writeFile(path.join(empty, 'results.json'), '{"schemaVersion": 1, ');
+      await assert.rejects(readResults(empty), /is not valid JSON/);
+      await writeFile(path.join(empty, 'results.json'), JSON.stringify({ ...makeResultsFixture(), schemaVersion: 2 }));
+      await assert.rejects(readResults(empty), (error: Error) => {
+        assert.match(error.message, /has schemaVersion 2, but this lab reads schemaVersion 1/);
+        assert.ok(!error.message.includes('\n'));
+        return true;
+      });
+      await writeFile(path.join(empty, 'results.json'), JSON.stringify({ ...makeResultsFixture(), runs: 'none' }));
+      await assert.rejects(readResults(empty), /does not match results schema version 1: runs: /);
+    } finally {
+      await rm(empty, { recursive: true, force: true });
+    }
+  });
+});

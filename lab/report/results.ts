@@ -1,0 +1,137 @@
+import { z } from 'zod';
+
+/** Bump on any breaking change: nightly jobs and other tools read these files. */
+export const SCHEMA_VERSION = 1;
+
+const gcCycleSchema = z.object({
+  cycle: z.number(),
+  atSeconds: z.number(),
+  cpuPercent: z.number(),
+  clockMs: z.object({ sweepTermination: z.number(), concurrent: z.number(), markTermination: z.number() }),
+  cpuMs: z.object({ sweepTermination: z.number(), assist: z.number(), background: z.number(), idle: z.number(), markTermination: z.number() }),
+  heapStartMB: z.number(),
+  heapEndMB: z.number(),
+  liveMB: z.number(),
+  goalMB: z.number(),
+  stacksMB: z.number().nullable(),
+  globalsMB: z.number().nullable(),
+  procs: z.number(),
+  forced: z.boolean(),
+});
+
+const terminationSchema = z.object({
+  at: z.string(),
+  exitCode: z.number().nullable(),
+  reason: z.string(),
+  oomKilled: z.boolean(),
+});
+
+const requestResultSchema = z.object({
+  seq: z.number(),
+  startedAt: z.string(),
+  status: z.number(),
+  latencyMs: z.number(),
+  error: z.string(),
+  errorKind: z.enum(['eof', 'reset', 'refused', 'timeout', 'http', 'other']).nullable(),
+});
+
+/** One process lifetime inside a repetition: a restart starts a new one. */
+const processInstanceSchema = z.object({
+  index: z.number(),
+  /** True when this process ended in an OOM kill. */
+  oomKilled: z.boolean(),
+  gcCycles: z.array(gcCycleSchema),
+  /** The limit the Go runtime reported at start (debug.SetMemoryLimit(-1)), bytes. */
+  goMemoryLimitBytes: z.number().nullable(),
+  cgroupMemoryLimitBytes: z.number().nullable(),
+});
+
+export const runRecordSchema = z.object({
+  id: z.string(),
+  variant: z.string(),
+  rep: z.number(),
+  startedAt: z.string(),
+  wallSeconds: z.number(),
+  instanceId: z.string(),
+  env: z.record(z.string(), z.string()),
+  requests: z.array(requestResultSchema),
+  attempts: z.number(),
+  successes: z.number(),
+  /** Every request answered in full and no OOM kill: the repetition's verdict. */
+  survived: z.boolean(),
+  oomKills: z.number(),
+  restarts: z.number(),
+  terminations: z.array(terminationSchema),
+  memory: z.object({
+    limitBytes: z.number(),
+    source: z.string(),
+    targetHz: z.number(),
+    achievedHz: z.number(),
+    peakBytes: z.number().nullable(),
+    /** [milliseconds since the instance started being sampled, bytes]. */
+    samples: z.array(z.tuple([z.number(), z.number()])),
+  }),
+  processes: z.array(processInstanceSchema),
+  logFile: z.string(),
+});
+
+const intervalSchema = z.object({ rate: z.number().nullable(), low: z.number(), high: z.number() });
+
+export const variantSummarySchema = z.object({
+  name: z.string(),
+  description: z.string(),
+  env: z.record(z.string(), z.string()),
+  gomemlimitBytes: z.number().nullable(),
+  repetitions: z.number(),
+  survivedRepetitions: z.number(),
+  /** Survival per repetition with a 95% Wilson interval. */
+  survival: intervalSchema,
+  attempts: z.number(),
+  successes: z.number(),
+  oomKills: z.number(),
+  restarts: z.number(),
+  /** Highest cgroup peak over all repetitions. */
+  peakMemoryBytes: z.number().nullable(),
+  peakMemoryMedianBytes: z.number().nullable(),
+  /** GC cycles summed over all repetitions, and the median per repetition. */
+  gcCycles: z.number(),
+  gcCyclesMedian: z.number().nullable(),
+  /** Median over OOM-killed processes of the heap goal in their last gctrace line. */
+  lastHeapGoalBeforeKillMB: z.number().nullable(),
+  /** Median of Go's cumulative GC CPU % at each process's last cycle. */
+  gcCpuPercentMedian: z.number().nullable(),
+  latencyMs: z.object({ p50: z.number().nullable(), p95: z.number().nullable() }),
+  errors: z.record(z.string(), z.number()),
+});
+
+export const resultsSchema = z.object({
+  schemaVersion: z.literal(SCHEMA_VERSION),
+  runId: z.string(),
+  runtime: z.string(),
+  scenario: z.string(),
+  scenarioSpec: z.unknown(),
+  complete: z.boolean(),
+  /** Why the run is incomplete, when it is. */
+  incompleteReason: z.string().nullable(),
+  startedAt: z.string(),
+  finishedAt: z.string().nullable(),
+  environment: z.object({
+    node: z.string(),
+    platform: z.string(),
+    kernel: z.string(),
+    cpus: z.number(),
+    memoryBytes: z.number(),
+    cgroupVersion: z.string(),
+    versions: z.record(z.string(), z.string()),
+  }),
+  limits: z.object({ memoryLimitBytes: z.number(), memoryRequestBytes: z.number(), cpuLimitMillis: z.number(), cpuRequestMillis: z.number() }),
+  request: z.object({ path: z.string(), bodyMiB: z.number(), count: z.number(), concurrency: z.number() }),
+  variants: z.array(variantSummarySchema),
+  runs: z.array(runRecordSchema),
+});
+
+export type GcCycleRecord = z.infer<typeof gcCycleSchema>;
+export type RunRecord = z.infer<typeof runRecordSchema>;
+export type VariantSummary = z.infer<typeof variantSummarySchema>;
+export type Results = z.infer<typeof resultsSchema>;
+export type ProcessInstance = z.infer<typeof processInstanceSchema>;

@@ -1,0 +1,73 @@
+// Writes a run folder's results.json and the reports rendered from it, and reads results.json back.
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { ZodError } from 'zod';
+import { UsageError, errorMessage } from '../errors.js';
+import { renderAllCharts } from './charts.js';
+import { renderHtml } from './html.js';
+import { renderMarkdown } from './markdown.js';
+import { SCHEMA_VERSION, resultsSchema, type Results } from './results.js';
+
+const RESULTS_FILE = 'results.json';
+const CHARTS_DIR = 'charts';
+
+/** Zod issues on one line: the first few paths and messages. */
+function issuesLine(error: ZodError): string {
+  const shown = error.issues.slice(0, 3).map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  const more = error.issues.length - shown.length;
+  return shown.join('; ') + (more > 0 ? ` (and ${more} more)` : '');
+}
+
+// Write then rename: the pipeline rewrites these files after every repetition, and an interrupted
+// write must not leave a truncated results.json behind.
+async function writeAtomic(file: string, content: string): Promise<void> {
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, content);
+  await rename(tmp, file);
+}
+
+/** Writes results.json, charts/*.svg, report.md and report.html into `dir`; returns the paths written. */
+export async function writeReports(dir: string, results: Results): Promise<string[]> {
+  const parsed = resultsSchema.safeParse(results);
+  if (!parsed.success) throw new Error(`refusing to write invalid results: ${issuesLine(parsed.error)}`);
+  const valid = parsed.data;
+  const written: string[] = [];
+  const write = async (relative: string, content: string) => {
+    const file = path.join(dir, relative);
+    await writeAtomic(file, content);
+    written.push(file);
+  };
+  await mkdir(path.join(dir, CHARTS_DIR), { recursive: true });
+  // The data first: if rendering fails, the measurements are still saved.
+  await write(RESULTS_FILE, `${JSON.stringify(valid, null, 2)}\n`);
+  const charts = await renderAllCharts(valid);
+  for (const chart of charts) await write(path.join(CHARTS_DIR, chart.name), chart.svg);
+  await write('report.md', renderMarkdown(valid, charts.map((c) => ({ name: `${CHARTS_DIR}/${c.name}`, title: c.title }))));
+  await write('report.html', renderHtml(valid, charts));
+  return written;
+}
+
+/** Reads and validates `dir/results.json`; every failure is one clear line. */
+export async function readResults(dir: string): Promise<Results> {
+  const file = path.join(dir, RESULTS_FILE);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new UsageError(`no ${RESULTS_FILE} in ${dir}: is it a lab run folder?`);
+    throw new UsageError(`cannot read ${file}: ${errorMessage(error)}`);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`${file} is not valid JSON: ${errorMessage(error)}`);
+  }
+  const version = (data as { schemaVersion?: unknown } | null)?.schemaVersion;
+  if (version !== SCHEMA_VERSION) {
+    throw new UsageError(`${file} has schemaVersion ${JSON.stringify(version) ?? 'missing'}, but this lab reads schemaVersion ${SCHEMA_VERSION}: use the lab version that wrote it, or run the scenario again`);
+  }
+  const parsed = resultsSchema.safeParse(data);
+  if (!parsed.success) throw new UsageError(`${file} does not match results schema version ${SCHEMA_VERSION}: ${issuesLine(parsed.error)}`);
+  return parsed.data;
+}

@@ -1,0 +1,240 @@
+import { PassThrough, Readable } from 'node:stream';
+import { text } from 'node:stream/consumers';
+import type Dockerode from 'dockerode';
+import { GenericContainer, Wait, getContainerRuntimeClient, type ContainerRuntimeClient } from 'testcontainers';
+import { UsageError, errorMessage } from '../errors.js';
+import { memoryCgroupOfPid, readCgroupMemory, type CgroupMemoryDir } from '../observe/cgroup.js';
+import type { MemoryProbe } from '../observe/sampler.js';
+import type { RunSpec } from '../plan.js';
+import { LAB_LABEL, PID_LABEL, RUN_LABEL, type Instance, type InstanceStatus, type Runtime, type RuntimeInfo, type Termination } from './runtime.js';
+
+// No reaper image can be pulled here, and the lab cleans up by its own labels; the bridge gateway is not loopback.
+process.env.TESTCONTAINERS_RYUK_DISABLED = 'true';
+process.env.TESTCONTAINERS_HOST_OVERRIDE = '127.0.0.1';
+
+export const SAMPLE_PORT = 5500;
+
+/** GenericContainer with the host settings testcontainers has no builder for. */
+class LabContainer extends GenericContainer {
+  withKubernetesLikeLimits(run: RunSpec): this {
+    this.hostConfig.Memory = run.memoryLimitBytes;
+    this.hostConfig.MemorySwap = run.memoryLimitBytes; // swap equal to the limit means no swap, as on a kubelet node
+    this.hostConfig.NanoCpus = run.cpuLimitMillis * 1_000_000;
+    this.hostConfig.CpuShares = Math.max(2, Math.round((run.cpuRequestMillis * 1024) / 1000));
+    return this;
+  }
+
+  withLoopbackPort(port: number): this {
+    this.createOpts.ExposedPorts = { ...this.createOpts.ExposedPorts, [`${port}/tcp`]: {} };
+    this.hostConfig.PortBindings = { [`${port}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: '0' }] };
+    return this;
+  }
+
+  /** Like the restricted Pod Security Standard: no capabilities, read-only root, no privilege gain. */
+  withRestrictedSecurity(): this {
+    this.hostConfig.ReadonlyRootfs = true;
+    this.hostConfig.CapDrop = ['ALL'];
+    this.hostConfig.SecurityOpt = ['no-new-privileges'];
+    return this;
+  }
+
+  withRestartPolicy(name: 'no' | 'always'): this {
+    this.hostConfig.RestartPolicy = { Name: name };
+    return this;
+  }
+}
+
+interface DockerEvent {
+  Type?: string;
+  Action?: string;
+  Actor?: { ID?: string; Attributes?: Record<string, string> };
+  time?: number;
+  timeNano?: number;
+}
+
+/** Turns the engine's event stream into terminations per container; an 'oom' before 'die' marks an OOM kill. */
+class EventLedger {
+  private readonly oomPending = new Set<string>();
+  readonly terminations = new Map<string, Termination[]>();
+
+  record(event: DockerEvent): void {
+    const id = event.Actor?.ID;
+    if (event.Type !== 'container' || !id) return;
+    if (event.Action === 'oom') this.oomPending.add(id);
+    if (event.Action === 'die') {
+      const exitCode = Number(event.Actor?.Attributes?.exitCode ?? NaN);
+      const oomKilled = this.oomPending.delete(id);
+      const at = new Date((event.timeNano ?? (event.time ?? 0) * 1e9) / 1e6).toISOString();
+      const reason = oomKilled ? 'OOMKilled' : exitCode === 0 ? 'Completed' : 'Error';
+      const list = this.terminations.get(id) ?? [];
+      list.push({ at, exitCode: Number.isFinite(exitCode) ? exitCode : null, reason, oomKilled });
+      this.terminations.set(id, list);
+    }
+  }
+}
+
+async function demuxedLogs(dockerode: Dockerode, container: Dockerode.Container): Promise<string> {
+  const raw = (await container.logs({ stdout: true, stderr: true, timestamps: true, follow: false })) as unknown as Buffer;
+  const out = new PassThrough();
+  const done = text(out);
+  const source = Readable.from([raw]);
+  dockerode.modem.demuxStream(source, out, out);
+  source.on('end', () => out.end());
+  return done;
+}
+
+function cgroupProbe(client: ContainerRuntimeClient, container: Dockerode.Container): MemoryProbe {
+  let cgroup: CgroupMemoryDir | null = null;
+  let lastResolve = 0;
+  return {
+    source: 'cgroup',
+    async read() {
+      if (cgroup) {
+        const reading = await readCgroupMemory(cgroup);
+        if (reading) return reading;
+      }
+      // The cgroup appears on start and after each restart; re-resolve it at most 5 times a second.
+      if (Date.now() - lastResolve < 200) return null;
+      lastResolve = Date.now();
+      const info = await client.container.inspect(container).catch(() => null);
+      const pid = info?.State?.Pid;
+      if (!pid) return null;
+      cgroup = await memoryCgroupOfPid(pid);
+      return cgroup ? readCgroupMemory(cgroup) : null;
+    },
+  };
+}
+
+export class DockerRuntime implements Runtime {
+  readonly name = 'docker' as const;
+  private client: ContainerRuntimeClient | null = null;
+  private readonly ledger = new EventLedger();
+  private events: NodeJS.ReadableStream | null = null;
+
+  constructor(private readonly runId: string) {}
+
+  async provision(): Promise<RuntimeInfo> {
+    try {
+      this.client = await getContainerRuntimeClient();
+    } catch {
+      throw new UsageError('Docker is not running: start it, or run `sudo bash scripts/setup-docker.sh` to install and start one');
+    }
+    await removeStaleContainers(this.client);
+    const stream = await this.client.container.dockerode.getEvents({
+      filters: { type: ['container'], label: [`${RUN_LABEL}=${this.runId}`] },
+    });
+    this.events = stream;
+    let buffered = '';
+    stream.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString('utf8');
+      const lines = buffered.split('\n');
+      buffered = lines.pop() ?? '';
+      for (const line of lines) if (line.trim()) this.ledger.record(JSON.parse(line) as DockerEvent);
+    });
+    stream.on('error', () => {});
+    const version = await this.client.container.dockerode.version();
+    const info = this.client.info.containerRuntime;
+    return {
+      name: 'docker',
+      versions: { docker: version.Version, dockerApi: version.ApiVersion, kernel: version.KernelVersion ?? 'unknown' },
+      cgroupVersion: (info as { cgroupVersion?: string }).cgroupVersion ?? (await hostCgroupVersion(this.client)),
+      notes: [],
+    };
+  }
+
+  private requireClient(): ContainerRuntimeClient {
+    if (!this.client) throw new Error('docker runtime used before provision()');
+    return this.client;
+  }
+
+  async start(run: RunSpec, image: string): Promise<Instance> {
+    const client = this.requireClient();
+    const started = await new LabContainer(image)
+      .withName(`gomemlimit-lab-${this.runId}-${run.id}`)
+      .withLabels({ [LAB_LABEL]: '1', [RUN_LABEL]: this.runId, [PID_LABEL]: String(process.pid), 'gomemlimit-lab.variant': run.variant })
+      .withEnvironment({ ...run.env, BODY_MIB: String(run.request.bodyMiB) })
+      .withKubernetesLikeLimits(run)
+      .withLoopbackPort(SAMPLE_PORT)
+      .withRestrictedSecurity()
+      .withRestartPolicy(run.lifecycle === 'long-lived' ? 'always' : 'no')
+      .withPullPolicy({ shouldPull: () => false })
+      .withWaitStrategy(Wait.forLogMessage(/"msg":"listening"/))
+      .withStartupTimeout(30_000)
+      .start();
+    const container = client.container.getById(started.getId());
+    const inspect = await client.container.inspect(container);
+    const hostPort = inspect.NetworkSettings.Ports[`${SAMPLE_PORT}/tcp`]?.[0]?.HostPort;
+    if (!hostPort) throw new Error(`container ${run.id} has no published port`);
+    const ledger = this.ledger;
+    return {
+      id: started.getId(),
+      baseUrl: `http://127.0.0.1:${hostPort}`,
+      memory: cgroupProbe(client, container),
+      async status(): Promise<InstanceStatus> {
+        const state = await client.container.inspect(container);
+        const terminations = [...(ledger.terminations.get(container.id) ?? [])];
+        // The event may lag the engine's state: fall back to what inspect already knows.
+        if (!state.State.Running && terminations.length === 0 && state.State.FinishedAt && !state.State.FinishedAt.startsWith('0001')) {
+          const oomKilled = state.State.OOMKilled;
+          terminations.push({
+            at: state.State.FinishedAt,
+            exitCode: state.State.ExitCode,
+            oomKilled,
+            reason: oomKilled ? 'OOMKilled' : state.State.ExitCode === 0 ? 'Completed' : 'Error',
+          });
+        }
+        return { running: state.State.Running, restarts: state.RestartCount, terminations };
+      },
+      logs: () => demuxedLogs(client.container.dockerode, container),
+      async stop() {
+        await client.container.remove(container, { removeVolumes: true }).catch(() => {});
+      },
+    };
+  }
+
+  async teardown(): Promise<void> {
+    (this.events as (NodeJS.ReadableStream & { destroy?: () => void }) | null)?.destroy?.();
+    this.events = null;
+    if (!this.client) return;
+    await removeContainers(this.client, [`${RUN_LABEL}=${this.runId}`]);
+  }
+}
+
+async function removeContainers(client: ContainerRuntimeClient, labelFilters: string[]): Promise<number> {
+  const dockerode = client.container.dockerode;
+  const found = await dockerode.listContainers({ all: true, filters: { label: labelFilters } });
+  await Promise.all(found.map((info) => dockerode.getContainer(info.Id).remove({ force: true, v: true }).catch(() => {})));
+  return found.length;
+}
+
+/** Containers of an earlier lab process that died without cleaning up (its pid is gone). */
+async function removeStaleContainers(client: ContainerRuntimeClient): Promise<void> {
+  const dockerode = client.container.dockerode;
+  const found = await dockerode.listContainers({ all: true, filters: { label: [LAB_LABEL] } });
+  const stale = found.filter((info) => !processAlive(Number(info.Labels[PID_LABEL])));
+  await Promise.all(stale.map((info) => dockerode.getContainer(info.Id).remove({ force: true, v: true }).catch(() => {})));
+}
+
+/** Removes every container the lab ever created on this engine (for `lab clean`). */
+export async function removeAllLabContainers(): Promise<number> {
+  try {
+    return await removeContainers(await getContainerRuntimeClient(), [LAB_LABEL]);
+  } catch (error) {
+    throw new UsageError(`cannot clean Docker containers: ${errorMessage(error).split('\n')[0]}`);
+  }
+}
+
+function processAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function hostCgroupVersion(client: ContainerRuntimeClient): Promise<string> {
+  const info = (await client.container.dockerode.info()) as { CgroupVersion?: string };
+  return info.CgroupVersion ? `v${info.CgroupVersion}` : 'unknown';
+}

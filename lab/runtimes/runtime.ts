@@ -1,0 +1,49 @@
+import type { MemoryProbe } from '../observe/sampler.js';
+import type { RunSpec, RuntimeName } from '../plan.js';
+
+/** One end of an instance's life as the engine or kubelet saw it. */
+export interface Termination {
+  at: string;
+  exitCode: number | null;
+  reason: string;
+  oomKilled: boolean;
+}
+
+export interface InstanceStatus {
+  running: boolean;
+  restarts: number;
+  terminations: Termination[];
+}
+
+/** A running variant (container or pod) that the pipeline drives and observes. */
+export interface Instance {
+  readonly id: string;
+  /** Always on loopback: load never leaves the machine. */
+  readonly baseUrl: string;
+  readonly memory: MemoryProbe;
+  status(): Promise<InstanceStatus>;
+  /** Every line printed by every instance so far (stdout and stderr, gctrace included), timestamped. */
+  logs(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export interface RuntimeInfo {
+  name: RuntimeName;
+  versions: Record<string, string>;
+  cgroupVersion: string;
+  notes: string[];
+}
+
+export interface Runtime {
+  readonly name: RuntimeName;
+  /** Checks prerequisites (UsageError when missing) and prepares the runtime. */
+  provision(): Promise<RuntimeInfo>;
+  /** The image reference an instance runs, once the local image exists. */
+  start(run: RunSpec, image: string): Promise<Instance>;
+  /** Removes everything this run created; safe to call twice and from a signal handler. */
+  teardown(): Promise<void>;
+}
+
+export const LAB_LABEL = 'gomemlimit-lab';
+export const RUN_LABEL = 'gomemlimit-lab.run';
+export const PID_LABEL = 'gomemlimit-lab.pid';

@@ -1,0 +1,115 @@
+import { readFile, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { UsageError } from './errors.js';
+import { quantitySchema } from './quantity.js';
+
+export const SCENARIO_DIR = path.resolve(import.meta.dirname, '..', 'scenarios');
+
+const cpuSchema = z
+  .union([z.string(), z.number()])
+  .transform((value, ctx) => {
+    const text = String(value).trim();
+    const match = /^(\d+(?:\.\d+)?)(m?)$/.exec(text);
+    if (!match) {
+      ctx.addIssue({ code: 'custom', message: `bad cpu quantity "${text}": use cores (0.5) or millicores (200m)` });
+      return z.NEVER;
+    }
+    const cores = Number(match[1]) / (match[2] === 'm' ? 1000 : 1);
+    return Math.round(cores * 1000); // millicores
+  });
+
+const nameSchema = z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, 'use lower-case letters, digits and dashes');
+
+const variantSchema = z.strictObject({
+  name: nameSchema,
+  description: z.string().default(''),
+  /** Extra environment for the Go process, e.g. GOGC. */
+  env: z.record(z.string(), z.string()).default({}),
+  /** GOMEMLIMIT as a share of the container limit; 1 is what the Downward API's limits.memory yields. */
+  gomemlimitRatio: z.number().positive().max(16).optional(),
+  /** Overrides of the scenario's request. */
+  path: z.string().startsWith('/').optional(),
+  bodyMiB: z.number().positive().max(2048).optional(),
+});
+
+const requestSchema = z.strictObject({
+  path: z.string().startsWith('/').default('/bulk'),
+  bodyMiB: z.number().positive().max(2048).default(66),
+  /** Requests per repetition. */
+  count: z.number().int().min(1).max(1000).default(1),
+  concurrency: z.number().int().min(1).max(64).default(1),
+  /** Pause between requests: long-lived containers need time to restart. */
+  intervalSeconds: z.number().min(0).max(600).default(0),
+  timeoutSeconds: z.number().positive().max(3600).default(120),
+});
+
+export const scenarioSchema = z
+  .strictObject({
+    name: nameSchema,
+    description: z.string().default(''),
+    container: z
+      .strictObject({
+        memoryLimit: quantitySchema.default(400 * 1024 * 1024),
+        memoryRequest: quantitySchema.default(200 * 1024 * 1024),
+        cpuLimit: cpuSchema.default(200),
+        cpuRequest: cpuSchema.default(100),
+      })
+      .prefault({}),
+    /**
+     * fresh: a new container per repetition, no restarts (clean A/B samples).
+     * long-lived: one container per repetition with a restart policy, as a Deployment would restart it.
+     */
+    lifecycle: z.enum(['fresh', 'long-lived']).default('fresh'),
+    request: requestSchema.prefault({}),
+    reps: z.number().int().min(1).max(1000).default(5),
+    variants: z.array(variantSchema).min(1),
+  })
+  .superRefine((scenario, ctx) => {
+    const seen = new Set<string>();
+    for (const variant of scenario.variants) {
+      if (seen.has(variant.name)) ctx.addIssue({ code: 'custom', message: `duplicate variant "${variant.name}"` });
+      seen.add(variant.name);
+    }
+    if (scenario.container.memoryRequest > scenario.container.memoryLimit) {
+      ctx.addIssue({ code: 'custom', message: 'container.memoryRequest is above container.memoryLimit' });
+    }
+  });
+
+export type Scenario = z.output<typeof scenarioSchema>;
+export type Variant = Scenario['variants'][number];
+
+export async function listScenarios(dir = SCENARIO_DIR): Promise<string[]> {
+  const files = await readdir(dir).catch(() => [] as string[]);
+  return files.filter((file) => /\.ya?ml$/.test(file)).map((file) => file.replace(/\.ya?ml$/, '')).sort();
+}
+
+/** Parses and validates scenario text; every problem becomes a UsageError naming the field. */
+export function parseScenario(text: string, source: string): Scenario {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (error) {
+    throw new UsageError(`${source}: not valid YAML: ${(error as Error).message.split('\n')[0]}`);
+  }
+  const result = scenarioSchema.safeParse(raw);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const where = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
+    throw new UsageError(`${source}: ${where}: ${issue.message}`);
+  }
+  return result.data;
+}
+
+/** Loads a scenario by name from scenarios/, or from a path to a YAML file. */
+export async function loadScenario(nameOrPath: string, dir = SCENARIO_DIR): Promise<Scenario> {
+  const isPath = nameOrPath.includes('/') || /\.ya?ml$/.test(nameOrPath);
+  const file = isPath ? path.resolve(nameOrPath) : path.join(dir, `${nameOrPath}.yaml`);
+  const text = await readFile(file, 'utf8').catch(() => null);
+  if (text === null) {
+    const known = await listScenarios(dir);
+    throw new UsageError(`unknown scenario "${nameOrPath}": known scenarios are ${known.join(', ') || '(none)'}`);
+  }
+  return parseScenario(text, path.relative(process.cwd(), file) || file);
+}

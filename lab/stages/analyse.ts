@@ -1,0 +1,59 @@
+import os from 'node:os';
+import { summariseVariant } from '../analyse/summarise.js';
+import type { Plan } from '../plan.js';
+import { SCHEMA_VERSION, type Results, type RunRecord } from '../report/results.js';
+import type { RuntimeInfo } from '../runtimes/runtime.js';
+
+export interface RunContext {
+  runId: string;
+  plan: Plan;
+  startedAt: string;
+  runtimeInfo: RuntimeInfo | null;
+  toolVersions: Record<string, string>;
+}
+
+/** Pure over recorded data: the same records always give the same summaries. */
+export function assembleResults(context: RunContext, runs: RunRecord[], completion: { complete: boolean; reason: string | null }): Results {
+  const { plan } = context;
+  const limit = plan.scenario.container.memoryLimit;
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    runId: context.runId,
+    runtime: plan.runtime,
+    scenario: plan.scenario.name,
+    scenarioSpec: plan.scenario,
+    complete: completion.complete,
+    incompleteReason: completion.complete ? null : completion.reason,
+    startedAt: context.startedAt,
+    finishedAt: completion.complete || completion.reason !== 'in progress' ? new Date().toISOString() : null,
+    environment: {
+      node: process.version,
+      platform: `${os.platform()} ${os.arch()}`,
+      kernel: os.release(),
+      cpus: os.cpus().length,
+      memoryBytes: os.totalmem(),
+      cgroupVersion: context.runtimeInfo?.cgroupVersion ?? 'unknown',
+      versions: { ...context.runtimeInfo?.versions, ...context.toolVersions },
+    },
+    limits: {
+      memoryLimitBytes: limit,
+      memoryRequestBytes: plan.scenario.container.memoryRequest,
+      cpuLimitMillis: plan.scenario.container.cpuLimit,
+      cpuRequestMillis: plan.scenario.container.cpuRequest,
+    },
+    request: {
+      path: plan.scenario.request.path,
+      bodyMiB: plan.scenario.request.bodyMiB,
+      count: plan.scenario.request.count,
+      concurrency: plan.scenario.request.concurrency,
+    },
+    variants: plan.variants.map((variant) =>
+      summariseVariant(
+        variant,
+        runs.filter((run) => run.variant === variant.name),
+        limit,
+      ),
+    ),
+    runs,
+  };
+}
