@@ -92,6 +92,7 @@ export async function runLab(options: LabOptions, progress: Progress, signal: Ab
   await goVersion();
   const runId = newRunId();
   const runtime = createRuntime(options.runtime, runId);
+  await runtime.check();
   const context: RunContext = { runId, plan, startedAt: new Date().toISOString(), runtimeInfo: null, toolVersions: {} };
   const records: RunRecord[] = [];
   let dir: string | null = null;

@@ -23,7 +23,9 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 /** Share of the limit still free at the highest peak: how close the variant came to a kill. */
 function headroom(peakBytes: number, limitBytes: number): string {
-  return `${(((limitBytes - peakBytes) / limitBytes) * 100).toFixed(1)}% headroom`;
+  // A killed container peaks at the limit: say 0.0%, not -0.0%.
+  const percent = Math.max(0, ((limitBytes - peakBytes) / limitBytes) * 100);
+  return `${percent.toFixed(1)}% headroom`;
 }
 
 /** "0/5 repetitions survived (0%, 95% CI 0–43%)", built on formatRate so the CI wording stays shared. */

@@ -1,6 +1,6 @@
 import { PassThrough, Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
-import type Dockerode from 'dockerode';
+import Dockerode from 'dockerode';
 import { GenericContainer, Wait, getContainerRuntimeClient, type ContainerRuntimeClient } from 'testcontainers';
 import { UsageError, errorMessage } from '../errors.js';
 import { memoryCgroupOfPid, readCgroupMemory, type CgroupMemoryDir } from '../observe/cgroup.js';
@@ -13,6 +13,19 @@ process.env.TESTCONTAINERS_RYUK_DISABLED = 'true';
 process.env.TESTCONTAINERS_HOST_OVERRIDE = '127.0.0.1';
 
 export const SAMPLE_PORT = 5500;
+
+const NOT_RUNNING = 'Docker is not running: start it, or run `sudo bash scripts/setup-docker.sh` to install and start one';
+
+/** testcontainers falls back to /var/run/docker.sock when DOCKER_HOST fails; a user who set it means that engine. */
+async function checkDockerHost(): Promise<void> {
+  const host = process.env.DOCKER_HOST;
+  if (!host) return;
+  const reachable = await new Dockerode().ping().then(
+    () => true,
+    () => false,
+  );
+  if (!reachable) throw new UsageError(`${NOT_RUNNING} (no engine answers at DOCKER_HOST=${host})`);
+}
 
 /** GenericContainer with the host settings testcontainers has no builder for. */
 class LabContainer extends GenericContainer {
@@ -113,14 +126,20 @@ export class DockerRuntime implements Runtime {
 
   constructor(private readonly runId: string) {}
 
-  async provision(): Promise<RuntimeInfo> {
+  async check(): Promise<void> {
+    await checkDockerHost();
     try {
       this.client = await getContainerRuntimeClient();
     } catch {
-      throw new UsageError('Docker is not running: start it, or run `sudo bash scripts/setup-docker.sh` to install and start one');
+      throw new UsageError(NOT_RUNNING);
     }
-    await removeStaleContainers(this.client);
-    const stream = await this.client.container.dockerode.getEvents({
+  }
+
+  async provision(): Promise<RuntimeInfo> {
+    if (!this.client) await this.check();
+    const client = this.requireClient();
+    await removeStaleContainers(client);
+    const stream = await client.container.dockerode.getEvents({
       filters: { type: ['container'], label: [`${RUN_LABEL}=${this.runId}`] },
     });
     this.events = stream;
@@ -132,12 +151,12 @@ export class DockerRuntime implements Runtime {
       for (const line of lines) if (line.trim()) this.ledger.record(JSON.parse(line) as DockerEvent);
     });
     stream.on('error', () => {});
-    const version = await this.client.container.dockerode.version();
-    const info = this.client.info.containerRuntime;
+    const version = await client.container.dockerode.version();
+    const info = client.info.containerRuntime;
     return {
       name: 'docker',
       versions: { docker: version.Version, dockerApi: version.ApiVersion, kernel: version.KernelVersion ?? 'unknown' },
-      cgroupVersion: (info as { cgroupVersion?: string }).cgroupVersion ?? (await hostCgroupVersion(this.client)),
+      cgroupVersion: (info as { cgroupVersion?: string }).cgroupVersion ?? (await hostCgroupVersion(client)),
       notes: [],
     };
   }

@@ -36,7 +36,9 @@ export interface RuntimeInfo {
 
 export interface Runtime {
   readonly name: RuntimeName;
-  /** Checks prerequisites (UsageError when missing) and prepares the runtime. */
+  /** Checks prerequisites without side effects; a UsageError names what is missing. */
+  check(): Promise<void>;
+  /** Prepares the runtime (cleans a crashed run's leftovers, starts watching events). */
   provision(): Promise<RuntimeInfo>;
   /** The image reference an instance runs, once the local image exists. */
   start(run: RunSpec, image: string): Promise<Instance>;

@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, symlink } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { execa } from 'execa';
+import { REPO_ROOT } from '../lab/paths.js';
+
+const TSX = path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
+const CLI = path.join(REPO_ROOT, 'lab', 'cli.ts');
+
+async function lab(args: string[], env: Record<string, string> = {}) {
+  const subprocess = execa(TSX, [CLI, ...args], { reject: false, env, cwd: REPO_ROOT, timeout: 60_000 });
+  return { ...(await subprocess), pid: subprocess.pid };
+}
+
+/** Containers left by one lab process (they carry its pid as a label). */
+async function containersOf(pid: number | undefined): Promise<string> {
+  const { stdout } = await execa('docker', ['ps', '-aq', '--filter', `label=gomemlimit-lab.pid=${pid}`], { reject: false });
+  return stdout.trim();
+}
+
+/** A bad input gives exactly one line on stderr, exit 2, and starts nothing. */
+async function assertUsageError(args: string[], pattern: RegExp, env: Record<string, string> = {}) {
+  const out = await mkdtemp(path.join(os.tmpdir(), 'lab-cli-'));
+  const result = await lab([...args, '--out', path.join(out, 'run')], env);
+  assert.equal(result.exitCode, 2, `exit code for ${args.join(' ')}: ${result.stderr}`);
+  const lines = result.stderr.trim().split('\n');
+  assert.equal(lines.length, 1, `one line for ${args.join(' ')}, got: ${result.stderr}`);
+  assert.match(lines[0]!, pattern);
+  assert.deepEqual(await readdir(out), [], 'no results folder is created');
+  assert.equal(await containersOf(result.pid), '', 'no container is left');
+}
+
+test('bad input is one line, exit 2, nothing started', async () => {
+  await assertUsageError(['--scenario', 'nope'], /unknown scenario "nope": known scenarios are .*seed/);
+  await assertUsageError(['--variants', 'baseline,nope'], /unknown variant "nope"/);
+  await assertUsageError(['--reps', '0'], /--reps.*whole number/);
+  await assertUsageError(['--reps', 'many'], /--reps.*whole number/);
+  await assertUsageError(['--runtime', 'kind'], /kind runtime is not available yet/);
+  await assertUsageError(['--runtime', 'podman'], /--runtime/);
+  await assertUsageError(['--scenario', path.join(REPO_ROOT, 'test', 'fixtures', 'bad-quantity.yaml')], /bad memory quantity "400MB".*400Mi/);
+});
+
+test('no Docker engine: one clear line, exit 2', async () => {
+  await assertUsageError(['--reps', '1'], /Docker is not running/, { DOCKER_HOST: 'unix:///nonexistent/docker.sock' });
+});
+
+test('no Go toolchain: one clear line, exit 2', async () => {
+  const bin = await mkdtemp(path.join(os.tmpdir(), 'lab-nogo-'));
+  await symlink(process.execPath, path.join(bin, 'node'));
+  await assertUsageError(['--reps', '1'], /Go is not installed/, { PATH: bin });
+});
+
+test('an --out folder that holds files is refused, so earlier results survive', async () => {
+  const out = await mkdtemp(path.join(os.tmpdir(), 'lab-out-'));
+  await execa('touch', [path.join(out, 'results.json')]);
+  const result = await lab(['--out', out]);
+  assert.equal(result.exitCode, 2);
+  assert.match(result.stderr, /already holds files/);
+});
+
+test('--help lists the options and --dry-run prints the plan without Docker', async () => {
+  const help = await lab(['--help']);
+  assert.equal(help.exitCode, 0);
+  for (const flag of ['--scenario', '--runtime', '--reps', '--variants', '--out']) assert.ok(help.stdout.includes(flag), flag);
+  const dry = await lab(['--dry-run', '--reps', '2', '--variants', 'gomemlimit'], { DOCKER_HOST: 'unix:///nonexistent/docker.sock' });
+  assert.equal(dry.exitCode, 0, dry.stderr);
+  const plan = JSON.parse(dry.stdout) as { runs: { id: string; env: Record<string, string> }[] };
+  assert.deepEqual(plan.runs.map((run) => run.id), ['gomemlimit-1', 'gomemlimit-2']);
+  assert.equal(plan.runs[0]!.env.GOMEMLIMIT, '419430400');
+});
