@@ -3,6 +3,7 @@ import { text } from 'node:stream/consumers';
 import Dockerode from 'dockerode';
 import { GenericContainer, Wait, getContainerRuntimeClient, type ContainerRuntimeClient } from 'testcontainers';
 import { UsageError, errorMessage } from '../errors.js';
+import { freeLoopbackPort } from '../net.js';
 import { memoryCgroupOfPid, readCgroupMemory, type CgroupMemoryDir } from '../observe/cgroup.js';
 import type { MemoryProbe } from '../observe/sampler.js';
 import type { RunSpec } from '../plan.js';
@@ -37,9 +38,9 @@ class LabContainer extends GenericContainer {
     return this;
   }
 
-  withLoopbackPort(port: number): this {
+  withLoopbackPort(port: number, hostPort: number): this {
     this.createOpts.ExposedPorts = { ...this.createOpts.ExposedPorts, [`${port}/tcp`]: {} };
-    this.hostConfig.PortBindings = { [`${port}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: '0' }] };
+    this.hostConfig.PortBindings = { [`${port}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: String(hostPort) }] };
     return this;
   }
 
@@ -173,7 +174,7 @@ export class DockerRuntime implements Runtime {
       .withLabels({ [LAB_LABEL]: '1', [RUN_LABEL]: this.runId, [PID_LABEL]: String(process.pid), 'gomemlimit-lab.variant': run.variant })
       .withEnvironment({ ...run.env, BODY_MIB: String(run.request.bodyMiB) })
       .withKubernetesLikeLimits(run)
-      .withLoopbackPort(SAMPLE_PORT)
+      .withLoopbackPort(SAMPLE_PORT, await freeLoopbackPort())
       .withRestrictedSecurity()
       .withRestartPolicy(run.lifecycle === 'long-lived' ? 'always' : 'no')
       .withPullPolicy({ shouldPull: () => false })

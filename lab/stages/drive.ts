@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { RunSpec } from '../plan.js';
 import type { Instance } from '../runtimes/runtime.js';
 import { attack, type RequestResult } from '../tools/vegeta.js';
@@ -8,14 +9,41 @@ export function requestUrl(instance: Instance, run: RunSpec): string {
   return url.toString();
 }
 
-/** Drives the run's requests against the instance on loopback. */
-export function drive(vegeta: string, instance: Instance, run: RunSpec, signal: AbortSignal): Promise<RequestResult[]> {
-  return attack(vegeta, {
+/** Waits until the sample answers /healthz again (after a restart), or gives up after the timeout. */
+export async function waitHealthy(instance: Instance, signal: AbortSignal, timeoutMs = 60_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && !signal.aborted) {
+    const ok = await fetch(new URL('/healthz', instance.baseUrl), { signal: AbortSignal.any([signal, AbortSignal.timeout(1000)]) }).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (ok) return true;
+    await sleep(100);
+  }
+  return false;
+}
+
+/**
+ * Drives the run's requests against the instance on loopback. A fresh instance gets them in one attack;
+ * a long-lived one gets them one at a time, each after the (possibly restarted) instance is healthy again
+ * and the scenario's interval has passed, as clients retrying a restarting Deployment would.
+ */
+export async function drive(vegeta: string, instance: Instance, run: RunSpec, signal: AbortSignal): Promise<RequestResult[]> {
+  const base = {
     url: requestUrl(instance, run),
-    count: run.request.count,
     concurrency: run.request.concurrency,
-    intervalSeconds: run.request.intervalSeconds,
     timeoutSeconds: run.request.timeoutSeconds,
     signal,
-  });
+  };
+  if (run.lifecycle === 'fresh') {
+    return attack(vegeta, { ...base, count: run.request.count, intervalSeconds: run.request.intervalSeconds });
+  }
+  const results: RequestResult[] = [];
+  for (let index = 0; index < run.request.count && !signal.aborted; index++) {
+    if (index > 0) await sleep(run.request.intervalSeconds * 1000, undefined, { signal }).catch(() => {});
+    await waitHealthy(instance, signal);
+    const batch = await attack(vegeta, { ...base, count: run.request.concurrency, intervalSeconds: 0 });
+    results.push(...batch.map((result) => ({ ...result, seq: results.length + result.seq })));
+  }
+  return results;
 }
