@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, readdir } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { execa } from 'execa';
+import { REPO_ROOT } from '../lab/paths.js';
+import { readResults } from '../lab/report/write.js';
+
+const TSX = path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
+const CLI = path.join(REPO_ROOT, 'lab', 'cli.ts');
+
+async function containersOf(pid: number | undefined): Promise<string> {
+  const { stdout } = await execa('docker', ['ps', '-aq', '--filter', `label=gomemlimit-lab.pid=${pid}`]);
+  return stdout.trim();
+}
+
+// The seed experiment on the real Docker engine: real cgroup limits, real OOM kills, real gctrace.
+test('seed on docker: baseline is OOM-killed, GOMEMLIMIT returns the body, reports hold the charts', { timeout: 15 * 60_000 }, async () => {
+  const out = path.join(await mkdtemp(path.join(os.tmpdir(), 'lab-seed-')), 'run');
+  const subprocess = execa(TSX, [CLI, '--runtime', 'docker', '--reps', '3', '--out', out], { cwd: REPO_ROOT, reject: false });
+  const result = await subprocess;
+  assert.equal(result.exitCode, 0, result.stderr);
+  assert.match(result.stdout, /baseline\s+survived 0\/3/);
+
+  const results = await readResults(out);
+  assert.equal(results.schemaVersion, 1);
+  assert.equal(results.runtime, 'docker');
+  assert.equal(results.scenario, 'seed');
+  assert.equal(results.complete, true);
+  const baseline = results.variants.find((variant) => variant.name === 'baseline')!;
+  const gomemlimit = results.variants.find((variant) => variant.name === 'gomemlimit')!;
+
+  // Baseline: every repetition killed by the kernel for memory, exit 137, no successful response.
+  assert.equal(baseline.survivedRepetitions, 0);
+  assert.equal(baseline.successes, 0);
+  assert.equal(baseline.oomKills, 3);
+  for (const run of results.runs.filter((candidate) => candidate.variant === 'baseline')) {
+    assert.deepEqual(run.terminations.map((termination) => [termination.reason, termination.exitCode]), [['OOMKilled', 137]]);
+    assert.ok(run.processes[0]!.gcCycles.length > 0, 'gctrace before the kill is kept');
+    assert.equal(run.processes[0]!.goMemoryLimitBytes, 2 ** 63 - 1, 'no GOMEMLIMIT in force');
+  }
+  // GOMEMLIMIT: the limit is in force and the body comes back in most repetitions (a rate, not a certainty).
+  assert.ok(gomemlimit.survivedRepetitions >= 2, `gomemlimit survived ${gomemlimit.survivedRepetitions}/3`);
+  for (const run of results.runs.filter((candidate) => candidate.variant === 'gomemlimit')) {
+    assert.equal(run.processes[0]!.goMemoryLimitBytes, 419430400);
+    assert.equal(run.processes[0]!.cgroupMemoryLimitBytes, 419430400);
+  }
+  // Memory was sampled at >= 10 Hz from the container's cgroup, and peaks near the 400Mi limit.
+  for (const run of results.runs) {
+    assert.ok(run.memory.achievedHz >= 10, `${run.id} sampled at ${run.memory.achievedHz} Hz`);
+    assert.ok(run.memory.peakBytes! > 300 * 2 ** 20 && run.memory.peakBytes! <= 400 * 2 ** 20, `${run.id} peak ${run.memory.peakBytes}`);
+  }
+
+  const markdown = await readFile(path.join(out, 'report.md'), 'utf8');
+  assert.match(markdown, /\| baseline \| — \| 0\/3/);
+  const html = await readFile(path.join(out, 'report.html'), 'utf8');
+  assert.equal(html.match(/<svg/g)?.length, 3);
+  assert.deepEqual((await readdir(path.join(out, 'charts'))).sort(), ['heap-per-cycle.svg', 'memory-timeline.svg', 'survival.svg']);
+  const log = await readFile(path.join(out, 'logs', 'baseline-1.log'), 'utf8');
+  assert.match(log, /"msg":"marshal response"/);
+  assert.match(log, /gc \d+ @[\d.]+s/);
+  assert.equal(await containersOf(subprocess.pid), '', 'no container is left behind');
+});
+
+test('Ctrl-C stops the run, removes its containers and leaves results.json marked incomplete', { timeout: 5 * 60_000 }, async () => {
+  const out = path.join(await mkdtemp(path.join(os.tmpdir(), 'lab-sigint-')), 'run');
+  const subprocess = execa(TSX, [CLI, '--runtime', 'docker', '--reps', '3', '--out', out], { cwd: REPO_ROOT, reject: false });
+  let stderr = '';
+  let interruptScheduled = false;
+  subprocess.stderr!.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+    // Interrupt once, in the middle of the second repetition, while a container is serving the request.
+    if (stderr.includes('[2/6]') && !interruptScheduled) {
+      interruptScheduled = true;
+      setTimeout(() => subprocess.kill('SIGINT'), 1500);
+    }
+  });
+  const result = await subprocess;
+  assert.equal(result.exitCode, 130, stderr);
+  assert.match(stderr, /interrupted by SIGINT/);
+  const results = await readResults(out);
+  assert.equal(results.complete, false);
+  assert.match(results.incompleteReason ?? '', /interrupted/);
+  assert.equal(results.runs.length, 1, 'the finished repetition is kept');
+  assert.equal(await containersOf(subprocess.pid), '');
+});
