@@ -1,0 +1,79 @@
+/**
+ * Lab overhead benchmark: wall time per repetition of `npm run lab` (seed scenario, reports included)
+ * against the same work done bare: `docker run` with the same limits and env, wait until it listens,
+ * one request with curl, `docker inspect`, `docker rm`. Rounds alternate so drift hits both alike.
+ *
+ *   npm run bench [-- --reps 3 --rounds 2]
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { execa } from 'execa';
+import { median } from '../lab/analyse/stats.js';
+import { freeLoopbackPort } from '../lab/net.js';
+import { REPO_ROOT } from '../lab/paths.js';
+import { planRuns, type RunSpec } from '../lab/plan.js';
+import { buildSampleBinary, buildSampleImage } from '../lab/stages/build.js';
+import { silentProgress } from '../lab/progress.js';
+import { loadScenario } from '../lab/scenario.js';
+
+const { values } = parseArgs({ options: { reps: { type: 'string', default: '3' }, rounds: { type: 'string', default: '2' } } });
+const reps = Number(values.reps);
+const rounds = Number(values.rounds);
+if (!Number.isInteger(reps) || reps < 1 || !Number.isInteger(rounds) || rounds < 1) {
+  console.error('usage: npm run bench -- [--reps N] [--rounds N]');
+  process.exit(2);
+}
+
+const seconds = (start: number) => (performance.now() - start) / 1000;
+
+async function labRound(): Promise<number> {
+  const out = await mkdtemp(path.join(os.tmpdir(), 'lab-bench-'));
+  const start = performance.now();
+  await execa(path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), ['lab/cli.ts', '--runtime', 'docker', '--reps', String(reps), '--out', path.join(out, 'run'), '--quiet'], { cwd: REPO_ROOT });
+  const elapsed = seconds(start);
+  await rm(out, { recursive: true, force: true });
+  return elapsed;
+}
+
+async function bareRepetition(run: RunSpec, image: string): Promise<void> {
+  const port = await freeLoopbackPort();
+  const env = Object.entries({ ...run.env, BODY_MIB: String(run.request.bodyMiB) }).flatMap(([key, value]) => ['-e', `${key}=${value}`]);
+  const { stdout: id } = await execa('docker', [
+    'run', '-d', '--memory', String(run.memoryLimitBytes), '--memory-swap', String(run.memoryLimitBytes),
+    '--cpus', String(run.cpuLimitMillis / 1000), '-p', `127.0.0.1:${port}:5500`, ...env, image,
+  ]);
+  try {
+    while (!(await execa('docker', ['logs', id], { all: true })).all.includes('"msg":"listening"')) await new Promise((r) => setTimeout(r, 50));
+    await execa('curl', ['-s', '-o', '/dev/null', '--max-time', '120', `http://127.0.0.1:${port}${run.request.path}?mib=${run.request.bodyMiB}`], { reject: false });
+    await execa('docker', ['inspect', '--format', '{{.State.OOMKilled}} {{.State.ExitCode}}', id]);
+  } finally {
+    await execa('docker', ['rm', '-f', id]);
+  }
+}
+
+async function bareRound(runs: RunSpec[], image: string): Promise<number> {
+  const start = performance.now();
+  for (const run of runs) await bareRepetition(run, image);
+  return seconds(start);
+}
+
+const scenario = await loadScenario('seed');
+const runs = planRuns(scenario, { runtime: 'docker', reps }).runs;
+const image = await buildSampleImage(await buildSampleBinary(silentProgress), silentProgress);
+console.log(`bench: seed scenario, ${runs.length} repetitions per round (${reps} per variant), ${rounds} rounds, image ${image}`);
+await labRound(); // warm-up: builds and caches the load generator, warms the engine
+
+const labPerRep: number[] = [];
+const barePerRep: number[] = [];
+for (let round = 1; round <= rounds; round++) {
+  const lab = (await labRound()) / runs.length;
+  const bare = (await bareRound(runs, image)) / runs.length;
+  labPerRep.push(lab);
+  barePerRep.push(bare);
+  console.log(`round ${round}: lab ${lab.toFixed(2)} s/rep, bare docker run + curl ${bare.toFixed(2)} s/rep, ratio ${(lab / bare).toFixed(2)}x`);
+}
+const labMedian = median(labPerRep)!;
+const bareMedian = median(barePerRep)!;
+console.log(`median: lab ${labMedian.toFixed(2)} s/rep, bare ${bareMedian.toFixed(2)} s/rep, ratio ${(labMedian / bareMedian).toFixed(2)}x (goal <= 1.3x, reports included)`);
