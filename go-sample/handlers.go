@@ -58,22 +58,32 @@ func getBulkDmsFiles(mib float64, seed int64) ([]dmsFileRow, BulkResponse) {
 	return rows, BulkResponse{Files: files, Count: len(files)}
 }
 
-// handleBulk is the seed article's endpoint: json.Marshal the whole value,
-// then write it. Marshal's growing buffer plus the final copy is what pushes
-// the heap over the container limit.
-func (cfg config) handleBulk(w http.ResponseWriter, r *http.Request) {
+// loadBulk validates the request and loads the dataset; ok is false when an
+// error response was already written.
+func (cfg config) loadBulk(w http.ResponseWriter, r *http.Request) (rows []dmsFileRow, resp BulkResponse, ok bool) {
 	if r.Method != http.MethodGet {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-		return
+		return nil, BulkResponse{}, false
 	}
 	mib, seed, err := cfg.bulkParams(r)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
+		return nil, BulkResponse{}, false
+	}
+	rows, resp = getBulkDmsFiles(mib, seed)
+	logLine("info", "GetBulkDmsFiles: done", "records", resp.Count, "targetMiB", mib, "seed", seed)
+	return rows, resp, true
+}
+
+// handleBulk is the seed article's endpoint: json.Marshal the whole value,
+// then write it. Marshal's growing buffer plus the final copy is what pushes
+// the heap over the container limit.
+func (cfg config) handleBulk(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	rows, resp, ok := cfg.loadBulk(w, r)
+	if !ok {
 		return
 	}
-	start := time.Now()
-	rows, resp := getBulkDmsFiles(mib, seed)
-	logLine("info", "GetBulkDmsFiles: done", "records", resp.Count, "targetMiB", mib, "seed", seed)
 
 	logLine("info", "marshal response")
 	body, err := json.Marshal(resp)
@@ -101,18 +111,11 @@ func (cfg config) handleBulk(w http.ResponseWriter, r *http.Request) {
 // value in its internal buffer before one Write; it only saves Marshal's
 // final copy. handleBulkChunked shows what really bounds the buffer.
 func (cfg config) handleBulkStream(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet {
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-		return
-	}
-	mib, seed, err := cfg.bulkParams(r)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
 	start := time.Now()
-	rows, resp := getBulkDmsFiles(mib, seed)
-	logLine("info", "GetBulkDmsFiles: done", "records", resp.Count, "targetMiB", mib, "seed", seed)
+	rows, resp, ok := cfg.loadBulk(w, r)
+	if !ok {
+		return
+	}
 
 	logLine("info", "encode response")
 	w.Header().Set("Content-Type", "application/json")
@@ -128,18 +131,11 @@ func (cfg config) handleBulkStream(w http.ResponseWriter, r *http.Request) {
 // handleBulkChunked encodes the files one at a time through a small
 // buffered writer, so the encoder buffer never holds more than one record.
 func (cfg config) handleBulkChunked(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet {
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-		return
-	}
-	mib, seed, err := cfg.bulkParams(r)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
 	start := time.Now()
-	rows, resp := getBulkDmsFiles(mib, seed)
-	logLine("info", "GetBulkDmsFiles: done", "records", resp.Count, "targetMiB", mib, "seed", seed)
+	rows, resp, ok := cfg.loadBulk(w, r)
+	if !ok {
+		return
+	}
 
 	logLine("info", "encode response", "mode", "chunked")
 	w.Header().Set("Content-Type", "application/json")
