@@ -1,0 +1,30 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { splitProcesses, stripTimestamp } from './processes.js';
+
+const start = (limit: number) =>
+  `{"level":"info","msg":"starting","memoryLimitBytes":${limit},"cgroupMemoryLimitBytes":419430400,"time":"2026-11-29T11:24:00Z"}`;
+
+test('logs across restarts split into one process each, with gctrace and the kill that ended it', () => {
+  const log = [
+    `2026-11-29T11:24:00.1Z ${start(9223372036854775807)}`,
+    '2026-11-29T11:24:00.2Z gc 1 @0.01s 0%: 0.05+8.5+0.1 ms clock, 0.1+3.9/0.2/8.0+0.2 ms cpu, 32->32->32 MB, 32 MB goal, 0 MB stacks, 0 MB globals, 2 P',
+    '2026-11-29T11:24:05.9Z gc 4 @5.1s 4%: 0.04+998+0.05 ms clock, 0.07+0/0.4/990+0.1 ms cpu, 372->372->303 MB, 372 MB goal, 0 MB stacks, 0 MB globals, 2 P',
+    '2026-11-29T11:24:06.0Z gc 5 @5.9s 4%: 0.04+99', // cut off by the kill
+    `2026-11-29T11:24:07.0Z ${start(9223372036854775807)}`,
+    '2026-11-29T11:24:07.1Z gc 1 @0.01s 0%: 0.05+8.5+0.1 ms clock, 0.1+3.9/0.2/8.0+0.2 ms cpu, 32->32->32 MB, 32 MB goal, 0 MB stacks, 0 MB globals, 2 P',
+    '',
+  ].join('\n');
+  const processes = splitProcesses(log, [{ at: '2026-11-29T11:24:06Z', exitCode: 137, reason: 'OOMKilled', oomKilled: true }]);
+  assert.equal(processes.length, 2);
+  assert.deepEqual(processes.map((process) => process.gcCycles.length), [2, 1]);
+  assert.deepEqual(processes.map((process) => process.oomKilled), [true, false]);
+  assert.equal(processes[0]!.gcCycles.at(-1)!.goalMB, 372);
+  assert.equal(processes[0]!.cgroupMemoryLimitBytes, 419430400);
+});
+
+test('timestamps from docker and kubectl are stripped, other text is kept', () => {
+  assert.equal(stripTimestamp('2026-11-29T11:24:00.123456789Z gc 1 @0.1s'), 'gc 1 @0.1s');
+  assert.equal(stripTimestamp('2026-11-29T11:24:00+01:00 hello'), 'hello');
+  assert.equal(stripTimestamp('gc 1 @0.1s'), 'gc 1 @0.1s');
+});
