@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { formatBytes, formatRate } from './analyse/stats.js';
+import { doctor, formatDoctor } from './doctor.js';
 import { InterruptedError, UsageError, errorMessage } from './errors.js';
 import { preparePlan, runLab, type LabOptions } from './pipeline.js';
 import { consoleProgress } from './progress.js';
@@ -89,6 +90,15 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('doctor')
+    .description('list the tools the lab needs, present or missing, with versions')
+    .action(async () => {
+      const checks = await doctor();
+      process.stdout.write(`${formatDoctor(checks)}\n`);
+      if (checks.some((check) => !check.present && check.name !== 'vegeta')) process.exitCode = 2;
+    });
+
+  program
     .command('clean')
     .description('remove every container the lab ever created')
     .action(async () => {
@@ -102,7 +112,7 @@ export function buildProgram(): Command {
 export async function main(argv: string[]): Promise<number> {
   try {
     await buildProgram().parseAsync(argv, { from: 'user' });
-    return 0;
+    return typeof process.exitCode === 'number' ? process.exitCode : 0; // a command may have set it (doctor)
   } catch (error) {
     if (error instanceof CommanderError) {
       // --help and --version end here with code 0; commander already printed its one-line error otherwise.

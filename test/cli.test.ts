@@ -52,6 +52,18 @@ test('no Go toolchain: one clear line, exit 2', async () => {
   await assertUsageError(['--reps', '1'], /Go is not installed/, { PATH: bin });
 });
 
+test('doctor lists the tools with versions, and exits 2 when one is missing', async () => {
+  const healthy = await lab(['doctor']);
+  assert.equal(healthy.exitCode, 0, healthy.stdout);
+  assert.match(healthy.stdout, /ok +go +go1\.\d+/);
+  assert.match(healthy.stdout, /ok +docker engine +\d+\./);
+  const bin = await mkdtemp(path.join(os.tmpdir(), 'lab-doctor-'));
+  await symlink(process.execPath, path.join(bin, 'node'));
+  const missing = await lab(['doctor'], { PATH: bin });
+  assert.equal(missing.exitCode, 2);
+  assert.match(missing.stdout, /MISSING go/);
+});
+
 test('an --out folder that holds files is refused, so earlier results survive', async () => {
   const out = await mkdtemp(path.join(os.tmpdir(), 'lab-out-'));
   await execa('touch', [path.join(out, 'results.json')]);
