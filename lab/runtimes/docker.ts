@@ -13,7 +13,7 @@ import { LAB_LABEL, PID_LABEL, RUN_LABEL, type Instance, type InstanceStatus, ty
 process.env.TESTCONTAINERS_RYUK_DISABLED = 'true';
 process.env.TESTCONTAINERS_HOST_OVERRIDE = '127.0.0.1';
 
-export const SAMPLE_PORT = 5500;
+import { SAMPLE_PORT } from './manifests.js';
 
 const NOT_RUNNING = 'Docker is not running: start it, or run `sudo bash scripts/setup-docker.sh` to install and start one';
 

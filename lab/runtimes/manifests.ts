@@ -1,0 +1,102 @@
+import { stringify } from 'yaml';
+import type { RunSpec } from '../plan.js';
+import { formatQuantity } from '../quantity.js';
+import { LAB_LABEL, RUN_LABEL } from './runtime.js';
+
+export const SAMPLE_CONTAINER = 'api';
+export const SAMPLE_PORT = 5500;
+
+export interface ManifestOptions {
+  namespace: string;
+  runId: string;
+  image: string;
+  nodePort: number;
+}
+
+type Manifest = Record<string, unknown>;
+
+export function workloadName(run: RunSpec): string {
+  return `go-sample-${run.id}`;
+}
+
+/** Namespace labels that make the API server enforce the restricted Pod Security Standard. */
+export function namespaceManifest(options: ManifestOptions): Manifest {
+  return {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: {
+      name: options.namespace,
+      labels: {
+        [LAB_LABEL]: '1',
+        [RUN_LABEL]: options.runId,
+        'pod-security.kubernetes.io/enforce': 'restricted',
+        'pod-security.kubernetes.io/enforce-version': 'latest',
+      },
+    },
+  };
+}
+
+function envList(run: RunSpec): Manifest[] {
+  const env: Manifest[] = Object.entries(run.env)
+    .filter(([name]) => !(name === 'GOMEMLIMIT' && run.gomemlimit?.ratio === 1))
+    .map(([name, value]) => ({ name, value }));
+  env.push({ name: 'BODY_MIB', value: String(run.request.bodyMiB) });
+  // The seed's fix: the Downward API renders limits.memory as bytes (419430400 for 400Mi). No divisor: with
+  // divisor 1Mi it would be "400", which GOMEMLIMIT reads as 400 bytes.
+  if (run.gomemlimit?.ratio === 1) {
+    env.push({ name: 'GOMEMLIMIT', valueFrom: { resourceFieldRef: { containerName: SAMPLE_CONTAINER, resource: 'limits.memory' } } });
+  }
+  return env;
+}
+
+/** One Deployment (replicas 1, so the kubelet restarts it in place) and one NodePort Service per repetition. */
+export function workloadManifests(run: RunSpec, options: ManifestOptions): Manifest[] {
+  const name = workloadName(run);
+  const labels = { app: 'go-sample', 'gomemlimit-lab/variant': run.variant, 'gomemlimit-lab/run-id': run.id, [LAB_LABEL]: '1', [RUN_LABEL]: options.runId };
+  const selector = { app: 'go-sample', 'gomemlimit-lab/run-id': run.id };
+  return [
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name, namespace: options.namespace, labels },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: selector },
+        template: {
+          metadata: { labels },
+          spec: {
+            automountServiceAccountToken: false,
+            enableServiceLinks: false,
+            terminationGracePeriodSeconds: 5,
+            securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } },
+            containers: [
+              {
+                name: SAMPLE_CONTAINER,
+                image: options.image,
+                imagePullPolicy: 'Never', // loaded with kind load; nothing can be pulled
+                ports: [{ containerPort: SAMPLE_PORT, name: 'http' }],
+                env: envList(run),
+                resources: {
+                  limits: { cpu: `${run.cpuLimitMillis}m`, memory: formatQuantity(run.memoryLimitBytes) },
+                  requests: { cpu: `${run.cpuRequestMillis}m`, memory: formatQuantity(run.memoryRequestBytes) },
+                },
+                readinessProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 1, failureThreshold: 1 },
+                securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+              },
+            ],
+          },
+        },
+      },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name, namespace: options.namespace, labels },
+      spec: { type: 'NodePort', selector, ports: [{ port: SAMPLE_PORT, targetPort: 'http', nodePort: options.nodePort }] },
+    },
+  ];
+}
+
+export function toYaml(manifests: Manifest[]): string {
+  return manifests.map((manifest) => stringify(manifest)).join('---\n');
+}
