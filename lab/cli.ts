@@ -8,6 +8,8 @@ import { consoleProgress } from './progress.js';
 import { readResults, writeReports } from './report/write.js';
 import type { Results } from './report/results.js';
 import { removeAllLabContainers } from './runtimes/docker.js';
+import { namespaceManifest, toYaml, workloadManifests } from './runtimes/manifests.js';
+import { IMAGE_REPOSITORY } from './stages/build.js';
 
 function parseReps(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 1000) {
@@ -53,7 +55,14 @@ function installSignalHandlers(controller: AbortController): void {
 async function runCommand(options: LabOptions & { dryRun?: boolean; quiet?: boolean }): Promise<void> {
   if (options.dryRun) {
     const plan = await preparePlan(options);
-    process.stdout.write(`${JSON.stringify({ scenario: plan.scenario.name, runtime: plan.runtime, reps: plan.reps, runs: plan.runs }, null, 2)}\n`);
+    if (plan.runtime === 'docker') {
+      process.stdout.write(`${JSON.stringify({ scenario: plan.scenario.name, runtime: plan.runtime, reps: plan.reps, runs: plan.runs }, null, 2)}\n`);
+    } else {
+      // The manifests each repetition applies; the image tag is known only after the build stage.
+      const manifestOptions = { namespace: 'gomemlimit-lab-<run>', runId: '<run>', image: `${IMAGE_REPOSITORY}:<build>`, nodePort: 30550 };
+      const manifests = [namespaceManifest(manifestOptions), ...plan.runs.flatMap((run) => workloadManifests(run, manifestOptions))];
+      process.stdout.write(toYaml(manifests));
+    }
     return;
   }
   const controller = new AbortController();
@@ -75,6 +84,8 @@ export function buildProgram(): Command {
     .option('-n, --reps <n>', 'fresh-start repetitions per variant (default: the scenario\'s)', parseReps)
     .option('-v, --variants <a,b,...>', 'only these variants (default: all of the scenario\'s)', parseList)
     .option('-o, --out <dir>', 'results folder (default: results/<timestamp>-<scenario>/); must be new or empty')
+    .option('--keep-cluster', 'kind: leave the cluster for the next run (default: delete the cluster this run created)')
+    .option('--node-image <ref>', 'kind: node image to use (default: the air-gapped one the lab builds and caches)')
     .option('--dry-run', 'print the planned repetitions and exit')
     .option('-q, --quiet', 'no progress lines')
     .action(runCommand)

@@ -5,7 +5,7 @@ import { InterruptedError, errorMessage } from './errors.js';
 import { startSampler } from './observe/sampler.js';
 import { checkOutDirFree, createOutDir, defaultOutDir } from './outdir.js';
 import { planRuns, type Plan, type RunSpec, type RuntimeName } from './plan.js';
-import type { Progress } from './progress.js';
+import { silentProgress, type Progress } from './progress.js';
 import { writeReports } from './report/write.js';
 import type { Results, RunRecord } from './report/results.js';
 import type { Runtime } from './runtimes/runtime.js';
@@ -15,10 +15,10 @@ import { build, type BuildOutput } from './stages/build.js';
 import { deploy } from './stages/deploy.js';
 import { drive } from './stages/drive.js';
 import { settledStatus } from './stages/observe.js';
-import { createRuntime, provision } from './stages/provision.js';
+import { createRuntime, provision, type RuntimeOptions } from './stages/provision.js';
 import { goVersion } from './tools/go.js';
 
-export interface LabOptions {
+export interface LabOptions extends RuntimeOptions {
   scenario: string;
   runtime: RuntimeName;
   reps?: number;
@@ -35,7 +35,7 @@ export interface LabOutcome {
 export async function preparePlan(options: LabOptions): Promise<Plan> {
   const scenario = await loadScenario(options.scenario);
   const plan = planRuns(scenario, { runtime: options.runtime, reps: options.reps, variants: options.variants });
-  createRuntime(options.runtime, 'check'); // refuses runtimes that do not exist yet
+  createRuntime(options.runtime, 'check', options, silentProgress); // refuses runtimes that do not exist yet
   if (options.out) await checkOutDirFree(path.resolve(options.out));
   return plan;
 }
@@ -91,7 +91,7 @@ export async function runLab(options: LabOptions, progress: Progress, signal: Ab
   const plan = await preparePlan(options);
   await goVersion();
   const runId = newRunId();
-  const runtime = createRuntime(options.runtime, runId);
+  const runtime = createRuntime(options.runtime, runId, options, progress);
   await runtime.check();
   const context: RunContext = { runId, plan, startedAt: new Date().toISOString(), runtimeInfo: null, toolVersions: {} };
   const records: RunRecord[] = [];

@@ -37,7 +37,7 @@ test('bad input is one line, exit 2, nothing started', async () => {
   await assertUsageError(['--variants', 'baseline,nope'], /unknown variant "nope"/);
   await assertUsageError(['--reps', '0'], /--reps.*whole number/);
   await assertUsageError(['--reps', 'many'], /--reps.*whole number/);
-  await assertUsageError(['--runtime', 'kind'], /kind runtime is not available yet/);
+  await assertUsageError(['--runtime', 'existing'], /existing-cluster runtime is not available yet/);
   await assertUsageError(['--runtime', 'podman'], /--runtime/);
   await assertUsageError(['--scenario', path.join(REPO_ROOT, 'test', 'fixtures', 'bad-quantity.yaml')], /bad memory quantity "400MB".*400Mi/);
 });

@@ -98,5 +98,5 @@ export function workloadManifests(run: RunSpec, options: ManifestOptions): Manif
 }
 
 export function toYaml(manifests: Manifest[]): string {
-  return manifests.map((manifest) => stringify(manifest)).join('---\n');
+  return manifests.map((manifest) => stringify(manifest, { aliasDuplicateObjects: false })).join('---\n');
 }

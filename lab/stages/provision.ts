@@ -2,15 +2,22 @@ import { UsageError } from '../errors.js';
 import type { RuntimeName } from '../plan.js';
 import type { Progress } from '../progress.js';
 import { DockerRuntime } from '../runtimes/docker.js';
+import { KindRuntime } from '../runtimes/kind.js';
 import type { Runtime, RuntimeInfo } from '../runtimes/runtime.js';
 
-export function createRuntime(name: RuntimeName, runId: string): Runtime {
+export interface RuntimeOptions {
+  keepCluster?: boolean;
+  nodeImage?: string;
+}
+
+export function createRuntime(name: RuntimeName, runId: string, options: RuntimeOptions, progress: Progress): Runtime {
   switch (name) {
     case 'docker':
       return new DockerRuntime(runId);
     case 'kind':
+      return new KindRuntime(runId, { keepCluster: options.keepCluster ?? false, nodeImage: options.nodeImage }, progress);
     case 'existing':
-      throw new UsageError(`the ${name} runtime is not available yet: use --runtime docker`);
+      throw new UsageError('the existing-cluster runtime is not available yet: use --runtime docker or kind');
   }
 }
 

@@ -1,0 +1,169 @@
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { execa } from 'execa';
+import { parse as parseYaml } from 'yaml';
+import { UsageError, errorMessage } from '../errors.js';
+import { CACHE_DIR, REPO_ROOT } from '../paths.js';
+import type { RunSpec } from '../plan.js';
+import type { Progress } from '../progress.js';
+import { ensureNodeImage } from '../stages/node-image.js';
+import { createCluster, deleteCluster, ensureKind, kindClusters, loadImage } from '../tools/kind.js';
+import { Kubectl, requireKubectl } from '../tools/kubectl.js';
+import { KubeInstance } from './kube-instance.js';
+import { namespaceManifest, toYaml, workloadManifests, workloadName } from './manifests.js';
+import { acquireLock, type Lock } from './lock.js';
+import type { Instance, Runtime, RuntimeInfo } from './runtime.js';
+
+export const KIND_CLUSTER = 'gomemlimit-lab';
+const KIND_CONFIG = path.join(REPO_ROOT, 'kind-config.yaml');
+const STATE_DIR = path.join(CACHE_DIR, 'kind');
+
+export interface KindOptions {
+  keepCluster: boolean;
+  nodeImage?: string;
+}
+
+interface KindConfig {
+  nodes?: { extraPortMappings?: { containerPort: number; hostPort: number; listenAddress?: string }[] }[];
+}
+
+/** The NodePort that kind-config.yaml maps to 127.0.0.1 on the host. */
+async function loopbackNodePort(): Promise<{ nodePort: number; hostPort: number }> {
+  const config = parseYaml(await readFile(KIND_CONFIG, 'utf8')) as KindConfig;
+  const mapping = config.nodes?.[0]?.extraPortMappings?.find((candidate) => candidate.listenAddress === '127.0.0.1');
+  if (!mapping) throw new UsageError(`${KIND_CONFIG} has no extraPortMappings entry with listenAddress 127.0.0.1`);
+  return { nodePort: mapping.containerPort, hostPort: mapping.hostPort };
+}
+
+export class KindRuntime implements Runtime {
+  readonly name = 'kind' as const;
+  private kind = '';
+  private kubectl: Kubectl | null = null;
+  private createdCluster = false;
+  private lock: Lock | null = null;
+  private readonly loadedImages = new Set<string>();
+  private readonly namespace: string;
+
+  constructor(
+    private readonly runId: string,
+    private readonly options: KindOptions,
+    private readonly progress: Progress,
+  ) {
+    this.namespace = `gomemlimit-lab-${runId}`;
+  }
+
+  async check(): Promise<void> {
+    const docker = await execa('docker', ['info', '--format', '{{.ServerVersion}}'], { reject: false }).catch(() => null);
+    if (!docker || docker.exitCode !== 0) throw new UsageError('Docker is not running: kind needs it; start it, or run `sudo bash scripts/setup-docker.sh`');
+    await loopbackNodePort();
+  }
+
+  async provision(): Promise<RuntimeInfo> {
+    this.lock = await acquireLock(path.join(STATE_DIR, `${KIND_CLUSTER}.lock`), 'the kind cluster');
+    const kind = await ensureKind(this.progress);
+    this.kind = kind.path;
+    const nodeImage = this.options.nodeImage ?? (await ensureNodeImage(this.progress));
+    const kubeconfig = path.join(STATE_DIR, `${KIND_CLUSTER}.kubeconfig`);
+    await mkdir(STATE_DIR, { recursive: true });
+    await this.removeCrashedCluster();
+    if ((await kindClusters(this.kind)).includes(KIND_CLUSTER)) {
+      this.progress.step(`re-using kind cluster ${KIND_CLUSTER}`);
+      await writeFile(kubeconfig, (await execa(this.kind, ['get', 'kubeconfig', '--name', KIND_CLUSTER])).stdout);
+    } else {
+      this.progress.step(`creating kind cluster ${KIND_CLUSTER} from ${nodeImage}`);
+      await this.markCreated(true);
+      this.createdCluster = true;
+      await createCluster(this.kind, { name: KIND_CLUSTER, config: KIND_CONFIG, image: nodeImage, kubeconfig });
+    }
+    this.kubectl = new Kubectl(await requireKubectl(), kubeconfig);
+    await this.kubectl.apply(toYaml([namespaceManifest({ namespace: this.namespace, runId: this.runId, image: '', nodePort: 0 })]));
+    return { name: 'kind', versions: await this.versions(kind.version, nodeImage), cgroupVersion: await this.nodeCgroupVersion(), notes: [] };
+  }
+
+  /** A cluster created by a run that crashed (its pid is gone) and was not asked to keep it. */
+  private async removeCrashedCluster(): Promise<void> {
+    const state = await readFile(path.join(STATE_DIR, 'created-by.json'), 'utf8').then(JSON.parse, () => null) as { pid: number; keep: boolean } | null;
+    if (!state || state.keep) return;
+    let alive = true;
+    try {
+      process.kill(state.pid, 0);
+    } catch {
+      alive = false;
+    }
+    if (!alive) {
+      this.progress.step(`removing the kind cluster left by a crashed run (pid ${state.pid})`);
+      await deleteCluster(this.kind, KIND_CLUSTER);
+      await rm(path.join(STATE_DIR, 'created-by.json'), { force: true });
+    }
+  }
+
+  private async markCreated(created: boolean): Promise<void> {
+    const file = path.join(STATE_DIR, 'created-by.json');
+    if (created) await writeFile(file, JSON.stringify({ pid: process.pid, keep: this.options.keepCluster }));
+    else await rm(file, { force: true });
+  }
+
+  private requireKubectl(): Kubectl {
+    if (!this.kubectl) throw new Error('kind runtime used before provision()');
+    return this.kubectl;
+  }
+
+  async start(run: RunSpec, image: string): Promise<Instance> {
+    const kubectl = this.requireKubectl();
+    if (!this.loadedImages.has(image)) {
+      this.progress.info(`loading ${image} into the kind node`);
+      await loadImage(this.kind, KIND_CLUSTER, image);
+      this.loadedImages.add(image);
+    }
+    const ports = await loopbackNodePort();
+    const name = workloadName(run);
+    await kubectl.apply(toYaml(workloadManifests(run, { namespace: this.namespace, runId: this.runId, image, nodePort: ports.nodePort })));
+    await kubectl.run(['rollout', 'status', `deployment/${name}`, '-n', this.namespace, '--timeout=120s']);
+    const pods = await kubectl.json<{ items: { metadata: { name: string; deletionTimestamp?: string } }[] }>([
+      'get', 'pods', '-n', this.namespace, '-l', `gomemlimit-lab/run-id=${run.id}`,
+    ]);
+    const pod = pods.items.find((item) => !item.metadata.deletionTimestamp);
+    if (!pod) throw new Error(`no pod for ${name}`);
+    return new KubeInstance(kubectl, this.namespace, pod.metadata.name, `http://127.0.0.1:${ports.hostPort}`, async () => {
+      await kubectl.run(['delete', 'deployment,service', name, '-n', this.namespace, '--wait=true', '--timeout=60s']).catch(() => {});
+    });
+  }
+
+  private async versions(kindVersion: string, nodeImage: string): Promise<Record<string, string>> {
+    const kubectl = this.requireKubectl();
+    const server = await kubectl.json<{ serverVersion?: { gitVersion?: string; goVersion?: string } }>(['version']).catch(() => null);
+    const node = `${KIND_CLUSTER}-control-plane`;
+    const containerd = await execa('docker', ['exec', node, 'containerd', '--version'], { reject: false });
+    const backoff = await execa('docker', ['exec', node, 'cat', '/var/lib/kubelet/config.yaml'], { reject: false });
+    const kubeletConfig = (backoff.exitCode === 0 ? parseYaml(backoff.stdout) : {}) as Record<string, unknown>;
+    return {
+      kind: kindVersion,
+      nodeImage,
+      kubernetes: server?.serverVersion?.gitVersion ?? 'unknown',
+      kubernetesGo: server?.serverVersion?.goVersion ?? 'unknown',
+      containerd: containerd.stdout.split(' ').slice(1, 3).join(' ') || 'unknown',
+      kubeletCrashLoopBackOff: JSON.stringify(kubeletConfig.crashLoopBackOff ?? 'default (10s doubling to 300s)'),
+    };
+  }
+
+  private async nodeCgroupVersion(): Promise<string> {
+    const { stdout } = await execa('docker', ['exec', `${KIND_CLUSTER}-control-plane`, 'stat', '-fc', '%T', '/sys/fs/cgroup'], { reject: false });
+    return stdout.trim() === 'cgroup2fs' ? 'v2' : 'v1';
+  }
+
+  async teardown(): Promise<void> {
+    try {
+      if (this.createdCluster && !this.options.keepCluster) {
+        this.progress.step(`deleting kind cluster ${KIND_CLUSTER} (keep it with --keep-cluster)`);
+        await deleteCluster(this.kind, KIND_CLUSTER);
+        await this.markCreated(false);
+      } else if (this.kubectl) {
+        await this.kubectl.run(['delete', 'namespace', this.namespace, '--wait=false']).catch(() => {});
+      }
+    } catch (error) {
+      this.progress.info(`cleanup: ${errorMessage(error)}`);
+    } finally {
+      await this.lock?.release();
+    }
+  }
+}

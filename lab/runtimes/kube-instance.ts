@@ -1,0 +1,154 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { memoryCgroupOfPid, readCgroupMemory, type CgroupMemoryDir } from '../observe/cgroup.js';
+import type { MemoryProbe } from '../observe/sampler.js';
+import type { Kubectl } from '../tools/kubectl.js';
+import { SAMPLE_CONTAINER } from './manifests.js';
+import type { Instance, InstanceStatus, Termination } from './runtime.js';
+
+interface ContainerStatus {
+  name: string;
+  containerID?: string;
+  restartCount: number;
+  ready: boolean;
+  state?: { running?: { startedAt?: string }; terminated?: TerminatedState; waiting?: { reason?: string } };
+  lastState?: { terminated?: TerminatedState };
+}
+
+interface TerminatedState {
+  reason?: string;
+  exitCode?: number;
+  finishedAt?: string;
+  containerID?: string;
+}
+
+interface Pod {
+  metadata: { name: string; uid: string };
+  status?: { containerStatuses?: ContainerStatus[] };
+}
+
+/** Finds the host pid of a container by scanning /proc: the kind node shares the host's kernel and pid view. */
+async function hostPidOfContainer(containerId: string): Promise<number | null> {
+  const entries = await readdir('/proc').catch(() => [] as string[]);
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    const cgroup = await readFile(`/proc/${entry}/cgroup`, 'utf8').catch(() => '');
+    if (cgroup.includes(containerId)) return Number(entry);
+  }
+  return null;
+}
+
+/**
+ * A pod watched the way the seed's author had to: its status (restarts, last termination) polled,
+ * the logs of every container instance followed as they happen, and its cgroup memory read from the host.
+ */
+export class KubeInstance implements Instance {
+  readonly memory: MemoryProbe;
+  private readonly terminations = new Map<string, Termination>();
+  private latest: ContainerStatus | null = null;
+  private logText = '';
+  private stopped = false;
+  private readonly loops: Promise<void>[] = [];
+  private readonly followers = new Set<ReturnType<Kubectl['spawn']>>();
+
+  constructor(
+    private readonly kubectl: Kubectl,
+    private readonly namespace: string,
+    readonly id: string,
+    readonly baseUrl: string,
+    private readonly onStop: () => Promise<void>,
+  ) {
+    this.memory = this.cgroupProbe();
+    this.loops.push(this.pollStatus(), this.followLogs());
+  }
+
+  private async readPod(): Promise<ContainerStatus | null> {
+    const pod = await this.kubectl.json<Pod>(['get', 'pod', this.id, '-n', this.namespace]).catch(() => null);
+    const status = pod?.status?.containerStatuses?.find((candidate) => candidate.name === SAMPLE_CONTAINER) ?? null;
+    if (status) this.record(status);
+    return status;
+  }
+
+  /** Every termination the kubelet reports, once each, whether it shows as the current or the last state. */
+  private record(status: ContainerStatus): void {
+    this.latest = status;
+    for (const terminated of [status.lastState?.terminated, status.state?.terminated]) {
+      if (!terminated?.finishedAt) continue;
+      const key = terminated.containerID ?? terminated.finishedAt;
+      this.terminations.set(key, {
+        at: terminated.finishedAt,
+        exitCode: terminated.exitCode ?? null,
+        reason: terminated.reason ?? 'Unknown',
+        oomKilled: terminated.reason === 'OOMKilled',
+      });
+    }
+  }
+
+  private async pollStatus(): Promise<void> {
+    while (!this.stopped) {
+      await this.readPod();
+      await sleep(200);
+    }
+  }
+
+  /** `kubectl logs -f` ends with each container instance; start again on the next one, so no kill loses its gctrace. */
+  private async followLogs(): Promise<void> {
+    let followed = '';
+    while (!this.stopped) {
+      const current = this.latest?.containerID;
+      if (!current || current === followed || !this.latest?.state?.running) {
+        await sleep(100);
+        continue;
+      }
+      followed = current;
+      const follower = this.kubectl.spawn(['logs', '-f', '--timestamps', '-n', this.namespace, this.id, '-c', SAMPLE_CONTAINER]);
+      follower.stdout?.on('data', (chunk: Buffer) => (this.logText += chunk.toString('utf8')));
+      this.followers.add(follower);
+      await follower;
+      this.followers.delete(follower);
+    }
+  }
+
+  private cgroupProbe(): MemoryProbe {
+    let cgroup: CgroupMemoryDir | null = null;
+    let forContainer = '';
+    let lastResolve = 0;
+    return {
+      source: 'cgroup',
+      read: async () => {
+        const containerId = this.latest?.containerID?.replace(/^\w+:\/\//, '') ?? '';
+        if (cgroup && containerId === forContainer) {
+          const reading = await readCgroupMemory(cgroup);
+          if (reading) return reading;
+        }
+        if (!containerId || Date.now() - lastResolve < 200) return null;
+        lastResolve = Date.now();
+        const pid = await hostPidOfContainer(containerId);
+        cgroup = pid ? await memoryCgroupOfPid(pid) : null;
+        forContainer = containerId;
+        return cgroup ? readCgroupMemory(cgroup) : null;
+      },
+    };
+  }
+
+  async status(): Promise<InstanceStatus> {
+    const status = (await this.readPod()) ?? this.latest;
+    return {
+      running: Boolean(status?.state?.running),
+      restarts: status?.restartCount ?? 0,
+      terminations: [...this.terminations.values()].sort((a, b) => a.at.localeCompare(b.at)),
+    };
+  }
+
+  async logs(): Promise<string> {
+    await sleep(300); // let the follower drain what the engine has written
+    return this.logText;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const follower of this.followers) follower.kill();
+    await Promise.allSettled(this.loops);
+    await this.onStop();
+  }
+}

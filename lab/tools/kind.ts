@@ -1,0 +1,47 @@
+import { execa } from 'execa';
+import { UsageError } from '../errors.js';
+import type { Progress } from '../progress.js';
+import { ensureGoTool } from './go.js';
+
+export const KIND_MODULE = 'sigs.k8s.io/kind';
+/** kind v0.30 writes kubeadm v1beta3 configs for Kubernetes 1.34, whose kubelet still runs on cgroup v1. */
+export const KIND_VERSION = 'v0.30.0';
+
+async function versionOf(binary: string): Promise<string | null> {
+  const result = await execa(binary, ['version'], { reject: false });
+  return result.exitCode === 0 ? (/v\d+\.\d+\.\d+\S*/.exec(result.stdout)?.[0] ?? result.stdout.trim()) : null;
+}
+
+/** kind on PATH when present, else the pinned version built into the lab's cache. */
+export async function ensureKind(progress: Progress): Promise<{ path: string; version: string }> {
+  const onPath = await versionOf('kind').catch(() => null);
+  if (onPath) return { path: 'kind', version: onPath };
+  const built = await ensureGoTool(KIND_MODULE, KIND_VERSION, 'kind', progress);
+  return { path: built, version: (await versionOf(built)) ?? KIND_VERSION };
+}
+
+export async function kindClusters(kind: string): Promise<string[]> {
+  const { stdout } = await execa(kind, ['get', 'clusters']);
+  return stdout.split('\n').map((line) => line.trim()).filter((line) => line && !line.startsWith('No kind clusters'));
+}
+
+export async function createCluster(kind: string, options: { name: string; config: string; image: string; kubeconfig: string }): Promise<void> {
+  const result = await execa(
+    kind,
+    ['create', 'cluster', '--name', options.name, '--config', options.config, '--image', options.image, '--kubeconfig', options.kubeconfig, '--wait', '120s'],
+    { reject: false, all: true },
+  );
+  if (result.exitCode !== 0) {
+    const last = result.all?.trim().split('\n').slice(-3).join(' | ') ?? '';
+    throw new Error(`kind could not create cluster ${options.name}: ${last}`);
+  }
+}
+
+export async function deleteCluster(kind: string, name: string): Promise<void> {
+  await execa(kind, ['delete', 'cluster', '--name', name], { reject: false });
+}
+
+export async function loadImage(kind: string, cluster: string, image: string): Promise<void> {
+  if (image.endsWith(':latest') || !image.includes(':')) throw new UsageError(`refusing to load ${image}: use a non-latest tag`);
+  await execa(kind, ['load', 'docker-image', image, '--name', cluster]);
+}

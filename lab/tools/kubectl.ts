@@ -1,0 +1,57 @@
+import { access } from 'node:fs/promises';
+import path from 'node:path';
+import { execa, type ResultPromise } from 'execa';
+import { UsageError } from '../errors.js';
+import { CACHE_DIR } from '../paths.js';
+
+/** The Kubernetes version the air-gapped node image is built from (its kubectl comes with it). */
+export const K8S_VERSION = 'v1.34.4';
+export const CACHED_K8S_BIN = path.join(CACHE_DIR, 'k8s', K8S_VERSION, 'bin');
+
+/** kubectl on PATH, else the one built with the node image's Kubernetes binaries. */
+export async function findKubectl(): Promise<string | null> {
+  const onPath = await execa('kubectl', ['version', '--client', '-o', 'json'], { reject: false }).catch(() => null);
+  if (onPath && onPath.exitCode === 0) return 'kubectl';
+  const cached = path.join(CACHED_K8S_BIN, 'kubectl');
+  return access(cached).then(
+    () => cached,
+    () => null,
+  );
+}
+
+export async function requireKubectl(): Promise<string> {
+  const found = await findKubectl();
+  if (!found) throw new UsageError('kubectl is not installed: install it, or run `bash scripts/node-image/build-k8s.sh` to build it with the node image');
+  return found;
+}
+
+/** A kubectl bound to one kubeconfig (and optionally one context). */
+export class Kubectl {
+  constructor(
+    readonly binary: string,
+    private readonly kubeconfig: string | undefined,
+    private readonly context?: string,
+  ) {}
+
+  private args(args: string[]): string[] {
+    return [...(this.kubeconfig ? ['--kubeconfig', this.kubeconfig] : []), ...(this.context ? ['--context', this.context] : []), ...args];
+  }
+
+  async run(args: string[], input?: string): Promise<string> {
+    const { stdout } = await execa(this.binary, this.args(args), { input });
+    return stdout;
+  }
+
+  async json<T>(args: string[]): Promise<T> {
+    return JSON.parse(await this.run([...args, '-o', 'json'])) as T;
+  }
+
+  apply(yaml: string): Promise<string> {
+    return this.run(['apply', '--server-side', '--force-conflicts', '-f', '-'], yaml);
+  }
+
+  /** A long-running kubectl (logs -f) that the caller stops. */
+  spawn(args: string[]): ResultPromise {
+    return execa(this.binary, this.args(args), { reject: false, buffer: false });
+  }
+}
