@@ -8,6 +8,7 @@ import { consoleProgress } from './progress.js';
 import { readResults, writeReports } from './report/write.js';
 import type { Results } from './report/results.js';
 import { removeAllLabContainers } from './runtimes/docker.js';
+import { removeLabClusters } from './runtimes/kind.js';
 import { namespaceManifest, toYaml, workloadManifests } from './runtimes/manifests.js';
 import { IMAGE_REPOSITORY } from './stages/build.js';
 
@@ -86,6 +87,8 @@ export function buildProgram(): Command {
     .option('-o, --out <dir>', 'results folder (default: results/<timestamp>-<scenario>/); must be new or empty')
     .option('--keep-cluster', 'kind: leave the cluster for the next run (default: delete the cluster this run created)')
     .option('--node-image <ref>', 'kind: node image to use (default: the air-gapped one the lab builds and caches)')
+    .option('--context <name>', 'existing: the kubeconfig context of the cluster to use')
+    .option('--image <ref>', 'existing: the sample image, pushed where that cluster can pull it')
     .option('--dry-run', 'print the planned repetitions and exit')
     .option('-q, --quiet', 'no progress lines')
     .action(runCommand)
@@ -111,10 +114,11 @@ export function buildProgram(): Command {
 
   program
     .command('clean')
-    .description('remove every container the lab ever created')
+    .description('remove every cluster, container and volume the lab ever created')
     .action(async () => {
       const removed = await removeAllLabContainers();
-      process.stdout.write(`removed ${removed} container(s)\n`);
+      const clusters = await removeLabClusters();
+      process.stdout.write(`removed ${removed} container(s) and ${clusters.length} kind cluster(s)${clusters.length ? `: ${clusters.join(', ')}` : ''}\n`);
     });
 
   return program;

@@ -106,7 +106,7 @@ export async function runLab(options: LabOptions, progress: Progress, signal: Ab
     dir = await createOutDir(options.out ? path.resolve(options.out) : defaultOutDir(plan.scenario.name), Boolean(options.out));
     await mkdir(path.join(dir, 'logs'));
     progress.info(`results go to ${path.relative(process.cwd(), dir) || dir}`);
-    const built = await build(progress);
+    const built = await build(progress, { image: options.runtime !== 'existing' });
     context.toolVersions = { go: built.versions.go, vegeta: built.versions.vegeta, image: built.image };
     for (const [index, run] of plan.runs.entries()) {
       if (signal.aborted) throw new InterruptedError(String(signal.reason ?? 'signal'));

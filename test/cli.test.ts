@@ -37,7 +37,8 @@ test('bad input is one line, exit 2, nothing started', async () => {
   await assertUsageError(['--variants', 'baseline,nope'], /unknown variant "nope"/);
   await assertUsageError(['--reps', '0'], /--reps.*whole number/);
   await assertUsageError(['--reps', 'many'], /--reps.*whole number/);
-  await assertUsageError(['--runtime', 'existing'], /existing-cluster runtime is not available yet/);
+  await assertUsageError(['--runtime', 'existing'], /--runtime existing needs --context/);
+  await assertUsageError(['--runtime', 'existing', '--context', 'nope', '--image', 'x/y:1'], /no context "nope"/);
   await assertUsageError(['--runtime', 'podman'], /--runtime/);
   await assertUsageError(['--scenario', path.join(REPO_ROOT, 'test', 'fixtures', 'bad-quantity.yaml')], /bad memory quantity "400MB".*400Mi/);
 });

@@ -1,4 +1,4 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { parse as parseYaml } from 'yaml';
@@ -9,8 +9,7 @@ import type { Progress } from '../progress.js';
 import { ensureNodeImage } from '../stages/node-image.js';
 import { createCluster, deleteCluster, ensureKind, kindClusters, loadImage } from '../tools/kind.js';
 import { Kubectl, requireKubectl } from '../tools/kubectl.js';
-import { KubeInstance } from './kube-instance.js';
-import { namespaceManifest, toYaml, workloadManifests, workloadName } from './manifests.js';
+import { createNamespace, deleteNamespace, deployWorkload, removeWorkload, serverVersion, watchPod, type WorkloadTarget } from './kube.js';
 import { acquireLock, type Lock } from './lock.js';
 import type { Instance, Runtime, RuntimeInfo } from './runtime.js';
 
@@ -76,7 +75,7 @@ export class KindRuntime implements Runtime {
       await createCluster(this.kind, { name: KIND_CLUSTER, config: KIND_CONFIG, image: nodeImage, kubeconfig });
     }
     this.kubectl = new Kubectl(await requireKubectl(), kubeconfig);
-    await this.kubectl.apply(toYaml([namespaceManifest({ namespace: this.namespace, runId: this.runId, image: '', nodePort: 0 })]));
+    await createNamespace(this.target());
     return { name: 'kind', versions: await this.versions(kind.version, nodeImage), cgroupVersion: await this.nodeCgroupVersion(), notes: [] };
   }
 
@@ -103,35 +102,25 @@ export class KindRuntime implements Runtime {
     else await rm(file, { force: true });
   }
 
-  private requireKubectl(): Kubectl {
+  private target(): WorkloadTarget {
     if (!this.kubectl) throw new Error('kind runtime used before provision()');
-    return this.kubectl;
+    return { kubectl: this.kubectl, namespace: this.namespace, runId: this.runId };
   }
 
   async start(run: RunSpec, image: string): Promise<Instance> {
-    const kubectl = this.requireKubectl();
+    const target = this.target();
     if (!this.loadedImages.has(image)) {
       this.progress.info(`loading ${image} into the kind node`);
       await loadImage(this.kind, KIND_CLUSTER, image);
       this.loadedImages.add(image);
     }
     const ports = await loopbackNodePort();
-    const name = workloadName(run);
-    await kubectl.apply(toYaml(workloadManifests(run, { namespace: this.namespace, runId: this.runId, image, nodePort: ports.nodePort })));
-    await kubectl.run(['rollout', 'status', `deployment/${name}`, '-n', this.namespace, '--timeout=120s']);
-    const pods = await kubectl.json<{ items: { metadata: { name: string; deletionTimestamp?: string } }[] }>([
-      'get', 'pods', '-n', this.namespace, '-l', `gomemlimit-lab/run-id=${run.id}`,
-    ]);
-    const pod = pods.items.find((item) => !item.metadata.deletionTimestamp);
-    if (!pod) throw new Error(`no pod for ${name}`);
-    return new KubeInstance(kubectl, this.namespace, pod.metadata.name, `http://127.0.0.1:${ports.hostPort}`, async () => {
-      await kubectl.run(['delete', 'deployment,service', name, '-n', this.namespace, '--wait=true', '--timeout=60s']).catch(() => {});
-    });
+    const pod = await deployWorkload(target, run, { image, nodePort: ports.nodePort, pullPolicy: 'Never' });
+    return watchPod(target, pod, `http://127.0.0.1:${ports.hostPort}`, true, () => removeWorkload(target, run));
   }
 
   private async versions(kindVersion: string, nodeImage: string): Promise<Record<string, string>> {
-    const kubectl = this.requireKubectl();
-    const server = await kubectl.json<{ serverVersion?: { gitVersion?: string; goVersion?: string } }>(['version']).catch(() => null);
+    const server = await serverVersion(this.target().kubectl);
     const node = `${KIND_CLUSTER}-control-plane`;
     const containerd = await execa('docker', ['exec', node, 'containerd', '--version'], { reject: false });
     const backoff = await execa('docker', ['exec', node, 'cat', '/var/lib/kubelet/config.yaml'], { reject: false });
@@ -139,8 +128,7 @@ export class KindRuntime implements Runtime {
     return {
       kind: kindVersion,
       nodeImage,
-      kubernetes: server?.serverVersion?.gitVersion ?? 'unknown',
-      kubernetesGo: server?.serverVersion?.goVersion ?? 'unknown',
+      ...server,
       containerd: containerd.stdout.split(' ').slice(1, 3).join(' ') || 'unknown',
       kubeletCrashLoopBackOff: JSON.stringify(kubeletConfig.crashLoopBackOff ?? 'default (10s doubling to 300s)'),
     };
@@ -158,7 +146,7 @@ export class KindRuntime implements Runtime {
         await deleteCluster(this.kind, KIND_CLUSTER);
         await this.markCreated(false);
       } else if (this.kubectl) {
-        await this.kubectl.run(['delete', 'namespace', this.namespace, '--wait=false']).catch(() => {});
+        await deleteNamespace(this.target());
       }
     } catch (error) {
       this.progress.info(`cleanup: ${errorMessage(error)}`);
@@ -166,4 +154,19 @@ export class KindRuntime implements Runtime {
       await this.lock?.release();
     }
   }
+}
+
+/** For `lab clean`: the lab's kind cluster, if kind is installed, and its state files. */
+export async function removeLabClusters(): Promise<string[]> {
+  const kind = await execa('kind', ['version'], { reject: false }).then(
+    (result) => (result.exitCode === 0 ? 'kind' : null),
+    () => null,
+  );
+  const cachedKind = (await readdir(path.join(CACHE_DIR, 'bin')).catch(() => [] as string[])).find((file) => file.startsWith('kind-'));
+  const binary = kind ?? (cachedKind ? path.join(CACHE_DIR, 'bin', cachedKind) : null);
+  if (!binary) return [];
+  const clusters = (await kindClusters(binary).catch(() => [] as string[])).filter((name) => name === KIND_CLUSTER || name.startsWith(`${KIND_CLUSTER}-`));
+  for (const cluster of clusters) await deleteCluster(binary, cluster);
+  await rm(STATE_DIR, { recursive: true, force: true });
+  return clusters;
 }

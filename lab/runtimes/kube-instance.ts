@@ -38,6 +38,17 @@ async function hostPidOfContainer(containerId: string): Promise<number | null> {
   return null;
 }
 
+export interface KubeInstanceOptions {
+  kubectl: Kubectl;
+  namespace: string;
+  pod: string;
+  /** Loopback URL that reaches the pod (a kind NodePort mapping, or a port-forward). */
+  baseUrl: string;
+  /** True when the pod runs on this machine (kind), so its cgroup can be read from the host. */
+  hostCgroup: boolean;
+  onStop: () => Promise<void>;
+}
+
 /**
  * A pod watched the way the seed's author had to: its status (restarts, last termination) polled,
  * the logs of every container instance followed as they happen, and its cgroup memory read from the host.
@@ -51,14 +62,20 @@ export class KubeInstance implements Instance {
   private readonly loops: Promise<void>[] = [];
   private readonly followers = new Set<ReturnType<Kubectl['spawn']>>();
 
-  constructor(
-    private readonly kubectl: Kubectl,
-    private readonly namespace: string,
-    readonly id: string,
-    readonly baseUrl: string,
-    private readonly onStop: () => Promise<void>,
-  ) {
-    this.memory = this.cgroupProbe();
+  private readonly kubectl: Kubectl;
+  private readonly namespace: string;
+  readonly id: string;
+  readonly baseUrl: string;
+  private readonly onStop: () => Promise<void>;
+
+  constructor(options: KubeInstanceOptions) {
+    this.kubectl = options.kubectl;
+    this.namespace = options.namespace;
+    this.id = options.pod;
+    this.baseUrl = options.baseUrl;
+    this.onStop = options.onStop;
+    // A remote node's cgroups are out of reach: its memory is then not sampled, and the report says so.
+    this.memory = options.hostCgroup ? this.cgroupProbe() : { source: 'unavailable (remote node)', read: async () => null };
     this.loops.push(this.pollStatus(), this.followLogs());
   }
 

@@ -10,7 +10,10 @@ export interface ManifestOptions {
   namespace: string;
   runId: string;
   image: string;
-  nodePort: number;
+  /** A NodePort mapped to the host's loopback (kind); null for a ClusterIP reached by port-forward (existing clusters). */
+  nodePort: number | null;
+  /** Never for images loaded into kind; IfNotPresent for a pushed image on an existing cluster. */
+  pullPolicy?: 'Never' | 'IfNotPresent';
 }
 
 type Manifest = Record<string, unknown>;
@@ -73,7 +76,7 @@ export function workloadManifests(run: RunSpec, options: ManifestOptions): Manif
               {
                 name: SAMPLE_CONTAINER,
                 image: options.image,
-                imagePullPolicy: 'Never', // loaded with kind load; nothing can be pulled
+                imagePullPolicy: options.pullPolicy ?? 'Never', // kind: loaded with kind load, nothing can be pulled
                 ports: [{ containerPort: SAMPLE_PORT, name: 'http' }],
                 env: envList(run),
                 resources: {
@@ -92,7 +95,10 @@ export function workloadManifests(run: RunSpec, options: ManifestOptions): Manif
       apiVersion: 'v1',
       kind: 'Service',
       metadata: { name, namespace: options.namespace, labels },
-      spec: { type: 'NodePort', selector, ports: [{ port: SAMPLE_PORT, targetPort: 'http', nodePort: options.nodePort }] },
+      spec:
+        options.nodePort === null
+          ? { type: 'ClusterIP', selector, ports: [{ port: SAMPLE_PORT, targetPort: 'http' }] }
+          : { type: 'NodePort', selector, ports: [{ port: SAMPLE_PORT, targetPort: 'http', nodePort: options.nodePort }] },
     },
   ];
 }

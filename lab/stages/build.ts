@@ -48,10 +48,11 @@ export async function buildSampleImage(binary: string, progress: Progress): Prom
   return tag;
 }
 
-export async function build(progress: Progress): Promise<BuildOutput> {
+/** With `image: false` (a pushed image on an existing cluster) no local image or Docker is needed. */
+export async function build(progress: Progress, needs = { image: true }): Promise<BuildOutput> {
   const go = await goVersion();
   const vegeta = await ensureVegeta(progress);
   const binary = await buildSampleBinary(progress);
-  const image = await buildSampleImage(binary, progress);
+  const image = needs.image ? await buildSampleImage(binary, progress) : 'none (pushed image)';
   return { image, binary, vegeta, versions: { go, vegeta: VEGETA_VERSION } };
 }

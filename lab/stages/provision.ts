@@ -1,13 +1,15 @@
-import { UsageError } from '../errors.js';
 import type { RuntimeName } from '../plan.js';
 import type { Progress } from '../progress.js';
 import { DockerRuntime } from '../runtimes/docker.js';
+import { ExistingRuntime } from '../runtimes/existing.js';
 import { KindRuntime } from '../runtimes/kind.js';
 import type { Runtime, RuntimeInfo } from '../runtimes/runtime.js';
 
 export interface RuntimeOptions {
   keepCluster?: boolean;
   nodeImage?: string;
+  context?: string;
+  image?: string;
 }
 
 export function createRuntime(name: RuntimeName, runId: string, options: RuntimeOptions, progress: Progress): Runtime {
@@ -17,7 +19,7 @@ export function createRuntime(name: RuntimeName, runId: string, options: Runtime
     case 'kind':
       return new KindRuntime(runId, { keepCluster: options.keepCluster ?? false, nodeImage: options.nodeImage }, progress);
     case 'existing':
-      throw new UsageError('the existing-cluster runtime is not available yet: use --runtime docker or kind');
+      return new ExistingRuntime(runId, { context: options.context, image: options.image });
   }
 }
 

@@ -215,7 +215,8 @@ if [[ "${FORCE:-0}" != 1 && "${have_key}" == "${CONTRACT_KEY}" ]]; then
 else
   t=$(date +%s.%N)
   old_id="$(docker image inspect -f '{{.Id}}' "${IMAGE}" 2>/dev/null || true)"
-  [ -n "${have_key}${old_id}" ] && log "image ${IMAGE} exists with key '${have_key}'; rebuilding"
+  if [[ "${FORCE:-0}" == 1 ]]; then log "FORCE=1: re-importing ${IMAGE}"
+  elif [ -n "${old_id}" ]; then log "image ${IMAGE} has key '${have_key}', want ${CONTRACT_KEY}; re-importing"; fi
   log "docker import ${IMAGE}"
   tar --numeric-owner --xattrs --xattrs-include='*' -C "${ROOTFS}" \
       --exclude='./dev/*' --exclude='./proc/*' --exclude='./sys/*' --exclude='./run/*' --exclude='./tmp/*' \

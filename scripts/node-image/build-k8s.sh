@@ -312,5 +312,5 @@ mv "${STAMP}.tmp" "${STAMP}"
 
 log "binaries in ${BIN}:"
 (cd "${BIN}" && ls -l "${ALL_BINS[@]}" | awk '{printf "[build-k8s]   %-26s %6.1f MiB\n", $9, $5/1048576}') >&2
-log "cold build took ${TOTAL} s"
+if [[ "${FORCE:-0}" == 1 ]]; then log "forced rebuild took ${TOTAL} s"; else log "cold build took ${TOTAL} s"; fi
 echo "${BIN}"

@@ -1,0 +1,47 @@
+import type { RunSpec } from '../plan.js';
+import type { Kubectl } from '../tools/kubectl.js';
+import { KubeInstance } from './kube-instance.js';
+import { namespaceManifest, toYaml, workloadManifests, workloadName, type ManifestOptions } from './manifests.js';
+
+export interface WorkloadTarget {
+  kubectl: Kubectl;
+  namespace: string;
+  runId: string;
+}
+
+export async function createNamespace(target: WorkloadTarget): Promise<void> {
+  await target.kubectl.apply(toYaml([namespaceManifest({ namespace: target.namespace, runId: target.runId, image: '', nodePort: null })]));
+}
+
+export async function deleteNamespace(target: WorkloadTarget): Promise<void> {
+  await target.kubectl.run(['delete', 'namespace', target.namespace, '--wait=false', '--ignore-not-found']).catch(() => {});
+}
+
+/** Applies one repetition's Deployment and Service, waits for its pod, and returns the pod's name. */
+export async function deployWorkload(target: WorkloadTarget, run: RunSpec, options: Omit<ManifestOptions, 'namespace' | 'runId'>): Promise<string> {
+  const { kubectl, namespace } = target;
+  const name = workloadName(run);
+  await kubectl.apply(toYaml(workloadManifests(run, { ...options, namespace, runId: target.runId })));
+  await kubectl.run(['rollout', 'status', `deployment/${name}`, '-n', namespace, '--timeout=180s']);
+  const pods = await kubectl.json<{ items: { metadata: { name: string; deletionTimestamp?: string } }[] }>([
+    'get', 'pods', '-n', namespace, '-l', `gomemlimit-lab/run-id=${run.id}`,
+  ]);
+  const pod = pods.items.find((item) => !item.metadata.deletionTimestamp);
+  if (!pod) throw new Error(`no pod for ${name}`);
+  return pod.metadata.name;
+}
+
+export function removeWorkload(target: WorkloadTarget, run: RunSpec): Promise<void> {
+  return target.kubectl
+    .run(['delete', 'deployment,service', workloadName(run), '-n', target.namespace, '--wait=true', '--timeout=60s', '--ignore-not-found'])
+    .then(() => undefined, () => undefined);
+}
+
+export function watchPod(target: WorkloadTarget, pod: string, baseUrl: string, hostCgroup: boolean, onStop: () => Promise<void>): KubeInstance {
+  return new KubeInstance({ kubectl: target.kubectl, namespace: target.namespace, pod, baseUrl, hostCgroup, onStop });
+}
+
+export async function serverVersion(kubectl: Kubectl): Promise<{ kubernetes: string; kubernetesGo: string }> {
+  const version = await kubectl.json<{ serverVersion?: { gitVersion?: string; goVersion?: string } }>(['version']).catch(() => null);
+  return { kubernetes: version?.serverVersion?.gitVersion ?? 'unknown', kubernetesGo: version?.serverVersion?.goVersion ?? 'unknown' };
+}
