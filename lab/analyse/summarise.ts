@@ -41,6 +41,7 @@ export function buildRunRecord(run: RunSpec, observed: RunObservation): RunRecor
     oomKills,
     restarts: observed.status.restarts,
     terminations: observed.status.terminations,
+    events: observed.status.events,
     memory: {
       limitBytes: run.memoryLimitBytes,
       source: observed.memory.source,

@@ -104,6 +104,13 @@ function lastHeapLines(processes: ProcessInstance[]): string {
   return lines.length ? lines.join('; ') : DASH;
 }
 
+/** "BackOff×2, Killing" from the orchestrator's events, counted by reason. */
+function eventSummary(run: RunRecord): string {
+  const counts = new Map<string, number>();
+  for (const event of run.events) counts.set(event.reason, (counts.get(event.reason) ?? 0) + event.count);
+  return counts.size ? [...counts].map(([reason, count]) => (count > 1 ? `${reason}×${count}` : reason)).join(', ') : DASH;
+}
+
 function runRow(run: RunRecord): string[] {
   const exits = run.terminations.map((t) => (t.exitCode === null ? t.reason : `exit ${t.exitCode} ${t.reason}`));
   return [
@@ -113,6 +120,7 @@ function runRow(run: RunRecord): string[] {
     `${run.successes}/${run.attempts}`,
     exits.length ? exits.join('; ') : DASH,
     String(run.restarts),
+    eventSummary(run),
     orDash(run.memory.peakBytes, formatBytes),
     String(run.processes.reduce((sum, p) => sum + p.gcCycles.length, 0)),
     lastHeapLines(run.processes),
@@ -137,7 +145,7 @@ export function buildReportModel(results: Results): ReportModel {
       note: 'Survival: repetitions with every request answered and no OOM kill, with a 95% Wilson interval. Headroom: share of the memory limit left at the highest peak. Heap figures are gctrace "MB", which Go computes as MiB.',
     },
     runs: {
-      header: ['Run', 'Variant', 'Survived', 'Requests OK', 'Exit / reason', 'Restarts', 'Peak memory', 'GC cycles', 'Last gctrace heap line'],
+      header: ['Run', 'Variant', 'Survived', 'Requests OK', 'Exit / reason', 'Restarts', 'Events', 'Peak memory', 'GC cycles', 'Last gctrace heap line'],
       rows: results.runs.map(runRow),
     },
   };

@@ -62,6 +62,8 @@ export const runRecordSchema = z.object({
   oomKills: z.number(),
   restarts: z.number(),
   terminations: z.array(terminationSchema),
+  /** What the orchestrator reported (Kubernetes events such as BackOff; Docker's oom/die). */
+  events: z.array(z.object({ at: z.string(), reason: z.string(), message: z.string(), count: z.number() })).default([]),
   memory: z.object({
     limitBytes: z.number(),
     source: z.string(),

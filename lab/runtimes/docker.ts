@@ -203,7 +203,8 @@ export class DockerRuntime implements Runtime {
             reason: oomKilled ? 'OOMKilled' : state.State.ExitCode === 0 ? 'Completed' : 'Error',
           });
         }
-        return { running: state.State.Running, restarts: state.RestartCount, terminations };
+        const events = terminations.map((termination) => ({ at: termination.at, reason: termination.oomKilled ? 'oom' : 'die', message: `exit ${termination.exitCode}`, count: 1 }));
+        return { running: state.State.Running, restarts: state.RestartCount, terminations, events };
       },
       logs: () => demuxedLogs(client.container.dockerode, container),
       async stop() {

@@ -4,7 +4,7 @@ import { memoryCgroupOfPid, readCgroupMemory, type CgroupMemoryDir } from '../ob
 import type { MemoryProbe } from '../observe/sampler.js';
 import type { Kubectl } from '../tools/kubectl.js';
 import { SAMPLE_CONTAINER } from './manifests.js';
-import type { Instance, InstanceStatus, Termination } from './runtime.js';
+import type { Instance, InstanceStatus, RuntimeEvent, Termination } from './runtime.js';
 
 interface ContainerStatus {
   name: string;
@@ -20,6 +20,15 @@ interface TerminatedState {
   exitCode?: number;
   finishedAt?: string;
   containerID?: string;
+}
+
+interface KubeEvent {
+  reason?: string;
+  message?: string;
+  count?: number;
+  firstTimestamp?: string;
+  lastTimestamp?: string;
+  eventTime?: string;
 }
 
 interface Pod {
@@ -154,7 +163,23 @@ export class KubeInstance implements Instance {
       running: Boolean(status?.state?.running),
       restarts: status?.restartCount ?? 0,
       terminations: [...this.terminations.values()].sort((a, b) => a.at.localeCompare(b.at)),
+      events: await this.events(),
     };
+  }
+
+  /** The pod's events (BackOff, Killing, OOMKilling where a node problem detector runs), oldest first. */
+  private async events(): Promise<RuntimeEvent[]> {
+    const list = await this.kubectl
+      .json<{ items: KubeEvent[] }>(['get', 'events', '-n', this.namespace, '--field-selector', `involvedObject.name=${this.id}`])
+      .catch(() => ({ items: [] as KubeEvent[] }));
+    return list.items
+      .map((event) => ({
+        at: event.lastTimestamp ?? event.eventTime ?? event.firstTimestamp ?? '',
+        reason: event.reason ?? '',
+        message: event.message ?? '',
+        count: event.count ?? 1,
+      }))
+      .sort((a, b) => a.at.localeCompare(b.at));
   }
 
   async logs(): Promise<string> {

@@ -9,10 +9,19 @@ export interface Termination {
   oomKilled: boolean;
 }
 
+/** An event the orchestrator reported about the instance (Kubernetes events; the engine's own for Docker). */
+export interface RuntimeEvent {
+  at: string;
+  reason: string;
+  message: string;
+  count: number;
+}
+
 export interface InstanceStatus {
   running: boolean;
   restarts: number;
   terminations: Termination[];
+  events: RuntimeEvent[];
 }
 
 /** A running variant (container or pod) that the pipeline drives and observes. */

@@ -1,0 +1,3 @@
+module gomemlimit-lab/pause
+
+go 1.21
