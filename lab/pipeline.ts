@@ -56,7 +56,7 @@ async function runRepetition(
   try {
     const sampler = startSampler(instance.memory, 20);
     const requests = await drive(built.vegeta, instance, run, signal);
-    const status = await settledStatus(instance, run, requests);
+    const status = await settledStatus(instance, requests);
     const memory = await sampler.stop();
     const logs = await instance.logs();
     const logFile = path.join('logs', `${run.id}.log`);

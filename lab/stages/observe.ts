@@ -1,19 +1,18 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { RunSpec } from '../plan.js';
 import type { Instance, InstanceStatus } from '../runtimes/runtime.js';
 import type { RequestResult } from '../tools/vegeta.js';
 
 /**
- * Waits until the instance's state explains the requests: a fresh instance whose request failed should
- * have terminated, and every failure of a long-lived one should have a recorded termination.
+ * Waits until the instance's state explains the requests: when a request failed, a termination after it started
+ * (engine event, inspect, or the kubelet's lastState) should be on record before the repetition is judged.
+ * A failure with no termination behind it (a timeout, a refused connection) waits out the timeout.
  */
-export async function settledStatus(instance: Instance, run: RunSpec, requests: RequestResult[], timeoutMs = 10_000): Promise<InstanceStatus> {
-  const failures = requests.filter((request) => request.errorKind !== null).length;
+export async function settledStatus(instance: Instance, requests: RequestResult[], timeoutMs = 10_000): Promise<InstanceStatus> {
+  const lastFailure = requests.filter((request) => request.errorKind !== null).at(-1);
   const deadline = Date.now() + timeoutMs;
   let status = await instance.status();
   while (Date.now() < deadline) {
-    const explained = run.lifecycle === 'fresh' ? failures === 0 || !status.running : status.terminations.length >= Math.min(failures, 1);
-    if (explained) break;
+    if (!lastFailure || status.terminations.some((termination) => Date.parse(termination.at) >= Date.parse(lastFailure.startedAt))) break;
     await sleep(100);
     status = await instance.status();
   }
