@@ -8,15 +8,18 @@ import { CACHE_DIR } from '../paths.js';
 export const K8S_VERSION = 'v1.34.4';
 export const CACHED_K8S_BIN = path.join(CACHE_DIR, 'k8s', K8S_VERSION, 'bin');
 
-/** kubectl on PATH, else the one built with the node image's Kubernetes binaries. */
+/**
+ * The kubectl built with the node image's Kubernetes (no version skew with the kind cluster), else the one on PATH.
+ */
 export async function findKubectl(): Promise<string | null> {
-  const onPath = await execa('kubectl', ['version', '--client', '-o', 'json'], { reject: false }).catch(() => null);
-  if (onPath && onPath.exitCode === 0) return 'kubectl';
   const cached = path.join(CACHED_K8S_BIN, 'kubectl');
-  return access(cached).then(
-    () => cached,
-    () => null,
+  const hasCached = await access(cached).then(
+    () => true,
+    () => false,
   );
+  if (hasCached) return cached;
+  const onPath = await execa('kubectl', ['version', '--client', '-o', 'json'], { reject: false }).catch(() => null);
+  return onPath && onPath.exitCode === 0 ? 'kubectl' : null;
 }
 
 export async function requireKubectl(): Promise<string> {

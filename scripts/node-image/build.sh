@@ -23,7 +23,8 @@
 #   K8S_VERSION           default v1.34.4
 #   NODE_BASE_IMAGE       default gomemlimit-lab/node-base:bookworm-v1 (passed to build-base.sh)
 #   GOMEMLIMIT_LAB_CACHE  cache root (default <repo>/.cache)
-#   FORCE=1               rebuild NODE_IMAGE even if it exists (the k8s/base/image caches still apply)
+#   FORCE=1               rebuild NODE_IMAGE even if it exists (the k8s/base/image caches still apply;
+#                         FORCE is not passed on to build-k8s.sh and build-base.sh)
 #
 # Cache: ${GOMEMLIMIT_LAB_CACHE}/node-image/kind-node/<K8S_VERSION>/
 #   images/<name>/{Dockerfile,<binary>}  build contexts;  images/<name>.tar + .key  saved images
@@ -96,7 +97,8 @@ log "building ${NODE_IMAGE} (Kubernetes ${K8S_VERSION}, base ${BASE_IMAGE}, reci
 
 # ------------------------------------------------------------------ 1. Kubernetes binaries
 t=$(now)
-BIN="$(bash "${SCRIPT_DIR}/build-k8s.sh" | tail -n1)"
+# FORCE is this script's own: the sub-builds keep their caches (run them with FORCE=1 to rebuild those).
+BIN="$(env -u FORCE bash "${SCRIPT_DIR}/build-k8s.sh" | tail -n1)"
 IMAGES_TXT="${CACHE_ROOT}/k8s/${K8S_VERSION}/images.txt"
 [[ -x "${BIN}/kubeadm" && -s "${IMAGES_TXT}" ]] || die "build-k8s.sh left no ${BIN}/kubeadm or ${IMAGES_TXT}"
 step_done k8s "$t"
@@ -104,10 +106,10 @@ step_done k8s "$t"
 # ------------------------------------------------------------------ 2. node base image
 t=$(now)
 if [[ "$(id -u)" == 0 ]]; then
-  bash "${SCRIPT_DIR}/build-base.sh" >/dev/null
+  env -u FORCE bash "${SCRIPT_DIR}/build-base.sh" >/dev/null
 elif command -v sudo >/dev/null; then
   log "build-base.sh needs root: running it with sudo"
-  sudo --preserve-env=K8S_VERSION,NODE_BASE_IMAGE,GOMEMLIMIT_LAB_CACHE bash "${SCRIPT_DIR}/build-base.sh" >/dev/null
+  sudo --preserve-env=K8S_VERSION,NODE_BASE_IMAGE,GOMEMLIMIT_LAB_CACHE env -u FORCE bash "${SCRIPT_DIR}/build-base.sh" >/dev/null
 else
   die "build-base.sh needs root (debootstrap); run this script as root"
 fi
@@ -170,18 +172,22 @@ while read -r ref; do
       ;;
   esac
   key="$( { echo "recipe=${RECIPE_REV} ref=${ref}"; [[ "${name}" == kube-proxy ]] && echo "base=${BASE_ID}";
-            cd "${ctx}" && sha256sum Dockerfile "$(ls | grep -vx Dockerfile)"; } | sha)"
+            cd "${ctx}" && sha256sum Dockerfile "${name}"; } | sha)"
   tarball="${WORK}/images/${name}.tar"
   if [[ -s "${tarball}" && -f "${tarball}.key" && "$(cat "${tarball}.key")" == "${key}" ]]; then
     log "image ${ref}: cached $(basename "${tarball}") (key ${key})"
   else
     ti=$(now)
     rm -f "${tarball}" "${tarball}.key"
+    old_ref_id="$(docker image inspect -f '{{.Id}}' "${ref}" 2>/dev/null || true)"
     # --pull=false and no RUN steps: nothing can reach a registry (FROM scratch or a local image).
     DOCKER_BUILDKIT=1 docker build --quiet --pull=false --network=none -t "${ref}" "${ctx}" >/dev/null \
       || die "docker build of ${ref} failed"
     docker save -o "${tarball}.tmp" "${ref}" || die "docker save ${ref} failed"
     mv "${tarball}.tmp" "${tarball}"
+    if [[ -n "${old_ref_id}" && "${old_ref_id}" != "$(docker image inspect -f '{{.Id}}' "${ref}")" ]]; then
+      docker image rm "${old_ref_id}" >/dev/null 2>&1 || true   # the previous build of this tag, now untagged
+    fi
     echo "${key}" > "${tarball}.key"
     log "image ${ref}: built and saved in $(elapsed "${ti}") ($(du -m "${tarball}" | cut -f1) MiB)"
   fi
@@ -198,7 +204,10 @@ t=$(now)
 OVERLAY="${WORK}/overlay"
 rm -rf "${OVERLAY}"
 mkdir -p "${OVERLAY}/usr/bin" "${OVERLAY}/kind" "${OVERLAY}/etc/cni/net.d"
-for b in kubeadm kubelet kubectl; do install -m 0755 "${BIN}/${b}" "${OVERLAY}/usr/bin/${b}"; done
+for b in kubeadm kubelet kubectl; do
+  chmod 0755 "${BIN}/${b}"
+  ln -f "${BIN}/${b}" "${OVERLAY}/usr/bin/${b}" 2>/dev/null || install -m 0755 "${BIN}/${b}" "${OVERLAY}/usr/bin/${b}"
+done
 echo "${K8S_VERSION}" > "${OVERLAY}/kind/version"
 printf '%s\n' "${IMAGE_REFS[@]}" > "${OVERLAY}/kind/images.txt"
 # The pod network: one Linux bridge (cni0) with host-local IPAM over kind's pod subnet, masquerade
