@@ -190,6 +190,7 @@ export class DockerRuntime implements Runtime {
       id: started.getId(),
       baseUrl: `http://127.0.0.1:${hostPort}`,
       memory: cgroupProbe(client, container),
+      restartsAfterExit: run.lifecycle === 'long-lived',
       async status(): Promise<InstanceStatus> {
         const state = await client.container.inspect(container);
         const terminations = [...(ledger.terminations.get(container.id) ?? [])];

@@ -64,6 +64,7 @@ export interface KubeInstanceOptions {
  */
 export class KubeInstance implements Instance {
   readonly memory: MemoryProbe;
+  readonly restartsAfterExit = true; // a Deployment's pod always restarts its container
   private readonly terminations = new Map<string, Termination>();
   private latest: ContainerStatus | null = null;
   private logText = '';

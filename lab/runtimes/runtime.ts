@@ -30,6 +30,8 @@ export interface Instance {
   /** Always on loopback: load never leaves the machine. */
   readonly baseUrl: string;
   readonly memory: MemoryProbe;
+  /** True when the orchestrator restarts the process after it dies (a Deployment, a restart policy). */
+  readonly restartsAfterExit: boolean;
   status(): Promise<InstanceStatus>;
   /** Every line printed by every instance so far (stdout and stderr, gctrace included), timestamped. */
   logs(): Promise<string>;

@@ -36,6 +36,8 @@ export async function drive(vegeta: string, instance: Instance, run: RunSpec, si
     signal,
   };
   if (run.lifecycle === 'fresh') {
+    // Ready per the orchestrator is not yet routable: kube-proxy programs a new NodePort a moment later.
+    await waitHealthy(instance, signal);
     return attack(vegeta, { ...base, count: run.request.count, intervalSeconds: run.request.intervalSeconds });
   }
   const results: RequestResult[] = [];
