@@ -44,7 +44,9 @@ test('bad input is one line, exit 2, nothing started', async () => {
 });
 
 test('no Docker engine: one clear line, exit 2', async () => {
-  await assertUsageError(['--reps', '1'], /Docker is not running/, { DOCKER_HOST: 'unix:///nonexistent/docker.sock' });
+  for (const runtime of ['docker', 'kind']) {
+    await assertUsageError(['--runtime', runtime, '--reps', '1'], /Docker is not running/, { DOCKER_HOST: 'unix:///nonexistent/docker.sock' });
+  }
 });
 
 test('no Go toolchain: one clear line, exit 2', async () => {
@@ -77,9 +79,13 @@ test('--help lists the options and --dry-run prints the plan without Docker', as
   const help = await lab(['--help']);
   assert.equal(help.exitCode, 0);
   for (const flag of ['--scenario', '--runtime', '--reps', '--variants', '--out']) assert.ok(help.stdout.includes(flag), flag);
-  const dry = await lab(['--dry-run', '--reps', '2', '--variants', 'gomemlimit'], { DOCKER_HOST: 'unix:///nonexistent/docker.sock' });
+  const dry = await lab(['--runtime', 'docker', '--dry-run', '--reps', '2', '--variants', 'gomemlimit'], { DOCKER_HOST: 'unix:///nonexistent/docker.sock' });
   assert.equal(dry.exitCode, 0, dry.stderr);
   const plan = JSON.parse(dry.stdout) as { runs: { id: string; env: Record<string, string> }[] };
   assert.deepEqual(plan.runs.map((run) => run.id), ['gomemlimit-1', 'gomemlimit-2']);
   assert.equal(plan.runs[0]!.env.GOMEMLIMIT, '419430400');
+  // On Kubernetes, --dry-run prints the manifests: the fix is the Downward API, not a number.
+  const manifests = await lab(['--dry-run', '--reps', '1', '--variants', 'gomemlimit']);
+  assert.equal(manifests.exitCode, 0, manifests.stderr);
+  assert.match(manifests.stdout, /kind: Deployment[\s\S]*name: GOMEMLIMIT\n\s+valueFrom:\n\s+resourceFieldRef:/);
 });

@@ -4,6 +4,7 @@ import Dockerode from 'dockerode';
 import { GenericContainer, Wait, getContainerRuntimeClient, type ContainerRuntimeClient } from 'testcontainers';
 import { UsageError, errorMessage } from '../errors.js';
 import { freeLoopbackPort } from '../net.js';
+import { processAlive } from '../process.js';
 import { memoryCgroupOfPid, readCgroupMemory, type CgroupMemoryDir } from '../observe/cgroup.js';
 import type { MemoryProbe } from '../observe/sampler.js';
 import type { RunSpec } from '../plan.js';
@@ -246,15 +247,6 @@ export async function removeAllLabContainers(): Promise<number> {
   }
 }
 
-function processAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 async function hostCgroupVersion(client: ContainerRuntimeClient): Promise<string> {
   const info = (await client.container.dockerode.info()) as { CgroupVersion?: string };

@@ -1,21 +1,29 @@
-import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, readdir, rm, rmdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { parse as parseYaml } from 'yaml';
 import { UsageError, errorMessage } from '../errors.js';
+import { processAlive } from '../process.js';
 import { CACHE_DIR, REPO_ROOT } from '../paths.js';
 import type { RunSpec } from '../plan.js';
 import type { Progress } from '../progress.js';
 import { ensureNodeImage } from '../stages/node-image.js';
 import { createCluster, deleteCluster, ensureKind, kindClusters, loadImage } from '../tools/kind.js';
 import { Kubectl, requireKubectl } from '../tools/kubectl.js';
-import { createNamespace, deleteNamespace, deployWorkload, removeWorkload, serverVersion, watchPod, type WorkloadTarget } from './kube.js';
+import { createNamespace, deleteNamespace, deployWorkload, removeStaleNamespaces, removeWorkload, serverVersion, watchPod, type WorkloadTarget } from './kube.js';
 import { acquireLock, type Lock } from './lock.js';
 import type { Instance, Runtime, RuntimeInfo } from './runtime.js';
 
 export const KIND_CLUSTER = 'gomemlimit-lab';
 const KIND_CONFIG = path.join(REPO_ROOT, 'kind-config.yaml');
 const STATE_DIR = path.join(CACHE_DIR, 'kind');
+const LIB_MODULES = '/lib/modules';
+
+const exists = (file: string) =>
+  access(file).then(
+    () => true,
+    () => false,
+  );
 
 export interface KindOptions {
   keepCluster: boolean;
@@ -39,6 +47,7 @@ export class KindRuntime implements Runtime {
   private kind = '';
   private kubectl: Kubectl | null = null;
   private createdCluster = false;
+  private libModulesExisted = true;
   private lock: Lock | null = null;
   private readonly loadedImages = new Set<string>();
   private readonly namespace: string;
@@ -70,11 +79,14 @@ export class KindRuntime implements Runtime {
       await writeFile(kubeconfig, (await execa(this.kind, ['get', 'kubeconfig', '--name', KIND_CLUSTER])).stdout);
     } else {
       this.progress.step(`creating kind cluster ${KIND_CLUSTER} from ${nodeImage}`);
+      this.libModulesExisted = await exists(LIB_MODULES);
       await this.markCreated(true);
       this.createdCluster = true;
       await createCluster(this.kind, { name: KIND_CLUSTER, config: KIND_CONFIG, image: nodeImage, kubeconfig });
     }
     this.kubectl = new Kubectl(await requireKubectl(), kubeconfig);
+    const stale = await removeStaleNamespaces(this.kubectl);
+    if (stale.length) this.progress.info(`removed ${stale.length} namespace(s) left by crashed runs`);
     await createNamespace(this.target());
     return { name: 'kind', versions: await this.versions(kind.version, nodeImage), cgroupVersion: await this.nodeCgroupVersion(), notes: [] };
   }
@@ -83,13 +95,7 @@ export class KindRuntime implements Runtime {
   private async removeCrashedCluster(): Promise<void> {
     const state = await readFile(path.join(STATE_DIR, 'created-by.json'), 'utf8').then(JSON.parse, () => null) as { pid: number; keep: boolean } | null;
     if (!state || state.keep) return;
-    let alive = true;
-    try {
-      process.kill(state.pid, 0);
-    } catch {
-      alive = false;
-    }
-    if (!alive) {
+    if (!processAlive(state.pid)) {
       this.progress.step(`removing the kind cluster left by a crashed run (pid ${state.pid})`);
       await deleteCluster(this.kind, KIND_CLUSTER);
       await rm(path.join(STATE_DIR, 'created-by.json'), { force: true });
@@ -145,6 +151,8 @@ export class KindRuntime implements Runtime {
         this.progress.step(`deleting kind cluster ${KIND_CLUSTER} (keep it with --keep-cluster)`);
         await deleteCluster(this.kind, KIND_CLUSTER);
         await this.markCreated(false);
+        // kind mounts /lib/modules into its nodes; Docker creates it, empty, on hosts that lack it.
+        if (!this.libModulesExisted) await rmdir(LIB_MODULES).catch(() => {});
       } else if (this.kubectl) {
         await deleteNamespace(this.target());
       }
@@ -168,5 +176,8 @@ export async function removeLabClusters(): Promise<string[]> {
   const clusters = (await kindClusters(binary).catch(() => [] as string[])).filter((name) => name === KIND_CLUSTER || name.startsWith(`${KIND_CLUSTER}-`));
   for (const cluster of clusters) await deleteCluster(binary, cluster);
   await rm(STATE_DIR, { recursive: true, force: true });
+  // An empty /lib/modules is what Docker leaves for kind's mount on hosts without one; no kind node needs it now.
+  const nodes = await execa('docker', ['ps', '-aq', '--filter', 'label=io.x-k8s.kind.cluster'], { reject: false });
+  if (nodes.exitCode === 0 && !nodes.stdout.trim()) await rmdir(LIB_MODULES).catch(() => {});
   return clusters;
 }

@@ -1,18 +1,10 @@
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
+import { processAlive } from '../process.js';
 
 export interface Lock {
   release(): Promise<void>;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** An exclusive pid lock file: a second run refuses cleanly; a crashed run's stale lock is taken over. */
@@ -27,7 +19,7 @@ export async function acquireLock(file: string, what: string): Promise<Lock> {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = Number((await readFile(file, 'utf8').catch(() => '')).trim());
-      if (holder && alive(holder)) throw new UsageError(`another lab run (pid ${holder}) is using ${what}; wait for it or stop it`);
+      if (holder && processAlive(holder)) throw new UsageError(`another lab run (pid ${holder}) is using ${what}; wait for it or stop it`);
       await rm(file, { force: true });
     }
   }

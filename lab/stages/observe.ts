@@ -2,23 +2,31 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Instance, InstanceStatus } from '../runtimes/runtime.js';
 import type { RequestResult } from '../tools/vegeta.js';
 
+export interface SettleTimeouts {
+  /** How long a failed request may wait for its termination to be on record. */
+  terminationMs: number;
+  /** How long a recorded kill may wait for the orchestrator's restart (CrashLoopBackOff: 10 s, 20 s, 40 s...). */
+  restartMs: number;
+}
+
+const DEFAULT_TIMEOUTS: SettleTimeouts = { terminationMs: 10_000, restartMs: 45_000 };
+
 /**
  * Waits until the instance's state explains the requests: when a request failed, a termination after it started
  * (engine event, inspect, or the kubelet's lastState) should be on record before the repetition is judged.
- * A failure with no termination behind it (a timeout, a refused connection) waits out the timeout.
- * Where the process is restarted, the restart is waited for too, so restartCount matches the kills.
+ * A failure with no termination behind it (a timeout, a refused connection) waits out the first timeout.
+ * Where the process is restarted, the restart is waited for too, so the restart count matches the kills.
  */
-export async function settledStatus(instance: Instance, requests: RequestResult[], timeoutMs = 10_000): Promise<InstanceStatus> {
+export async function settledStatus(instance: Instance, requests: RequestResult[], timeouts = DEFAULT_TIMEOUTS): Promise<InstanceStatus> {
   const lastFailure = requests.filter((request) => request.errorKind !== null).at(-1);
-  const deadline = Date.now() + timeoutMs;
+  const started = Date.now();
   let status = await instance.status();
-  while (Date.now() < deadline) {
+  for (;;) {
     const explained = !lastFailure || status.terminations.some((termination) => Date.parse(termination.at) >= Date.parse(lastFailure.startedAt));
-    // Where the orchestrator restarts the process, also wait for the restart to be counted, as a user would see it.
     const counted = !instance.restartsAfterExit || status.restarts >= status.terminations.length;
-    if (explained && counted) break;
-    await sleep(100);
+    const waited = Date.now() - started;
+    if ((explained && counted) || waited > timeouts.restartMs || (!explained && waited > timeouts.terminationMs)) return status;
+    await sleep(200);
     status = await instance.status();
   }
-  return status;
 }
