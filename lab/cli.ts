@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { formatBytes, formatRate } from './analyse/stats.js';
-import { doctor, formatDoctor } from './doctor.js';
+import { BUILT_ON_DEMAND, doctor, formatDoctor } from './doctor.js';
 import { InterruptedError, UsageError, errorMessage } from './errors.js';
 import { preparePlan, runLab, type LabOptions } from './pipeline.js';
 import { consoleProgress } from './progress.js';
@@ -109,7 +109,7 @@ export function buildProgram(): Command {
     .action(async () => {
       const checks = await doctor();
       process.stdout.write(`${formatDoctor(checks)}\n`);
-      if (checks.some((check) => !check.present && check.name !== 'vegeta')) process.exitCode = 2;
+      if (checks.some((check) => !check.present && !BUILT_ON_DEMAND.has(check.name))) process.exitCode = 2;
     });
 
   program

@@ -2,6 +2,9 @@ import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { CACHE_BIN_DIR } from './paths.js';
+import { NODE_IMAGE, imageExists } from './stages/node-image.js';
+import { KIND_VERSION } from './tools/kind.js';
+import { findKubectl } from './tools/kubectl.js';
 import { VEGETA_VERSION } from './tools/vegeta.js';
 
 export interface ToolCheck {
@@ -23,6 +26,9 @@ async function cached(binary: string): Promise<boolean> {
   );
 }
 
+/** Tools built on first use by the lab itself: missing is normal on a new machine, not an error. */
+export const BUILT_ON_DEMAND = new Set(['vegeta', 'kind', 'kubectl', 'kind node image']);
+
 /** What the lab needs, found or not, with versions; nothing is installed or started. */
 export async function doctor(): Promise<ToolCheck[]> {
   const node = process.version;
@@ -30,6 +36,11 @@ export async function doctor(): Promise<ToolCheck[]> {
   const docker = await firstLine('docker', ['version', '--format', '{{.Server.Version}}']);
   const dockerClient = await firstLine('docker', ['version', '--format', '{{.Client.Version}}']);
   const vegeta = await cached(`vegeta-${VEGETA_VERSION}`);
+  const kindOnPath = await firstLine('kind', ['version']).catch(() => null);
+  const kindCached = await cached(`kind-${KIND_VERSION}`);
+  const kubectl = await findKubectl();
+  const kubectlVersion = kubectl ? await firstLine(kubectl, ['version', '--client']) : null;
+  const nodeImage = docker !== null && (await imageExists(NODE_IMAGE));
   return [
     { name: 'node', present: true, version: node, hint: 'Node >= 20.18' },
     { name: 'go', present: go !== null, version: go ?? 'missing', hint: 'install Go >= 1.21 (builds the sample and the load generator)' },
@@ -40,11 +51,32 @@ export async function doctor(): Promise<ToolCheck[]> {
       hint: 'start Docker, or `sudo bash scripts/setup-docker.sh`',
     },
     { name: 'vegeta', present: vegeta, version: vegeta ? VEGETA_VERSION : 'not built yet', hint: 'built on first run with go install into .cache/bin' },
+    {
+      name: 'kind',
+      present: Boolean(kindOnPath) || kindCached,
+      version: kindOnPath ?? (kindCached ? KIND_VERSION : 'not built yet'),
+      hint: 'built on first kind run with go install into .cache/bin',
+    },
+    {
+      name: 'kubectl',
+      present: kubectlVersion !== null,
+      version: kubectlVersion ?? 'not built yet',
+      hint: 'built with the node image: bash scripts/node-image/build.sh',
+    },
+    {
+      name: 'kind node image',
+      present: nodeImage,
+      version: nodeImage ? NODE_IMAGE : 'not built yet',
+      hint: 'built on first kind run, or: bash scripts/node-image/build.sh (about 12 min cold)',
+    },
   ];
 }
 
 export function formatDoctor(checks: ToolCheck[]): string {
   return checks
-    .map((check) => `${check.present ? 'ok     ' : 'MISSING'} ${check.name.padEnd(14)} ${check.version}${check.present ? '' : `  (${check.hint})`}`)
+    .map((check) => {
+      const state = check.present ? 'ok' : BUILT_ON_DEMAND.has(check.name) ? 'later' : 'MISSING';
+      return `${state.padEnd(7)} ${check.name.padEnd(16)} ${check.version}${check.present ? '' : `  (${check.hint})`}`;
+    })
     .join('\n');
 }
