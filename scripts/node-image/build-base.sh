@@ -32,20 +32,16 @@
 # apt-get when missing.
 set -euo pipefail
 
-log() { printf '[node-image] %s\n' "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # Bump when the rootfs recipe changes (packages, cleanup) so old caches are rebuilt.
 ROOTFS_REV=1
 # Bump when the contract steps below change in a way the base/ files don't show.
 CONTRACT_REV=1
 
-SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-REPO_ROOT="$(cd "${SCRIPT_DIR}/../.." && pwd)"
 CONTRACT_DIR="${SCRIPT_DIR}/base"
 
-CACHE_ROOT="${GOMEMLIMIT_LAB_CACHE:-${REPO_ROOT}/.cache}"
-K8S_VERSION="${K8S_VERSION:-v1.34.4}"
 SUITE="${NODE_DEBIAN_SUITE:-bookworm}"
 MIRROR="${NODE_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 IMAGE="${NODE_BASE_IMAGE:-gomemlimit-lab/node-base:bookworm-v1}"

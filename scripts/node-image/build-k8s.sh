@@ -29,16 +29,14 @@
 # that version's own go.mod) with its published version k8s.io/<m> v0.Y.Z.
 set -euo pipefail
 
-log() { printf '[build-k8s] %s\n' "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
+LOG_TAG=build-k8s
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # Bump when the build recipe changes so old caches are rebuilt.
 RECIPE_REV=1
 
-SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-REPO_ROOT="$(cd "${SCRIPT_DIR}/../.." && pwd)"
 
-K8S_VERSION="${K8S_VERSION:-v1.34.4}"
 [[ "${K8S_VERSION}" =~ ^v1\.([0-9]+)\.([0-9]+)(-[0-9A-Za-z.-]+)?$ ]] \
   || die "K8S_VERSION must look like v1.34.4, got '${K8S_VERSION}'"
 K8S_MINOR="${BASH_REMATCH[1]}"
@@ -48,7 +46,6 @@ GIT_COMMIT="${K8S_GIT_COMMIT:-0000000000000000000000000000000000000000}"
 BUILD_DATE="${K8S_BUILD_DATE:-1970-01-01T00:00:00Z}"
 BUILD_TAGS="selinux,notest,grpcnotrace"   # the tags upstream's release build uses
 
-CACHE_ROOT="${GOMEMLIMIT_LAB_CACHE:-${REPO_ROOT}/.cache}"
 OUT="${CACHE_ROOT}/k8s/${K8S_VERSION}"
 BIN="${OUT}/bin"
 SRC="${OUT}/src"

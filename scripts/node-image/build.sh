@@ -33,19 +33,14 @@
 # Needs a running Docker engine, Go, and root for build-base.sh (the rootfs is built with debootstrap).
 set -euo pipefail
 
-log() { printf '[node-image] %s\n' "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # Bump when this recipe changes; it is part of every image key and of the node image's label.
 RECIPE_REV=1
 
-SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-REPO_ROOT="$(cd "${SCRIPT_DIR}/../.." && pwd)"
 
-K8S_VERSION="${K8S_VERSION:-v1.34.4}"
-NODE_IMAGE="${NODE_IMAGE:-gomemlimit-lab/kind-node:${K8S_VERSION}-r1}"
 BASE_IMAGE="${NODE_BASE_IMAGE:-gomemlimit-lab/node-base:bookworm-v1}"
-CACHE_ROOT="${GOMEMLIMIT_LAB_CACHE:-${REPO_ROOT}/.cache}"
 export K8S_VERSION NODE_BASE_IMAGE="${BASE_IMAGE}" GOMEMLIMIT_LAB_CACHE="${CACHE_ROOT}"
 
 # The pod network kind configures by default (networking.podSubnet); the bridge CNI hands out

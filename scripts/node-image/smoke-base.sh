@@ -9,12 +9,11 @@
 # Containers are labelled gomemlimit-lab=1 and gomemlimit-lab.pid=<this pid>, and removed on exit.
 set -euo pipefail
 
-log() { printf '[node-image] %s\n' "$*" >&2; }
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 IMAGE="${1:-${NODE_BASE_IMAGE:-gomemlimit-lab/node-base:bookworm-v1}}"
 READY_RE='Reached target .*Multi-User System.*|detected cgroup v1'   # kind's regex
 fails=0
-pass() { log "PASS $*"; }
-fail() { log "FAIL $*"; fails=$((fails + 1)); }
 
 docker image inspect "${IMAGE}" >/dev/null 2>&1 || { log "no image ${IMAGE}; run scripts/node-image/build-base.sh"; exit 2; }
 

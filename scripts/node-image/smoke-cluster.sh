@@ -22,17 +22,11 @@
 #   KEEP_CLUSTER=1  do not delete the cluster at the end (for debugging; the kubeconfig is printed)
 set -euo pipefail
 
-log() { printf '[smoke-cluster] %s\n' "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
+LOG_TAG=smoke-cluster
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 fails=0
-pass() { log "PASS $*"; }
-fail() { log "FAIL $*"; fails=$((fails + 1)); }
 
-SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-REPO_ROOT="$(cd "${SCRIPT_DIR}/../.." && pwd)"
-CACHE_ROOT="${GOMEMLIMIT_LAB_CACHE:-${REPO_ROOT}/.cache}"
-K8S_VERSION="${K8S_VERSION:-v1.34.4}"
-NODE_IMAGE="${NODE_IMAGE:-gomemlimit-lab/kind-node:${K8S_VERSION}-r1}"
 CLUSTER="${SMOKE_CLUSTER:-gomemlimit-lab-smoke}"
 NODE="${CLUSTER}-control-plane"
 KIND_CONFIG="${REPO_ROOT}/kind-config.yaml"
