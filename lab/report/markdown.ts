@@ -57,6 +57,7 @@ function setup(results: Results): [string, string][] {
   const { limits, request, environment: env } = results;
   const millicores = (m: number) => `${m}m`;
   const versions = Object.entries(env.versions).map(([tool, version]) => `${tool} ${version}`);
+  const timings = Object.entries(env.timings).map(([step, seconds]) => `${step.replace(/Seconds$/, '')} ${seconds.toFixed(1)} s`);
   return [
     ['Scenario', describeScenario(results)],
     ['Memory', `limit ${formatBytes(limits.memoryLimitBytes)}, request ${formatBytes(limits.memoryRequestBytes)}`],
@@ -66,6 +67,7 @@ function setup(results: Results): [string, string][] {
     ['Versions', versions.length ? versions.join(', ') : DASH],
     ['Host', `${env.platform}, kernel ${env.kernel}, cgroup ${env.cgroupVersion}, ${env.cpus} CPUs, ${formatBytes(env.memoryBytes)} RAM, Node ${env.node}`],
     ['Run', `${results.runId}, started ${results.startedAt}${results.finishedAt ? `, finished ${results.finishedAt}` : ''}`],
+    ['Timings', timings.length ? timings.join(', ') : DASH],
   ];
 }
 

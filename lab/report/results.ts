@@ -125,6 +125,8 @@ export const resultsSchema = z.object({
     memoryBytes: z.number(),
     cgroupVersion: z.string(),
     versions: z.record(z.string(), z.string()),
+    /** Seconds: provisioning steps (node image, cluster create) and the median repetition. */
+    timings: z.record(z.string(), z.number()).default({}),
   }),
   limits: z.object({ memoryLimitBytes: z.number(), memoryRequestBytes: z.number(), cpuLimitMillis: z.number(), cpuRequestMillis: z.number() }),
   request: z.object({ path: z.string(), bodyMiB: z.number(), count: z.number(), concurrency: z.number() }),

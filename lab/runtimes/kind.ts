@@ -42,6 +42,12 @@ async function loopbackNodePort(): Promise<{ nodePort: number; hostPort: number 
   return { nodePort: mapping.containerPort, hostPort: mapping.hostPort };
 }
 
+/** The kubelet's restart back-off as configured (KEP-4603 `crashLoopBackOff.maxContainerRestartPeriod`), or its default. */
+function crashLoopBackOff(setting: unknown): string {
+  const max = (setting as { maxContainerRestartPeriod?: string } | undefined)?.maxContainerRestartPeriod;
+  return max ? `10s doubling to ${max}` : 'default: 10s doubling to 300s';
+}
+
 export class KindRuntime implements Runtime {
   readonly name = 'kind' as const;
   private kind = '';
@@ -70,7 +76,10 @@ export class KindRuntime implements Runtime {
     this.lock = await acquireLock(path.join(STATE_DIR, `${KIND_CLUSTER}.lock`), 'the kind cluster');
     const kind = await ensureKind(this.progress);
     this.kind = kind.path;
+    const timings: Record<string, number> = {};
+    const imageStarted = Date.now();
     const nodeImage = this.options.nodeImage ?? (await ensureNodeImage(this.progress));
+    timings.nodeImageSeconds = (Date.now() - imageStarted) / 1000;
     const kubeconfig = path.join(STATE_DIR, `${KIND_CLUSTER}.kubeconfig`);
     await mkdir(STATE_DIR, { recursive: true });
     await this.removeCrashedCluster();
@@ -82,13 +91,15 @@ export class KindRuntime implements Runtime {
       this.libModulesExisted = await exists(LIB_MODULES);
       await this.markCreated(true);
       this.createdCluster = true;
+      const clusterStarted = Date.now();
       await createCluster(this.kind, { name: KIND_CLUSTER, config: KIND_CONFIG, image: nodeImage, kubeconfig });
+      timings.clusterCreateSeconds = (Date.now() - clusterStarted) / 1000;
     }
     this.kubectl = new Kubectl(await requireKubectl(), kubeconfig);
     const stale = await removeStaleNamespaces(this.kubectl);
     if (stale.length) this.progress.info(`removed ${stale.length} namespace(s) left by crashed runs`);
     await createNamespace(this.target());
-    return { name: 'kind', versions: await this.versions(kind.version, nodeImage), cgroupVersion: await this.nodeCgroupVersion(), notes: [] };
+    return { name: 'kind', versions: await this.versions(kind.version, nodeImage), cgroupVersion: await this.nodeCgroupVersion(), notes: [], timings };
   }
 
   /** A cluster created by a run that crashed (its pid is gone) and was not asked to keep it. */
@@ -135,8 +146,8 @@ export class KindRuntime implements Runtime {
       kind: kindVersion,
       nodeImage,
       ...server,
-      containerd: containerd.stdout.split(' ').slice(1, 3).join(' ') || 'unknown',
-      kubeletCrashLoopBackOff: JSON.stringify(kubeletConfig.crashLoopBackOff ?? 'default (10s doubling to 300s)'),
+      containerd: containerd.stdout.split(' ')[2] ?? 'unknown',
+      kubeletCrashLoopBackOff: crashLoopBackOff(kubeletConfig.crashLoopBackOff),
     };
   }
 

@@ -43,6 +43,8 @@ export interface RuntimeInfo {
   versions: Record<string, string>;
   cgroupVersion: string;
   notes: string[];
+  /** Seconds spent on provisioning steps worth reporting (node image, cluster create). */
+  timings?: Record<string, number>;
 }
 
 export interface Runtime {

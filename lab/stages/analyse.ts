@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { median } from '../analyse/stats.js';
 import { summariseVariant } from '../analyse/summarise.js';
 import type { Plan } from '../plan.js';
 import { SCHEMA_VERSION, type Results, type RunRecord } from '../report/results.js';
@@ -34,6 +35,7 @@ export function assembleResults(context: RunContext, runs: RunRecord[], completi
       memoryBytes: os.totalmem(),
       cgroupVersion: context.runtimeInfo?.cgroupVersion ?? 'unknown',
       versions: { ...context.runtimeInfo?.versions, ...context.toolVersions },
+      timings: { ...context.runtimeInfo?.timings, ...(runs.length ? { repetitionMedianSeconds: median(runs.map((run) => run.wallSeconds))! } : {}) },
     },
     limits: {
       memoryLimitBytes: limit,
