@@ -1,6 +1,6 @@
-import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
+import { pathExists } from './fs.js';
 import { CACHE_BIN_DIR } from './paths.js';
 import { NODE_IMAGE, imageExists } from './stages/node-image.js';
 import { KIND_VERSION } from './tools/kind.js';
@@ -19,12 +19,7 @@ async function firstLine(command: string, args: string[]): Promise<string | null
   return result.exitCode === 0 ? (result.stdout || result.stderr).split('\n')[0]!.trim() : null;
 }
 
-async function cached(binary: string): Promise<boolean> {
-  return access(path.join(CACHE_BIN_DIR, binary)).then(
-    () => true,
-    () => false,
-  );
-}
+const cached = (binary: string) => pathExists(path.join(CACHE_BIN_DIR, binary));
 
 /** Tools built on first use by the lab itself: missing is normal on a new machine, not an error. */
 export const BUILT_ON_DEMAND = new Set(['vegeta', 'kind', 'kubectl', 'kind node image']);

@@ -5,19 +5,11 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { execa } from 'execa';
 import { REPO_ROOT } from '../lab/paths.js';
-
-const TSX = path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
-const CLI = path.join(REPO_ROOT, 'lab', 'cli.ts');
+import { containersOf, spawnLab } from './helpers.js';
 
 async function lab(args: string[], env: Record<string, string> = {}) {
-  const subprocess = execa(TSX, [CLI, ...args], { reject: false, env, cwd: REPO_ROOT, timeout: 60_000 });
+  const subprocess = spawnLab(args, { env, timeout: 60_000 });
   return { ...(await subprocess), pid: subprocess.pid };
-}
-
-/** Containers left by one lab process (they carry its pid as a label). */
-async function containersOf(pid: number | undefined): Promise<string> {
-  const { stdout } = await execa('docker', ['ps', '-aq', '--filter', `label=gomemlimit-lab.pid=${pid}`], { reject: false });
-  return stdout.trim();
 }
 
 /** A bad input gives exactly one line on stderr, exit 2, and starts nothing. */

@@ -3,22 +3,14 @@ import { mkdtemp, readFile, readdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { execa } from 'execa';
-import { REPO_ROOT } from '../lab/paths.js';
 import { readResults } from '../lab/report/write.js';
+import { containersOf, spawnLab } from './helpers.js';
 
-const TSX = path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
-const CLI = path.join(REPO_ROOT, 'lab', 'cli.ts');
-
-async function containersOf(pid: number | undefined): Promise<string> {
-  const { stdout } = await execa('docker', ['ps', '-aq', '--filter', `label=gomemlimit-lab.pid=${pid}`]);
-  return stdout.trim();
-}
 
 // The seed experiment on the real Docker engine: real cgroup limits, real OOM kills, real gctrace.
 test('seed on docker: baseline is OOM-killed, GOMEMLIMIT returns the body, reports hold the charts', { timeout: 15 * 60_000 }, async () => {
   const out = path.join(await mkdtemp(path.join(os.tmpdir(), 'lab-seed-')), 'run');
-  const subprocess = execa(TSX, [CLI, '--runtime', 'docker', '--reps', '4', '--out', out], { cwd: REPO_ROOT, reject: false });
+  const subprocess = spawnLab(['--runtime', 'docker', '--reps', '4', '--out', out], {});
   const result = await subprocess;
   assert.equal(result.exitCode, 0, result.stderr);
   assert.match(result.stdout, /baseline\s+survived 0\/4/);
@@ -67,7 +59,7 @@ test('seed on docker: baseline is OOM-killed, GOMEMLIMIT returns the body, repor
 
 test('Ctrl-C stops the run, removes its containers and leaves results.json marked incomplete', { timeout: 5 * 60_000 }, async () => {
   const out = path.join(await mkdtemp(path.join(os.tmpdir(), 'lab-sigint-')), 'run');
-  const subprocess = execa(TSX, [CLI, '--runtime', 'docker', '--reps', '3', '--out', out], { cwd: REPO_ROOT, reject: false });
+  const subprocess = spawnLab(['--runtime', 'docker', '--reps', '3', '--out', out], {});
   let stderr = '';
   let interruptScheduled = false;
   subprocess.stderr!.on('data', (chunk: Buffer) => {

@@ -4,11 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { execa } from 'execa';
-import { REPO_ROOT } from '../lab/paths.js';
 import { readResults } from '../lab/report/write.js';
+import { spawnLab } from './helpers.js';
 
-const TSX = path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
-const CLI = path.join(REPO_ROOT, 'lab', 'cli.ts');
 
 async function kindNodes(): Promise<string> {
   const { stdout } = await execa('docker', ['ps', '-aq', '--filter', 'label=io.x-k8s.kind.cluster=gomemlimit-lab']);
@@ -19,7 +17,7 @@ async function kindNodes(): Promise<string> {
 // container and reports OOMKilled; GOMEMLIMIT comes from the Downward API.
 test('seed on kind: baseline OOMKilled with restarts from pod status, gomemlimit answers', { timeout: 30 * 60_000 }, async () => {
   const out = path.join(await mkdtemp(path.join(os.tmpdir(), 'lab-kind-')), 'run');
-  const first = execa(TSX, [CLI, '--runtime', 'kind', '--scenario', 'seed-restarts', '--out', out], { cwd: REPO_ROOT, reject: false, all: true });
+  const first = spawnLab(['--runtime', 'kind', '--scenario', 'seed-restarts', '--out', out], { all: true });
   // A second run while the first holds the cluster refuses cleanly instead of sharing it.
   let output = '';
   await new Promise<void>((resolve) => {
@@ -29,7 +27,7 @@ test('seed on kind: baseline OOMKilled with restarts from pod status, gomemlimit
     });
     void first.then(() => resolve());
   });
-  const second = await execa(TSX, [CLI, '--runtime', 'kind', '--reps', '1'], { cwd: REPO_ROOT, reject: false });
+  const second = await spawnLab(['--runtime', 'kind', '--reps', '1'], {});
   assert.equal(second.exitCode, 2, second.stderr);
   assert.match(second.stderr, /another lab run \(pid \d+\) is using the kind cluster/);
   const result = await first;

@@ -1,8 +1,9 @@
-import { access, mkdir, readFile, readdir, rm, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm, rmdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { parse as parseYaml } from 'yaml';
 import { UsageError, errorMessage } from '../errors.js';
+import { pathExists } from '../fs.js';
 import { processAlive } from '../process.js';
 import { CACHE_DIR, REPO_ROOT } from '../paths.js';
 import type { RunSpec } from '../plan.js';
@@ -19,11 +20,6 @@ const KIND_CONFIG = path.join(REPO_ROOT, 'kind-config.yaml');
 const STATE_DIR = path.join(CACHE_DIR, 'kind');
 const LIB_MODULES = '/lib/modules';
 
-const exists = (file: string) =>
-  access(file).then(
-    () => true,
-    () => false,
-  );
 
 export interface KindOptions {
   keepCluster: boolean;
@@ -88,7 +84,7 @@ export class KindRuntime implements Runtime {
       await writeFile(kubeconfig, (await execa(this.kind, ['get', 'kubeconfig', '--name', KIND_CLUSTER])).stdout);
     } else {
       this.progress.step(`creating kind cluster ${KIND_CLUSTER} from ${nodeImage}`);
-      this.libModulesExisted = await exists(LIB_MODULES);
+      this.libModulesExisted = await pathExists(LIB_MODULES);
       await this.markCreated(true);
       this.createdCluster = true;
       const clusterStarted = Date.now();

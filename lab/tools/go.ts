@@ -1,7 +1,8 @@
-import { access, mkdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { UsageError } from '../errors.js';
+import { pathExists } from '../fs.js';
 import { CACHE_BIN_DIR } from '../paths.js';
 import type { Progress } from '../progress.js';
 
@@ -14,20 +15,13 @@ export async function goVersion(): Promise<string> {
   }
 }
 
-async function exists(file: string): Promise<boolean> {
-  return access(file).then(
-    () => true,
-    () => false,
-  );
-}
-
 /**
  * Installs a pinned Go program into the lab's cache once; the binary name carries the version,
  * so a version bump rebuilds and an unchanged one is re-used.
  */
 export async function ensureGoTool(pkg: string, version: string, binary: string, progress: Progress): Promise<string> {
   const target = path.join(CACHE_BIN_DIR, `${binary}-${version}`);
-  if (await exists(target)) return target;
+  if (await pathExists(target)) return target;
   await goVersion();
   progress.step(`building ${binary} ${version} with go install (once; cached in ${path.relative(process.cwd(), CACHE_BIN_DIR)})`);
   const gobin = path.join(CACHE_BIN_DIR, `.install-${binary}-${process.pid}`);

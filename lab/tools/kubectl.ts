@@ -1,7 +1,7 @@
-import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { UsageError } from '../errors.js';
+import { pathExists } from '../fs.js';
 import { CACHE_DIR } from '../paths.js';
 
 /** The Kubernetes version the air-gapped node image is built from (its kubectl comes with it). */
@@ -13,11 +13,7 @@ export const CACHED_K8S_BIN = path.join(CACHE_DIR, 'k8s', K8S_VERSION, 'bin');
  */
 export async function findKubectl(): Promise<string | null> {
   const cached = path.join(CACHED_K8S_BIN, 'kubectl');
-  const hasCached = await access(cached).then(
-    () => true,
-    () => false,
-  );
-  if (hasCached) return cached;
+  if (await pathExists(cached)) return cached;
   const onPath = await execa('kubectl', ['version', '--client', '-o', 'json'], { reject: false }).catch(() => null);
   return onPath && onPath.exitCode === 0 ? 'kubectl' : null;
 }
