@@ -5,6 +5,7 @@ import { BUILT_ON_DEMAND, doctor, formatDoctor } from './doctor.js';
 import { InterruptedError, UsageError, errorMessage } from './errors.js';
 import { preparePlan, runLab, type LabOptions } from './pipeline.js';
 import { consoleProgress } from './progress.js';
+import { renderComparison } from './report/compare.js';
 import { readResults, writeReports } from './report/write.js';
 import type { Results } from './report/results.js';
 import { removeAllLabContainers } from './runtimes/docker.js';
@@ -101,6 +102,14 @@ export function buildProgram(): Command {
       const results = await readResults(dir);
       await writeReports(dir, results);
       process.stdout.write(`${summaryText(results, dir)}\n`);
+    });
+
+  program
+    .command('compare <before> <after>')
+    .description('a before/after table of two run folders, variant by variant')
+    .action(async (before: string, after: string) => {
+      const table = renderComparison(await readResults(before), await readResults(after), [path.basename(before), path.basename(after)]);
+      process.stdout.write(table);
     });
 
   program

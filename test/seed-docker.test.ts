@@ -11,7 +11,14 @@ import { containersOf, spawnLab } from './helpers.js';
 test('seed on docker: baseline is OOM-killed, GOMEMLIMIT returns the body, reports hold the charts', { timeout: 15 * 60_000 }, async () => {
   const out = path.join(await mkdtemp(path.join(os.tmpdir(), 'lab-seed-')), 'run');
   const subprocess = spawnLab(['--runtime', 'docker', '--reps', '4', '--out', out], {});
+  // Each repetition is a fresh container: a survivor must be gone before the next one starts.
+  let mostAtOnce = 0;
+  const watch = setInterval(() => {
+    void containersOf(subprocess.pid).then((ids) => (mostAtOnce = Math.max(mostAtOnce, ids ? ids.split('\n').length : 0)));
+  }, 500);
   const result = await subprocess;
+  clearInterval(watch);
+  assert.equal(mostAtOnce, 1, 'one container at a time');
   assert.equal(result.exitCode, 0, result.stderr);
   assert.match(result.stdout, /baseline\s+survived 0\/4/);
 

@@ -160,7 +160,7 @@ function mdText(text: string): string {
 
 const mdCell = (text: string) => mdText(text).replace(/\|/g, '\\|');
 
-function mdTable(header: string[], rows: string[][]): string {
+export function mdTable(header: string[], rows: string[][]): string {
   const line = (cells: string[]) => `| ${cells.map(mdCell).join(' | ')} |`;
   return [line(header), `|${header.map(() => ' --- ').join('|')}|`, ...rows.map(line)].join('\n');
 }

@@ -210,7 +210,8 @@ export class DockerRuntime implements Runtime {
       },
       logs: () => demuxedLogs(client.container.dockerode, container),
       async stop() {
-        await client.container.remove(container, { removeVolumes: true }).catch(() => {});
+        // force: a container that survived is still running, and must not linger beside the next repetition.
+        await container.remove({ force: true, v: true }).catch(() => {});
       },
     };
   }
