@@ -10,7 +10,7 @@ import type { RunSpec } from '../plan.js';
 import type { Progress } from '../progress.js';
 import { ensureNodeImage } from '../stages/node-image.js';
 import { createCluster, deleteCluster, ensureKind, kindClusters, loadImage } from '../tools/kind.js';
-import { Kubectl, requireKubectl } from '../tools/kubectl.js';
+import { Kubectl, kubectlFromNodeImage } from '../tools/kubectl.js';
 import { createNamespace, deleteNamespace, deployWorkload, removeStaleNamespaces, removeWorkload, serverVersion, watchPod, type WorkloadTarget } from './kube.js';
 import { acquireLock, type Lock } from './lock.js';
 import type { Instance, Runtime, RuntimeInfo } from './runtime.js';
@@ -91,7 +91,7 @@ export class KindRuntime implements Runtime {
       await createCluster(this.kind, { name: KIND_CLUSTER, config: KIND_CONFIG, image: nodeImage, kubeconfig });
       timings.clusterCreateSeconds = (Date.now() - clusterStarted) / 1000;
     }
-    this.kubectl = new Kubectl(await requireKubectl(), kubeconfig);
+    this.kubectl = new Kubectl(await kubectlFromNodeImage(nodeImage, STATE_DIR), kubeconfig);
     const stale = await removeStaleNamespaces(this.kubectl);
     if (stale.length) this.progress.info(`removed ${stale.length} namespace(s) left by crashed runs`);
     await createNamespace(this.target());

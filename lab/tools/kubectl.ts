@@ -18,6 +18,22 @@ export async function findKubectl(): Promise<string | null> {
   return onPath && onPath.exitCode === 0 ? 'kubectl' : null;
 }
 
+/**
+ * The kubectl inside a kind node image (every node image carries one at /usr/bin/kubectl): the exact client version
+ * for that cluster, whatever kubectl the host has. Copied out once and cached.
+ */
+export async function kubectlFromNodeImage(image: string, cacheDir: string): Promise<string> {
+  const target = path.join(cacheDir, `kubectl-${image.replace(/[^A-Za-z0-9_.-]+/g, '_')}`);
+  if (await pathExists(target)) return target;
+  const { stdout: id } = await execa('docker', ['create', image]);
+  try {
+    await execa('docker', ['cp', `${id.trim()}:/usr/bin/kubectl`, target]);
+  } finally {
+    await execa('docker', ['rm', '-f', id.trim()], { reject: false });
+  }
+  return target;
+}
+
 export async function requireKubectl(): Promise<string> {
   const found = await findKubectl();
   if (!found) throw new UsageError('kubectl is not installed: install it, or run `bash scripts/node-image/build-k8s.sh` to build it with the node image');
