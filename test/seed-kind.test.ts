@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -54,4 +54,6 @@ test('seed on kind: baseline OOMKilled with restarts from pod status, gomemlimit
 
   assert.match(await readFile(path.join(out, 'report.md'), 'utf8'), /OOMKilled/);
   assert.equal(await kindNodes(), '', 'the cluster this run created is deleted');
+  const libModules = await readdir('/lib/modules').catch(() => null);
+  assert.ok(libModules === null || libModules.length > 0, 'no empty /lib/modules (made by Docker for kind) is left behind');
 });

@@ -3,7 +3,6 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { parse as parseYaml } from 'yaml';
 import { UsageError, errorMessage } from '../errors.js';
-import { pathExists } from '../fs.js';
 import { processAlive } from '../process.js';
 import { CACHE_DIR, REPO_ROOT } from '../paths.js';
 import type { RunSpec } from '../plan.js';
@@ -38,6 +37,15 @@ async function loopbackNodePort(): Promise<{ nodePort: number; hostPort: number 
   return { nodePort: mapping.containerPort, hostPort: mapping.hostPort };
 }
 
+/**
+ * kind mounts /lib/modules into its nodes, and Docker creates it, empty, on hosts that lack it (these VMs).
+ * Once no kind node is left, an empty one is that artefact; rmdir leaves a non-empty one alone.
+ */
+async function removeEmptyLibModules(): Promise<void> {
+  const nodes = await execa('docker', ['ps', '-aq', '--filter', 'label=io.x-k8s.kind.cluster'], { reject: false });
+  if (nodes.exitCode === 0 && !nodes.stdout.trim()) await rmdir(LIB_MODULES).catch(() => {});
+}
+
 /** The kubelet's restart back-off as configured (KEP-4603 `crashLoopBackOff.maxContainerRestartPeriod`), or its default. */
 function crashLoopBackOff(setting: unknown): string {
   const max = (setting as { maxContainerRestartPeriod?: string } | undefined)?.maxContainerRestartPeriod;
@@ -49,7 +57,6 @@ export class KindRuntime implements Runtime {
   private kind = '';
   private kubectl: Kubectl | null = null;
   private createdCluster = false;
-  private libModulesExisted = true;
   private lock: Lock | null = null;
   private readonly loadedImages = new Set<string>();
   private readonly namespace: string;
@@ -84,7 +91,6 @@ export class KindRuntime implements Runtime {
       await writeFile(kubeconfig, (await execa(this.kind, ['get', 'kubeconfig', '--name', KIND_CLUSTER])).stdout);
     } else {
       this.progress.step(`creating kind cluster ${KIND_CLUSTER} from ${nodeImage}`);
-      this.libModulesExisted = await pathExists(LIB_MODULES);
       await this.markCreated(true);
       this.createdCluster = true;
       const clusterStarted = Date.now();
@@ -105,6 +111,7 @@ export class KindRuntime implements Runtime {
     if (!processAlive(state.pid)) {
       this.progress.step(`removing the kind cluster left by a crashed run (pid ${state.pid})`);
       await deleteCluster(this.kind, KIND_CLUSTER);
+      await removeEmptyLibModules();
       await rm(path.join(STATE_DIR, 'created-by.json'), { force: true });
     }
   }
@@ -158,8 +165,7 @@ export class KindRuntime implements Runtime {
         this.progress.step(`deleting kind cluster ${KIND_CLUSTER} (keep it with --keep-cluster)`);
         await deleteCluster(this.kind, KIND_CLUSTER);
         await this.markCreated(false);
-        // kind mounts /lib/modules into its nodes; Docker creates it, empty, on hosts that lack it.
-        if (!this.libModulesExisted) await rmdir(LIB_MODULES).catch(() => {});
+        await removeEmptyLibModules();
       } else if (this.kubectl) {
         await deleteNamespace(this.target());
       }
@@ -183,8 +189,6 @@ export async function removeLabClusters(): Promise<string[]> {
   const clusters = (await kindClusters(binary).catch(() => [] as string[])).filter((name) => name === KIND_CLUSTER || name.startsWith(`${KIND_CLUSTER}-`));
   for (const cluster of clusters) await deleteCluster(binary, cluster);
   await rm(STATE_DIR, { recursive: true, force: true });
-  // An empty /lib/modules is what Docker leaves for kind's mount on hosts without one; no kind node needs it now.
-  const nodes = await execa('docker', ['ps', '-aq', '--filter', 'label=io.x-k8s.kind.cluster'], { reject: false });
-  if (nodes.exitCode === 0 && !nodes.stdout.trim()) await rmdir(LIB_MODULES).catch(() => {});
+  await removeEmptyLibModules();
   return clusters;
 }
