@@ -219,13 +219,30 @@ export function downsample(samples: readonly (readonly [number, number])[], maxP
   return out;
 }
 
+/**
+ * Splits a sample series where sampling paused (no cgroup: the process was killed and not yet restarted),
+ * so the chart shows a gap instead of a line sloping from the kill to the restarted process.
+ */
+export function splitAtGaps(samples: readonly (readonly [number, number])[], gapMs = 500): (readonly [number, number])[][] {
+  const segments: (readonly [number, number])[][] = [];
+  let previous: number | null = null;
+  for (const sample of samples) {
+    if (previous === null || sample[0] - previous > gapMs) segments.push([]);
+    segments[segments.length - 1]!.push(sample);
+    previous = sample[0];
+  }
+  return segments;
+}
+
 export function memoryTimelineSpec(results: Results): TopLevelSpec {
   const panels = panelLabels(results);
   const rows: object[] = [];
   for (const run of results.runs) {
-    for (const [ms, bytes] of downsample(run.memory.samples)) {
-      rows.push({ kind: 'memory', panel: panels.get(run.variant), variant: run.variant, id: run.id, s: ms / 1000, mib: bytes / MiB });
-    }
+    splitAtGaps(run.memory.samples).forEach((segment, index) => {
+      for (const [ms, bytes] of downsample(segment)) {
+        rows.push({ kind: 'memory', panel: panels.get(run.variant), variant: run.variant, id: run.id, segment: `${run.id}#${index}`, s: ms / 1000, mib: bytes / MiB });
+      }
+    });
   }
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -247,7 +264,7 @@ export function memoryTimelineSpec(results: Results): TopLevelSpec {
             x: { field: 's', type: 'quantitative', title: 'time since sampling started (s)', axis: { tickCount: 10 } },
             y: { field: 'mib', type: 'quantitative', title: 'container memory (MiB)', scale: yScale(results, maxMib(rows)) },
             color: { field: 'variant', type: 'nominal', title: 'variant', scale: variantColors(results) },
-            detail: { field: 'id' },
+            detail: { field: 'segment' },
             description: { field: 'id' },
           },
         },

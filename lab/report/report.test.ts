@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { makeResultsFixture } from '../../test/fixtures/results-fixture.js';
-import { CHART_TITLES, downsample, renderAllCharts, renderHeapPerCycleSvg, renderMemoryTimelineSvg, renderSurvivalSvg } from './charts.js';
+import { CHART_TITLES, downsample, renderAllCharts, renderHeapPerCycleSvg, renderMemoryTimelineSvg, renderSurvivalSvg, splitAtGaps } from './charts.js';
 import { renderHtml } from './html.js';
 import { renderMarkdown } from './markdown.js';
 import { resultsSchema, type Results } from './results.js';
@@ -181,4 +181,10 @@ describe('writeReports / readResults', () => {
       await rm(empty, { recursive: true, force: true });
     }
   });
+});
+
+test('memory samples split where sampling paused, so a kill and a restart leave a gap', () => {
+  const samples: [number, number][] = [[0, 1], [50, 2], [100, 3], [2100, 1], [2150, 2]];
+  assert.deepEqual(splitAtGaps(samples), [[[0, 1], [50, 2], [100, 3]], [[2100, 1], [2150, 2]]]);
+  assert.deepEqual(splitAtGaps([]), []);
 });
