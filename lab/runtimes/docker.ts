@@ -8,13 +8,12 @@ import { processAlive } from '../process.js';
 import { memoryCgroupOfPid, readCgroupMemory, type CgroupMemoryDir } from '../observe/cgroup.js';
 import type { MemoryProbe } from '../observe/sampler.js';
 import type { RunSpec } from '../plan.js';
+import { SAMPLE_PORT } from './manifests.js';
 import { LAB_LABEL, PID_LABEL, RUN_LABEL, type Instance, type InstanceStatus, type Runtime, type RuntimeInfo, type Termination } from './runtime.js';
 
 // No reaper image can be pulled here, and the lab cleans up by its own labels; the bridge gateway is not loopback.
 process.env.TESTCONTAINERS_RYUK_DISABLED = 'true';
 process.env.TESTCONTAINERS_HOST_OVERRIDE = '127.0.0.1';
-
-import { SAMPLE_PORT } from './manifests.js';
 
 const NOT_RUNNING = 'Docker is not running: start it, or run `sudo bash scripts/setup-docker.sh` to install and start one';
 
