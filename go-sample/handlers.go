@@ -19,6 +19,9 @@ type config struct {
 	seed    int64   // default dataset seed
 }
 
+// extraRoutes holds handlers that exist only in some builds (GOEXPERIMENT=jsonv2).
+var extraRoutes = map[string]func(config, http.ResponseWriter, *http.Request){}
+
 func newMux(cfg config) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -28,6 +31,10 @@ func newMux(cfg config) *http.ServeMux {
 	mux.HandleFunc("/bulk", cfg.handleBulk)
 	mux.HandleFunc("/bulk/stream", cfg.handleBulkStream)
 	mux.HandleFunc("/bulk/chunked", cfg.handleBulkChunked)
+	for path, handler := range extraRoutes {
+		handler := handler // go.mod says 1.21: the loop variable is shared
+		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) { handler(cfg, w, r) })
+	}
 	return mux
 }
 

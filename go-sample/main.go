@@ -36,6 +36,7 @@ func run() error {
 		seed:    int64(envInt("DATASET_SEED", defaultSeed)),
 	}
 
+	applyAutoMemLimit()
 	memLimit := debug.SetMemoryLimit(-1) // -1 only reads the limit in force
 	cg := readCgroupMemoryLimit()
 	logLine("info", "starting",

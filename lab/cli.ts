@@ -58,7 +58,8 @@ async function runCommand(options: LabOptions & { dryRun?: boolean; quiet?: bool
   if (options.dryRun) {
     const plan = await preparePlan(options);
     if (plan.runtime === 'docker') {
-      process.stdout.write(`${JSON.stringify({ scenario: plan.scenario.name, runtime: plan.runtime, reps: plan.reps, runs: plan.runs }, null, 2)}\n`);
+      const { scenario, runtime, reps, variants, frontier, runs } = plan;
+      process.stdout.write(`${JSON.stringify({ scenario: scenario.name, runtime, reps, variants, frontier, runs }, null, 2)}\n`);
     } else {
       // The manifests each repetition applies; the image tag is known only after the build stage.
       const manifestOptions = { namespace: 'gomemlimit-lab-<run>', runId: '<run>', image: `${IMAGE_REPOSITORY}:<build>`, nodePort: 30550 };

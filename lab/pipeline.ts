@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { buildRunRecord } from './analyse/summarise.js';
-import { InterruptedError, errorMessage } from './errors.js';
+import { InterruptedError, UsageError, errorMessage } from './errors.js';
 import { startSampler } from './observe/sampler.js';
 import { checkOutDirFree, createOutDir, defaultOutDir } from './outdir.js';
 import { planRuns, type Plan, type RunSpec, type RuntimeName } from './plan.js';
@@ -12,11 +12,13 @@ import type { Runtime } from './runtimes/runtime.js';
 import { loadScenario } from './scenario.js';
 import { assembleResults, type RunContext } from './stages/analyse.js';
 import { build, type BuildOutput } from './stages/build.js';
+import { searchFrontiers } from './stages/frontier.js';
 import { deploy } from './stages/deploy.js';
 import { drive } from './stages/drive.js';
 import { settledStatus } from './stages/observe.js';
 import { createRuntime, provision, type RuntimeOptions } from './stages/provision.js';
 import { goVersion } from './tools/go.js';
+import { flavourKey } from './variants.js';
 
 export interface LabOptions extends RuntimeOptions {
   scenario: string;
@@ -36,6 +38,10 @@ export async function preparePlan(options: LabOptions): Promise<Plan> {
   const scenario = await loadScenario(options.scenario);
   const plan = planRuns(scenario, { runtime: options.runtime, reps: options.reps, variants: options.variants });
   createRuntime(options.runtime, 'check', options, silentProgress); // refuses runtimes that do not exist yet
+  const rebuilt = plan.variants.find((variant) => flavourKey(variant.build) !== 'local');
+  if (options.runtime === 'existing' && rebuilt) {
+    throw new UsageError(`variant ${rebuilt.name} needs its own build (${flavourKey(rebuilt.build)}), but --runtime existing runs the one pushed --image: use docker or kind`);
+  }
   if (options.out) await checkOutDirFree(path.resolve(options.out));
   return plan;
 }
@@ -52,7 +58,7 @@ async function runRepetition(
   signal: AbortSignal,
 ): Promise<RunRecord> {
   const startedAt = new Date();
-  const instance = await deploy(runtime, run, built.image);
+  const instance = await deploy(runtime, run, built.samples[flavourKey(run.build)]!.image);
   try {
     const sampler = startSampler(instance.memory, 20);
     const requests = await drive(built.vegeta, instance, run, signal);
@@ -76,6 +82,10 @@ async function runRepetition(
   }
 }
 
+function imageVersions(built: BuildOutput): Record<string, string> {
+  return Object.fromEntries(Object.entries(built.samples).map(([key, sample]) => [key === 'local' ? 'image' : `image (${key})`, sample.image]));
+}
+
 function describeRecord(record: RunRecord): string {
   const verdict = record.survived ? 'survived' : record.oomKills > 0 ? `OOMKilled ×${record.oomKills}` : 'failed';
   const peak = record.memory.peakBytes === null ? 'n/a' : `${(record.memory.peakBytes / 2 ** 20).toFixed(0)} MiB`;
@@ -93,7 +103,15 @@ export async function runLab(options: LabOptions, progress: Progress, signal: Ab
   const runId = newRunId();
   const runtime = createRuntime(options.runtime, runId, options, progress);
   await runtime.check();
-  const context: RunContext = { runId, plan, startedAt: new Date().toISOString(), runtimeInfo: null, toolVersions: {} };
+  const context: RunContext = {
+    runId,
+    plan,
+    // A frontier search adds each probe as a variant of its own as it goes.
+    variants: plan.frontier ? [] : plan.variants,
+    startedAt: new Date().toISOString(),
+    runtimeInfo: null,
+    toolVersions: {},
+  };
   const records: RunRecord[] = [];
   let dir: string | null = null;
   const save = async (complete: boolean, reason: string | null) => {
@@ -106,15 +124,21 @@ export async function runLab(options: LabOptions, progress: Progress, signal: Ab
     dir = await createOutDir(options.out ? path.resolve(options.out) : defaultOutDir(plan.scenario.name), Boolean(options.out));
     await mkdir(path.join(dir, 'logs'));
     progress.info(`results go to ${path.relative(process.cwd(), dir) || dir}`);
-    const built = await build(progress, { image: options.runtime !== 'existing' });
-    context.toolVersions = { go: built.versions.go, vegeta: built.versions.vegeta, image: built.image };
-    for (const [index, run] of plan.runs.entries()) {
+    const built = await build(progress, plan.variants.map((variant) => variant.build), { image: options.runtime !== 'existing' });
+    context.toolVersions = { ...built.versions, ...imageVersions(built) };
+    const execute = async (run: RunSpec, label: string): Promise<RunRecord> => {
       if (signal.aborted) throw new InterruptedError(String(signal.reason ?? 'signal'));
-      progress.step(`[${index + 1}/${plan.runs.length}] ${run.id}: ${run.request.count} × GET ${run.request.path} (${run.request.bodyMiB} MiB) under ${(run.memoryLimitBytes / 2 ** 20).toFixed(0)} MiB`);
-      const record = await runRepetition(runtime, built, run, dir, signal);
+      progress.step(`${label} ${run.id}: ${run.request.count} × GET ${run.request.path} (${run.request.bodyMiB} MiB) under ${(run.memoryLimitBytes / 2 ** 20).toFixed(0)} MiB`);
+      const record = await runRepetition(runtime, built, run, dir!, signal);
       records.push(record);
       progress.info(describeRecord(record));
       await save(false, 'in progress');
+      return record;
+    };
+    if (plan.frontier) {
+      await searchFrontiers(plan, plan.frontier, context, execute, progress);
+    } else {
+      for (const [index, run] of plan.runs.entries()) await execute(run, `[${index + 1}/${plan.runs.length}]`);
     }
     progress.step('writing reports');
     const results = await save(true, null);

@@ -1,5 +1,6 @@
 import { UsageError } from './errors.js';
-import type { Scenario, Variant } from './scenario.js';
+import type { FrontierSpec, Scenario } from './scenario.js';
+import { resolveVariants, type BuildFlavour, type ResolvedVariant } from './variants.js';
 
 export type RuntimeName = 'docker' | 'kind' | 'existing';
 
@@ -22,6 +23,7 @@ export interface RunSpec {
   memoryRequestBytes: number;
   cpuLimitMillis: number;
   cpuRequestMillis: number;
+  build: BuildFlavour;
   request: {
     path: string;
     bodyMiB: number;
@@ -36,31 +38,59 @@ export interface Plan {
   scenario: Scenario;
   runtime: RuntimeName;
   reps: number;
-  variants: Variant[];
+  /** Resolved (swept) variants; a frontier search adds its probes as it goes. */
+  variants: ResolvedVariant[];
+  /** The fixed repetitions; empty when the scenario searches a frontier instead. */
   runs: RunSpec[];
+  frontier: FrontierSpec | null;
 }
 
-function selectVariants(scenario: Scenario, names: string[] | undefined): Variant[] {
-  if (!names || names.length === 0) return scenario.variants;
-  return names.map((name) => {
-    const variant = scenario.variants.find((candidate) => candidate.name === name);
-    if (!variant) {
+/** Names select scenario variants (with all their sweep expansions) or single expanded variants. */
+function selectVariants(scenario: Scenario, resolved: ResolvedVariant[], names: string[] | undefined): ResolvedVariant[] {
+  if (!names || names.length === 0) return resolved;
+  for (const name of names) {
+    if (!resolved.some((variant) => variant.base === name || variant.name === name)) {
       const known = scenario.variants.map((candidate) => candidate.name).join(', ');
       throw new UsageError(`unknown variant "${name}" in scenario ${scenario.name}: known variants are ${known}`);
     }
-    return variant;
-  });
+  }
+  return resolved.filter((variant) => names.includes(variant.base) || names.includes(variant.name));
 }
 
-export function variantEnv(scenario: Scenario, variant: Variant): Pick<RunSpec, 'env' | 'gomemlimit'> {
+export function variantEnv(variant: ResolvedVariant): Pick<RunSpec, 'env' | 'gomemlimit'> {
   const env: Record<string, string> = { GODEBUG: 'gctrace=1', ...variant.env };
   let gomemlimit: RunSpec['gomemlimit'] = null;
-  if (variant.gomemlimitRatio !== undefined) {
-    const bytes = Math.floor(scenario.container.memoryLimit * variant.gomemlimitRatio);
+  if (variant.gomemlimitRatio !== null) {
+    const bytes = Math.floor(variant.memoryLimitBytes * variant.gomemlimitRatio);
     gomemlimit = { ratio: variant.gomemlimitRatio, bytes };
     env.GOMEMLIMIT = String(bytes); // a bare integer, exactly as resourceFieldRef limits.memory renders it
   }
   return { env, gomemlimit };
+}
+
+/** The repetitions of one resolved variant. */
+export function variantRuns(scenario: Scenario, variant: ResolvedVariant, reps: number[]): RunSpec[] {
+  const count = Math.max(scenario.request.count, variant.concurrency);
+  return reps.map((rep) => ({
+    id: `${variant.name}-${rep}`,
+    variant: variant.name,
+    rep,
+    lifecycle: scenario.lifecycle,
+    ...variantEnv(variant),
+    memoryLimitBytes: variant.memoryLimitBytes,
+    // Kubernetes refuses a request above the limit: a swept limit below it takes the request down with it.
+    memoryRequestBytes: Math.min(scenario.container.memoryRequest, variant.memoryLimitBytes),
+    cpuLimitMillis: scenario.container.cpuLimit,
+    cpuRequestMillis: scenario.container.cpuRequest,
+    build: variant.build,
+    request: { ...scenario.request, count, concurrency: variant.concurrency, path: variant.path, bodyMiB: variant.bodyMiB },
+  }));
+}
+
+/** A frontier probe: the variant at one body size, as a variant of its own. */
+export function probeVariant(variant: ResolvedVariant, bodyMiB: number): ResolvedVariant {
+  const size = Number(bodyMiB.toFixed(2));
+  return { ...variant, name: `${variant.name}.body-${size}`, axes: { ...variant.axes, body: String(size) }, bodyMiB: size };
 }
 
 /** Pure: scenario + flags -> the ordered list of repetitions. Variants are interleaved so drift hits all alike. */
@@ -69,27 +99,13 @@ export function planRuns(scenario: Scenario, options: PlanOptions): Plan {
   if (!Number.isInteger(reps) || reps < 1 || reps > 1000) {
     throw new UsageError(`bad --reps "${reps}": use a whole number from 1 to 1000`);
   }
-  const variants = selectVariants(scenario, options.variants);
+  const variants = selectVariants(scenario, resolveVariants(scenario), options.variants);
+  const frontier = scenario.frontier ?? null;
   const runs: RunSpec[] = [];
-  for (let rep = 1; rep <= reps; rep++) {
-    for (const variant of variants) {
-      runs.push({
-        id: `${variant.name}-${rep}`,
-        variant: variant.name,
-        rep,
-        lifecycle: scenario.lifecycle,
-        ...variantEnv(scenario, variant),
-        memoryLimitBytes: scenario.container.memoryLimit,
-        memoryRequestBytes: scenario.container.memoryRequest,
-        cpuLimitMillis: scenario.container.cpuLimit,
-        cpuRequestMillis: scenario.container.cpuRequest,
-        request: {
-          ...scenario.request,
-          path: variant.path ?? scenario.request.path,
-          bodyMiB: variant.bodyMiB ?? scenario.request.bodyMiB,
-        },
-      });
+  if (!frontier) {
+    for (let rep = 1; rep <= reps; rep++) {
+      for (const variant of variants) runs.push(...variantRuns(scenario, variant, [rep]));
     }
   }
-  return { scenario, runtime: options.runtime, reps, variants, runs };
+  return { scenario, runtime: options.runtime, reps, variants, runs, frontier };
 }

@@ -22,24 +22,83 @@ const cpuSchema = z
 
 const nameSchema = z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, 'use lower-case letters, digits and dashes');
 
+/** How the sample encodes the body; each maps to one endpoint of go-sample. */
+export const ENCODER_PATHS = {
+  marshal: '/bulk',
+  stream: '/bulk/stream',
+  chunked: '/bulk/chunked',
+  jsonv2: '/bulk/jsonv2',
+  'jsonv2-stream': '/bulk/jsonv2-stream',
+} as const;
+export type Encoder = keyof typeof ENCODER_PATHS;
+const encoderSchema = z.enum(Object.keys(ENCODER_PATHS) as [Encoder, ...Encoder[]]);
+
+/** A Go toolchain: "local" (the go on PATH) or a release fetched through GOTOOLCHAIN, e.g. 1.19.13. */
+export const goVersionSchema = z
+  .union([z.string(), z.number()])
+  .transform((value) => String(value).trim().replace(/^go/, ''))
+  .pipe(z.string().regex(/^(local|1\.\d+(\.\d+)?)$/, 'use "local" or a Go release such as 1.19.13 or 1.26.0'));
+
+const gogcSchema = z
+  .union([z.string(), z.number()])
+  .transform((value) => String(value).trim())
+  .pipe(z.string().regex(/^(off|\d+)$/, 'use a whole number (percent) or "off"'));
+
+const ratioSchema = z.number().positive().max(16);
+const bodySchema = z.number().positive().max(2048);
+const concurrencySchema = z.number().int().min(1).max(64);
+
 const variantSchema = z.strictObject({
   name: nameSchema,
   description: z.string().default(''),
-  /** Extra environment for the Go process, e.g. GOGC. */
+  /** Extra environment for the Go process, e.g. AUTOMEMLIMIT. */
   env: z.record(z.string(), z.string()).default({}),
   /** GOMEMLIMIT as a share of the container limit; 1 is what the Downward API's limits.memory yields. */
-  gomemlimitRatio: z.number().positive().max(16).optional(),
-  /** Overrides of the scenario's request. */
+  gomemlimitRatio: ratioSchema.optional(),
+  /** GOGC, as a number or "off". */
+  gogc: gogcSchema.optional(),
+  encoder: encoderSchema.optional(),
+  go: goVersionSchema.optional(),
+  /** Overrides of the scenario's container and request. */
+  memoryLimit: quantitySchema.optional(),
   path: z.string().startsWith('/').optional(),
-  bodyMiB: z.number().positive().max(2048).optional(),
+  bodyMiB: bodySchema.optional(),
+  concurrency: concurrencySchema.optional(),
 });
+
+/**
+ * Axes a scenario may sweep: every variant runs once per combination of the listed values.
+ * gomemlimitRatio takes "none" for no GOMEMLIMIT.
+ */
+const sweepSchema = z.strictObject({
+  memoryLimit: z.array(quantitySchema).min(1).optional(),
+  bodyMiB: z.array(bodySchema).min(1).optional(),
+  concurrency: z.array(concurrencySchema).min(1).optional(),
+  gogc: z.array(gogcSchema).min(1).optional(),
+  gomemlimitRatio: z.array(z.union([ratioSchema, z.literal('none')])).min(1).optional(),
+  go: z.array(goVersionSchema).min(1).optional(),
+  encoder: z.array(encoderSchema).min(1).optional(),
+});
+export type Sweep = z.output<typeof sweepSchema>;
+
+/** Bisection over body size for each variant: the largest body that survives targetSurvival of the probes' repetitions. */
+const frontierSchema = z
+  .strictObject({
+    minMiB: bodySchema.default(8),
+    maxMiB: bodySchema.default(256),
+    resolutionMiB: z.number().positive().default(4),
+    repsPerProbe: z.number().int().min(1).max(100).default(5),
+    targetSurvival: z.number().gt(0).max(1).default(0.9),
+  })
+  .refine((frontier) => frontier.minMiB < frontier.maxMiB, 'frontier.minMiB must be below frontier.maxMiB');
 
 const requestSchema = z.strictObject({
   path: z.string().startsWith('/').default('/bulk'),
-  bodyMiB: z.number().positive().max(2048).default(66),
-  /** Requests per repetition. */
+  bodyMiB: bodySchema.default(66),
+  /** Requests per repetition; raised to `concurrency` when below it. */
   count: z.number().int().min(1).max(1000).default(1),
-  concurrency: z.number().int().min(1).max(64).default(1),
+  /** Requests in flight at once. */
+  concurrency: concurrencySchema.default(1),
   /** Pause between requests: long-lived containers need time to restart. */
   intervalSeconds: z.number().min(0).max(600).default(0),
   timeoutSeconds: z.number().positive().max(3600).default(120),
@@ -65,6 +124,8 @@ export const scenarioSchema = z
     request: requestSchema.prefault({}),
     reps: z.number().int().min(1).max(1000).default(5),
     variants: z.array(variantSchema).min(1),
+    sweep: sweepSchema.optional(),
+    frontier: frontierSchema.optional(),
   })
   .superRefine((scenario, ctx) => {
     const seen = new Set<string>();
@@ -79,6 +140,7 @@ export const scenarioSchema = z
 
 export type Scenario = z.output<typeof scenarioSchema>;
 export type Variant = Scenario['variants'][number];
+export type FrontierSpec = NonNullable<Scenario['frontier']>;
 
 export async function listScenarios(dir = SCENARIO_DIR): Promise<string[]> {
   const files = await readdir(dir).catch(() => [] as string[]);

@@ -61,7 +61,7 @@ async function bareRound(runs: RunSpec[], image: string): Promise<number> {
 
 const scenario = await loadScenario('seed');
 const runs = planRuns(scenario, { runtime: 'docker', reps }).runs;
-const image = await buildSampleImage(await buildSampleBinary(silentProgress), silentProgress);
+const image = await buildSampleImage((await buildSampleBinary(silentProgress)).binary, silentProgress);
 console.log(`bench: seed scenario, ${runs.length} repetitions per round (${reps} per variant), ${rounds} rounds, image ${image}`);
 await labRound(); // warm-up: builds and caches the load generator, warms the engine
 

@@ -2,7 +2,7 @@ import type { RunSpec } from '../plan.js';
 import type { ProcessInstance, RunRecord, VariantSummary } from '../report/results.js';
 import type { InstanceStatus } from '../runtimes/runtime.js';
 import type { MemorySeries } from '../observe/sampler.js';
-import type { Variant } from '../scenario.js';
+import type { ResolvedVariant } from '../variants.js';
 import type { RequestResult } from '../tools/vegeta.js';
 import { summariseGcTrace } from './gctrace.js';
 import { splitProcesses } from './processes.js';
@@ -61,7 +61,7 @@ function lastGoalOfKilled(processes: ProcessInstance[]): number[] {
   return nonNull(processes.filter((process) => process.oomKilled).map((process) => process.gcCycles.at(-1)?.goalMB ?? null));
 }
 
-export function summariseVariant(variant: Variant, runs: RunRecord[], memoryLimitBytes: number): VariantSummary {
+export function summariseVariant(variant: ResolvedVariant, runs: RunRecord[]): VariantSummary {
   const processes = runs.flatMap((run) => run.processes);
   const peaks = nonNull(runs.map((run) => run.memory.peakBytes));
   const gcPerRun = runs.map((run) => run.processes.reduce((sum, process) => sum + process.gcCycles.length, 0));
@@ -71,10 +71,14 @@ export function summariseVariant(variant: Variant, runs: RunRecord[], memoryLimi
     if (request.errorKind) errors[request.errorKind] = (errors[request.errorKind] ?? 0) + 1;
   }
   const survivedRepetitions = runs.filter((run) => run.survived).length;
-  const gomemlimit = variant.gomemlimitRatio === undefined ? null : Math.floor(memoryLimitBytes * variant.gomemlimitRatio);
+  const gomemlimit = variant.gomemlimitRatio === null ? null : Math.floor(variant.memoryLimitBytes * variant.gomemlimitRatio);
   return {
     name: variant.name,
     description: variant.description,
+    base: variant.base,
+    axes: variant.axes,
+    memoryLimitBytes: variant.memoryLimitBytes,
+    bodyMiB: variant.bodyMiB,
     env: runs[0]?.env ?? {},
     gomemlimitBytes: gomemlimit,
     repetitions: runs.length,

@@ -82,6 +82,13 @@ const intervalSchema = z.object({ rate: z.number().nullable(), low: z.number(), 
 export const variantSummarySchema = z.object({
   name: z.string(),
   description: z.string(),
+  /** The scenario variant this one was expanded from (sweeps and frontier probes add axes to it). */
+  base: z.string().optional(),
+  /** Swept settings that tell this variant apart, e.g. { limit: '300Mi', go: '1.19.13' }. */
+  axes: z.record(z.string(), z.string()).default({}),
+  /** Resolved per variant: a sweep may change them. */
+  memoryLimitBytes: z.number().optional(),
+  bodyMiB: z.number().optional(),
   env: z.record(z.string(), z.string()),
   gomemlimitBytes: z.number().nullable(),
   repetitions: z.number(),
@@ -104,6 +111,33 @@ export const variantSummarySchema = z.object({
   gcCpuPercentMedian: z.number().nullable(),
   latencyMs: z.object({ p50: z.number().nullable(), p95: z.number().nullable() }),
   errors: z.record(z.string(), z.number()),
+});
+
+/** One probe of the OOM-frontier search: a body size run repsPerProbe times. */
+const frontierProbeSchema = z.object({
+  bodyMiB: z.number(),
+  /** The variant summary holding this probe's repetitions. */
+  variant: z.string(),
+  repetitions: z.number(),
+  survivedRepetitions: z.number(),
+  survival: intervalSchema,
+  passed: z.boolean(),
+});
+
+/** The largest body that still survives the target share of repetitions, found by bisection. */
+export const frontierSchema = z.object({
+  variant: z.string(),
+  memoryLimitBytes: z.number(),
+  targetSurvival: z.number(),
+  repsPerProbe: z.number(),
+  resolutionMiB: z.number(),
+  /** In the order they were run. */
+  probes: z.array(frontierProbeSchema),
+  /** Largest probed size that met the target; null when even the smallest size missed it. */
+  frontierMiB: z.number().nullable(),
+  /** Smallest probed size above frontierMiB that missed the target: [frontierMiB, failedMiB) brackets the frontier. */
+  failedMiB: z.number().nullable(),
+  status: z.enum(['bracketed', 'below-range', 'above-range', 'incomplete']),
 });
 
 export const resultsSchema = z.object({
@@ -132,10 +166,14 @@ export const resultsSchema = z.object({
   request: z.object({ path: z.string(), bodyMiB: z.number(), count: z.number(), concurrency: z.number() }),
   variants: z.array(variantSummarySchema),
   runs: z.array(runRecordSchema),
+  /** Present for scenarios with a frontier search. */
+  frontier: z.array(frontierSchema).optional(),
 });
 
 export type GcCycleRecord = z.infer<typeof gcCycleSchema>;
 export type RunRecord = z.infer<typeof runRecordSchema>;
 export type VariantSummary = z.infer<typeof variantSummarySchema>;
 export type Results = z.infer<typeof resultsSchema>;
+export type Frontier = z.infer<typeof frontierSchema>;
+export type FrontierProbe = z.infer<typeof frontierProbeSchema>;
 export type ProcessInstance = z.infer<typeof processInstanceSchema>;

@@ -2,15 +2,20 @@ import os from 'node:os';
 import { median } from '../analyse/stats.js';
 import { summariseVariant } from '../analyse/summarise.js';
 import type { Plan } from '../plan.js';
-import { SCHEMA_VERSION, type Results, type RunRecord } from '../report/results.js';
+import { SCHEMA_VERSION, type Frontier, type Results, type RunRecord } from '../report/results.js';
 import type { RuntimeInfo } from '../runtimes/runtime.js';
+import type { ResolvedVariant } from '../variants.js';
 
 export interface RunContext {
   runId: string;
   plan: Plan;
+  /** The variants to summarise: the plan's, or the frontier probes run so far. */
+  variants: ResolvedVariant[];
   startedAt: string;
   runtimeInfo: RuntimeInfo | null;
   toolVersions: Record<string, string>;
+  /** The frontier search's state, for scenarios that have one. */
+  frontier?: Frontier[];
 }
 
 /** Pure over recorded data: the same records always give the same summaries. */
@@ -49,13 +54,8 @@ export function assembleResults(context: RunContext, runs: RunRecord[], completi
       count: plan.scenario.request.count,
       concurrency: plan.scenario.request.concurrency,
     },
-    variants: plan.variants.map((variant) =>
-      summariseVariant(
-        variant,
-        runs.filter((run) => run.variant === variant.name),
-        limit,
-      ),
-    ),
+    variants: context.variants.map((variant) => summariseVariant(variant, runs.filter((run) => run.variant === variant.name))),
     runs,
+    ...(context.frontier ? { frontier: context.frontier } : {}),
   };
 }

@@ -1,0 +1,13 @@
+//go:build !go1.21
+
+package main
+
+import "os"
+
+// The automemlimit library needs Go 1.21; older toolchains (the Go-version
+// axis goes back to 1.19) build without it and say so.
+func applyAutoMemLimit() {
+	if ratio, ok := os.LookupEnv("AUTOMEMLIMIT"); ok {
+		logLine("warn", "automemlimit is not built into this binary (needs Go 1.21+)", "ratio", ratio)
+	}
+}
