@@ -4,6 +4,7 @@ import { formatBytes, formatRate } from './analyse/stats.js';
 import { BUILT_ON_DEMAND, doctor, formatDoctor } from './doctor.js';
 import { InterruptedError, UsageError, errorMessage } from './errors.js';
 import { preparePlan, runLab, type LabOptions } from './pipeline.js';
+import { regressReport, runRegress, type RegressOptions } from './regress/run.js';
 import { consoleProgress } from './progress.js';
 import { renderComparison } from './report/compare.js';
 import { readResults, writeReports } from './report/write.js';
@@ -54,7 +55,20 @@ function installSignalHandlers(controller: AbortController): void {
   process.on('SIGTERM', onSignal);
 }
 
-async function runCommand(options: LabOptions & { dryRun?: boolean; quiet?: boolean }): Promise<void> {
+async function regressCommand(options: RegressOptions & { quiet?: boolean }): Promise<void> {
+  const controller = new AbortController();
+  installSignalHandlers(controller);
+  const outcome = await runRegress(options, consoleProgress(options.quiet), controller.signal);
+  process.stdout.write(`${regressReport(outcome)}\n`);
+  if (!outcome.summary.passed) process.exitCode = 1;
+}
+
+async function runCommand(options: LabOptions & { dryRun?: boolean; quiet?: boolean; ci?: boolean }, command: Command): Promise<void> {
+  if (options.ci) {
+    // --ci is the nightly regression: its fixed scenario unless --scenario was given.
+    const { scenario, ci: _ci, ...rest } = options;
+    return regressCommand({ ...rest, scenario: command.getOptionValueSource('scenario') === 'default' ? undefined : scenario });
+  }
   if (options.dryRun) {
     const plan = await preparePlan(options);
     if (plan.runtime === 'docker') {
@@ -93,6 +107,7 @@ export function buildProgram(): Command {
     .option('--image <ref>', 'existing: the sample image, pushed where that cluster can pull it')
     .option('--dry-run', 'print the planned repetitions and exit')
     .option('-q, --quiet', 'no progress lines')
+    .option('--ci', 'the nightly regression: same as the regress command with its defaults')
     .action(runCommand)
     .addHelpText('after', '\nWith no command, runs the scenario. Results are never overwritten.');
 
@@ -112,6 +127,22 @@ export function buildProgram(): Command {
       const table = renderComparison(await readResults(before), await readResults(after), [path.basename(before), path.basename(after)]);
       process.stdout.write(table);
     });
+
+  program
+    .command('regress')
+    .description('run the fixed regression scenario and check it against scenarios/expectations/; writes junit.xml and regress-summary.json; exit 1 on a regression')
+    .addOption(new Option('-r, --runtime <runtime>', 'where the variants run').choices(['docker', 'kind', 'existing']).default('kind'))
+    .option('-n, --reps <n>', 'repetitions per variant (default: the scenario\'s)', parseReps)
+    .option('-o, --out <dir>', 'results folder (default: results/<timestamp>-<scenario>/); must be new or empty')
+    .option('-e, --expectations <name>', 'expectations in scenarios/expectations/, or a path to a YAML file', 'regress')
+    .option('-s, --scenario <name>', 'run this scenario instead of the one the expectations name (e.g. a broken copy, to see a check fail)')
+    .option('--update-baseline', 'store this run\'s peak-memory medians as the baseline for its runtime')
+    .option('--keep-cluster', 'kind: leave the cluster for the next run')
+    .option('--node-image <ref>', 'kind: node image to use (default: the air-gapped one the lab builds and caches)')
+    .option('--context <name>', 'existing: the kubeconfig context of the cluster to use')
+    .option('--image <ref>', 'existing: the sample image, pushed where that cluster can pull it')
+    .option('-q, --quiet', 'no progress lines')
+    .action(regressCommand);
 
   program
     .command('doctor')

@@ -1,13 +1,13 @@
 import { mkdir, readFile, readdir, rm, rmdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { UsageError, errorMessage } from '../errors.js';
 import { processAlive } from '../process.js';
 import { CACHE_DIR, REPO_ROOT } from '../paths.js';
 import type { RunSpec } from '../plan.js';
 import type { Progress } from '../progress.js';
-import { ensureNodeImage } from '../stages/node-image.js';
+import { NODE_IMAGE, ensureNodeImage } from '../stages/node-image.js';
 import { createCluster, deleteCluster, ensureKind, kindClusters, loadImage } from '../tools/kind.js';
 import { Kubectl, kubectlFromNodeImage } from '../tools/kubectl.js';
 import { createNamespace, deleteNamespace, deployWorkload, removeStaleNamespaces, removeWorkload, serverVersion, watchPod, type WorkloadTarget } from './kube.js';
@@ -27,6 +27,21 @@ export interface KindOptions {
 
 interface KindConfig {
   nodes?: { extraPortMappings?: { containerPort: number; hostPort: number; listenAddress?: string }[] }[];
+}
+
+/**
+ * kind-config.yaml is made for the air-gapped node image (no kindnet, no CoreDNS). A stock kindest/node image
+ * (online runners) brings both, so it gets the same config without those two settings.
+ */
+export async function clusterConfigFor(nodeImage: string, stateDir = STATE_DIR): Promise<string> {
+  if (nodeImage.startsWith(`${NODE_IMAGE.split(':')[0]}:`)) return KIND_CONFIG;
+  const config = parseYaml(await readFile(KIND_CONFIG, 'utf8')) as { networking?: Record<string, unknown>; kubeadmConfigPatches?: unknown };
+  delete config.networking?.disableDefaultCNI;
+  delete config.kubeadmConfigPatches;
+  await mkdir(stateDir, { recursive: true });
+  const file = path.join(stateDir, 'kind-config.stock-node-image.yaml');
+  await writeFile(file, stringifyYaml(config));
+  return file;
 }
 
 /** The NodePort that kind-config.yaml maps to 127.0.0.1 on the host. */
@@ -94,7 +109,8 @@ export class KindRuntime implements Runtime {
       await this.markCreated(true);
       this.createdCluster = true;
       const clusterStarted = Date.now();
-      await createCluster(this.kind, { name: KIND_CLUSTER, config: KIND_CONFIG, image: nodeImage, kubeconfig });
+      const config = await clusterConfigFor(nodeImage);
+      await createCluster(this.kind, { name: KIND_CLUSTER, config, image: nodeImage, kubeconfig });
       timings.clusterCreateSeconds = (Date.now() - clusterStarted) / 1000;
     }
     this.kubectl = new Kubectl(await kubectlFromNodeImage(nodeImage, STATE_DIR), kubeconfig);

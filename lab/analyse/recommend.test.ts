@@ -1,0 +1,32 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { VariantSummary } from '../report/results.js';
+import { rankVariants, recommendation } from './recommend.js';
+import { wilsonInterval } from './stats.js';
+
+const LIMIT = 400 * 2 ** 20;
+
+function variant(name: string, survived: number, reps: number, peakMiB: number, p50Ms: number | null = 4000): VariantSummary {
+  return {
+    name, description: '', axes: {}, env: {}, gomemlimitBytes: null, repetitions: reps, survivedRepetitions: survived,
+    survival: wilsonInterval(survived, reps), attempts: reps, successes: survived, oomKills: reps - survived, restarts: 0,
+    peakMemoryBytes: peakMiB * 2 ** 20, peakMemoryMedianBytes: peakMiB * 2 ** 20, gcCycles: 0, gcCyclesMedian: 5,
+    lastHeapGoalBeforeKillMB: null, gcCpuPercentMedian: null, latencyMs: { p50: p50Ms, p95: p50Ms }, errors: {},
+  };
+}
+
+test('rank: survival evidence first, then headroom, then latency', () => {
+  const ranked = rankVariants([variant('baseline', 0, 10, 400), variant('limit-100', 9, 10, 398), variant('limit-90', 10, 10, 392), variant('stream', 10, 10, 131)], LIMIT);
+  assert.deepEqual(ranked.map((r) => r.summary.name), ['stream', 'limit-90', 'limit-100', 'baseline']);
+  assert.ok(Math.abs(ranked[0]!.headroom! - (400 - 131) / 400) < 1e-9);
+});
+
+test('recommendation: names the fix with its evidence, flags what cannot be told apart, and what did not help', () => {
+  const text = recommendation([variant('baseline', 0, 10, 400), variant('gogc-50', 0, 10, 400), variant('limit-90', 10, 10, 392), variant('stream', 10, 10, 131, 3000)], LIMIT);
+  assert.match(text, /^Ship stream: survived 10\/10 \(100%, 95% CI 72–100%\), median peak 131\.0 MiB \(67% headroom\), p50 3\.0 s\./);
+  assert.match(text, /Also survived every repetition: limit-90 \(survived 10\/10/);
+  assert.match(text, /cannot separate it from limit-90/);
+  assert.match(text, /For comparison, baseline survived 0\/10 \(0%, 95% CI 0–28%\) with 10 OOM kills\./);
+  assert.match(text, /Did not help here: gogc-50/);
+  assert.equal(recommendation([variant('baseline', 0, 3, 400)], LIMIT), 'No variant survived: none of baseline returned the body under this limit.');
+});

@@ -1,0 +1,70 @@
+// Which fix to ship: ranks a run's variants on what was measured and says why, in one paragraph. Pure.
+import type { VariantSummary } from '../report/results.js';
+import { formatBytes, formatRate } from './stats.js';
+
+export interface RankedVariant {
+  summary: VariantSummary;
+  rank: number;
+  /** Share of the limit left at the median peak; null without memory samples. */
+  headroom: number | null;
+}
+
+function headroomOf(v: VariantSummary, fallbackLimit: number): number | null {
+  const limit = v.memoryLimitBytes ?? fallbackLimit;
+  return v.peakMemoryMedianBytes === null ? null : Math.max(0, (limit - v.peakMemoryMedianBytes) / limit);
+}
+
+/**
+ * Order: the lower bound of the survival interval (what the repetitions can vouch for), then the survival rate,
+ * then headroom at the median peak (more is safer), then median latency (less is better).
+ */
+export function rankVariants(variants: VariantSummary[], limitBytes: number): RankedVariant[] {
+  const scored = variants
+    .filter((v) => v.repetitions > 0)
+    .map((summary) => ({ summary, headroom: headroomOf(summary, limitBytes) }));
+  scored.sort(
+    (a, b) =>
+      b.summary.survival.low - a.summary.survival.low ||
+      (b.summary.survival.rate ?? 0) - (a.summary.survival.rate ?? 0) ||
+      (b.headroom ?? -1) - (a.headroom ?? -1) ||
+      (a.summary.latencyMs.p50 ?? Infinity) - (b.summary.latencyMs.p50 ?? Infinity),
+  );
+  return scored.map((entry, index) => ({ ...entry, rank: index + 1 }));
+}
+
+const percent = (share: number) => `${Math.round(share * 100)}%`;
+
+function evidence(entry: RankedVariant): string {
+  const v = entry.summary;
+  const parts = [`survived ${formatRate(v.survivedRepetitions, v.repetitions)}`];
+  if (v.peakMemoryMedianBytes !== null) parts.push(`median peak ${formatBytes(v.peakMemoryMedianBytes)} (${percent(entry.headroom ?? 0)} headroom)`);
+  if (v.latencyMs.p50 !== null) parts.push(`p50 ${(v.latencyMs.p50 / 1000).toFixed(1)} s`);
+  return parts.join(', ');
+}
+
+/** Two survival intervals overlap: the repetitions cannot tell the variants apart on survival alone. */
+const overlaps = (a: VariantSummary, b: VariantSummary) => a.survival.low <= b.survival.high && b.survival.low <= a.survival.high;
+
+/** One paragraph: what to ship, what else held, what did not help, and how sure the numbers are. */
+export function recommendation(variants: VariantSummary[], limitBytes: number, baselineName = 'baseline'): string {
+  const ranked = rankVariants(variants, limitBytes);
+  const best = ranked[0];
+  if (!best) return 'No variant has results yet.';
+  if ((best.summary.survival.rate ?? 0) === 0) return `No variant survived: none of ${ranked.map((r) => r.summary.name).join(', ')} returned the body under this limit.`;
+  const sentences = [`Ship ${best.summary.name}: ${evidence(best)}.`];
+  const alsoHeld = ranked.slice(1).filter((r) => r.summary.survivedRepetitions === r.summary.repetitions);
+  if (alsoHeld.length) {
+    sentences.push(`Also survived every repetition: ${alsoHeld.map((r) => `${r.summary.name} (${evidence(r)})`).join('; ')}.`);
+  }
+  const tied = ranked.slice(1).filter((r) => overlaps(best.summary, r.summary) && r.summary.survivedRepetitions > 0);
+  if (tied.length) {
+    sentences.push(`On survival alone the repetitions cannot separate it from ${tied.map((r) => r.summary.name).join(', ')} (overlapping 95% intervals); the order among them comes from headroom and latency, so run more repetitions before relying on it.`);
+  }
+  const baseline = variants.find((v) => v.name === baselineName);
+  const didNotHelp = ranked.filter((r) => r.summary.name !== baselineName && r.summary.survivedRepetitions === 0).map((r) => r.summary.name);
+  if (baseline && baseline.repetitions > 0) {
+    sentences.push(`For comparison, ${baselineName} survived ${formatRate(baseline.survivedRepetitions, baseline.repetitions)} with ${baseline.oomKills} OOM kill${baseline.oomKills === 1 ? '' : 's'}.`);
+  }
+  if (didNotHelp.length) sentences.push(`Did not help here: ${didNotHelp.join(', ')} (no repetition survived).`);
+  return sentences.join(' ');
+}

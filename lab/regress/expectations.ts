@@ -1,0 +1,181 @@
+// Expectations for a fixed regression scenario, and the stored peak-memory baseline they compare against.
+//
+// An expectations file is YAML (see scenarios/expectations/regress.yaml):
+//
+//   scenario: regress                      # the fixed scenario these expectations check
+//   baselineFile: regress.baseline.json    # optional; relative to this file (default: <scenario>.baseline.json)
+//   expectations:                          # each names one variant and exactly one measure
+//     - variant: baseline
+//       oomKilledRate: { atLeast: 0.9 }    # share of repetitions with at least one OOM kill
+//     - variant: limit-90
+//       survivalRate: { atLeast: 0.95 }    # share of repetitions that survived (results' survivedRepetitions)
+//     - variant: limit-90
+//       peakMemoryMedian: { withinPercent: 10 }  # median cgroup peak vs the stored baseline for the run's runtime
+//
+// Rates are shares in [0, 1] with `atLeast`, `atMost` or both; they are compared with the measured share
+// (the point estimate), the 95% Wilson interval is only reported. The baseline file is JSON, per runtime, then
+// per variant, written by `npm run lab -- regress --update-baseline`:
+//
+//   { "docker": { "limit-90": { "peakMemoryMedianBytes": 412345678, "runId": "..." } }, "kind": { ... } }
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { UsageError } from '../errors.js';
+
+export const EXPECTATIONS_DIR = path.resolve(import.meta.dirname, '..', '..', 'scenarios', 'expectations');
+
+const share = z.number().min(0, 'a rate is a share between 0 and 1').max(1, 'a rate is a share between 0 and 1 (0.95, not 95)');
+
+const rateBoundSchema = z
+  .strictObject({ atLeast: share.optional(), atMost: share.optional() })
+  .refine((bound) => bound.atLeast !== undefined || bound.atMost !== undefined, 'give atLeast, atMost or both')
+  .refine((bound) => bound.atLeast === undefined || bound.atMost === undefined || bound.atLeast <= bound.atMost, 'atLeast is above atMost');
+
+const peakBoundSchema = z.strictObject({ withinPercent: z.number().positive().max(1000) });
+
+const MEASURES = ['survivalRate', 'oomKilledRate', 'peakMemoryMedian'] as const;
+export type Measure = (typeof MEASURES)[number];
+
+const expectationInputSchema = z
+  .strictObject({
+    variant: z.string().min(1),
+    survivalRate: rateBoundSchema.optional(),
+    oomKilledRate: rateBoundSchema.optional(),
+    peakMemoryMedian: peakBoundSchema.optional(),
+  })
+  .superRefine((entry, ctx) => {
+    const given = MEASURES.filter((measure) => entry[measure] !== undefined);
+    if (given.length !== 1) {
+      ctx.addIssue({ code: 'custom', message: `give exactly one of ${MEASURES.join(', ')} (got ${given.length === 0 ? 'none' : given.join(', ')})` });
+    }
+  });
+
+export type RateBound = { atLeast?: number; atMost?: number };
+
+/** One expectation, normalised: the measure is a tag. */
+export type Expectation =
+  | { variant: string; measure: 'survivalRate'; bound: RateBound }
+  | { variant: string; measure: 'oomKilledRate'; bound: RateBound }
+  | { variant: string; measure: 'peakMemoryMedian'; bound: { withinPercent: number } };
+
+const fileSchema = z.strictObject({
+  scenario: z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, 'use lower-case letters, digits and dashes'),
+  description: z.string().optional(),
+  baselineFile: z.string().min(1).optional(),
+  expectations: z
+    .array(expectationInputSchema)
+    .min(1, 'list at least one expectation')
+    .superRefine((entries, ctx) => {
+      const seen = new Set<string>();
+      entries.forEach((entry, index) => {
+        for (const measure of MEASURES) {
+          if (entry[measure] === undefined) continue;
+          const key = `${entry.variant} ${measure}`;
+          if (seen.has(key)) ctx.addIssue({ code: 'custom', path: [index, measure], message: `a second ${measure} expectation for "${entry.variant}"${measure === 'peakMemoryMedian' ? '' : ': put atLeast and atMost in one'}` });
+          seen.add(key);
+        }
+      });
+    }),
+});
+
+export interface Expectations {
+  scenario: string;
+  expectations: Expectation[];
+  /** Absolute path of the baseline file (it may not exist yet). */
+  baselineFile: string;
+  /** Where the expectations came from, for messages. */
+  source: string;
+}
+
+const baselineEntrySchema = z.strictObject({
+  peakMemoryMedianBytes: z.number().positive(),
+  /** The run the value was recorded from. */
+  runId: z.string().optional(),
+});
+
+/** runtime -> variant -> stored values. */
+export const baselineSchema = z.record(z.string(), z.record(z.string(), baselineEntrySchema));
+export type Baseline = z.infer<typeof baselineSchema>;
+export type BaselineEntry = z.infer<typeof baselineEntrySchema>;
+
+function describeIssue(source: string, error: z.ZodError): UsageError {
+  const issue = error.issues[0]!;
+  const where = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
+  return new UsageError(`${source}: ${where}: ${issue.message}`);
+}
+
+function normalise(entry: z.output<typeof expectationInputSchema>): Expectation {
+  if (entry.survivalRate) return { variant: entry.variant, measure: 'survivalRate', bound: entry.survivalRate };
+  if (entry.oomKilledRate) return { variant: entry.variant, measure: 'oomKilledRate', bound: entry.oomKilledRate };
+  return { variant: entry.variant, measure: 'peakMemoryMedian', bound: entry.peakMemoryMedian! };
+}
+
+/**
+ * Parses and validates expectations text. `file` is where it lives (relative baselineFile paths resolve
+ * against its folder); every problem is a UsageError naming the field, e.g. "x.yaml: expectations.1.survivalRate.atLeast: ...".
+ */
+export function parseExpectations(text: string, file: string): Expectations {
+  const source = path.relative(process.cwd(), file) || file;
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (error) {
+    throw new UsageError(`${source}: not valid YAML: ${(error as Error).message.split('\n')[0]}`);
+  }
+  const result = fileSchema.safeParse(raw);
+  if (!result.success) throw describeIssue(source, result.error);
+  const { scenario, baselineFile, expectations } = result.data;
+  return {
+    scenario,
+    expectations: expectations.map(normalise),
+    baselineFile: path.resolve(path.dirname(path.resolve(file)), baselineFile ?? `${scenario}.baseline.json`),
+    source,
+  };
+}
+
+/** Loads expectations by scenario name from scenarios/expectations/, or from a path to a YAML file. */
+export async function loadExpectations(nameOrPath: string, dir = EXPECTATIONS_DIR): Promise<Expectations> {
+  const isPath = nameOrPath.includes('/') || /\.ya?ml$/.test(nameOrPath);
+  const file = isPath ? path.resolve(nameOrPath) : path.join(dir, `${nameOrPath}.yaml`);
+  const text = await readFile(file, 'utf8').catch(() => null);
+  if (text === null) throw new UsageError(`no expectations file ${path.relative(process.cwd(), file) || file}`);
+  return parseExpectations(text, file);
+}
+
+/** Validates baseline JSON text; a bad file is a UsageError naming the field. */
+export function parseBaseline(text: string, source: string): Baseline {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`${source}: not valid JSON: ${(error as Error).message}`);
+  }
+  const result = baselineSchema.safeParse(raw);
+  if (!result.success) throw describeIssue(source, result.error);
+  return result.data;
+}
+
+/** The stored baseline, or null when the file does not exist yet. */
+export async function loadBaseline(file: string): Promise<Baseline | null> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+  return parseBaseline(text, path.relative(process.cwd(), file) || file);
+}
+
+/** Stable JSON for the baseline file: runtimes and variants sorted, two-space indent, trailing newline. */
+export function serializeBaseline(baseline: Baseline): string {
+  const sorted: Baseline = {};
+  for (const runtime of Object.keys(baseline).sort()) {
+    const variants = baseline[runtime]!;
+    const entries: Record<string, BaselineEntry> = {};
+    for (const variant of Object.keys(variants).sort()) entries[variant] = variants[variant]!;
+    sorted[runtime] = entries;
+  }
+  return `${JSON.stringify(sorted, null, 2)}\n`;
+}

@@ -1,0 +1,54 @@
+// The nightly regression: run the fixed scenario, check it against the expectations, write JUnit and a summary.
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { runLab, type LabOptions } from '../pipeline.js';
+import type { Progress } from '../progress.js';
+import { checkExpectations, regressSummary, updatedBaseline, type RegressSummary } from './check.js';
+import { loadBaseline, loadExpectations, serializeBaseline } from './expectations.js';
+import { junitXml } from './junit.js';
+
+export interface RegressOptions extends Omit<LabOptions, 'scenario'> {
+  /** Expectations by name in scenarios/expectations/, or a path; its `scenario` is what runs. */
+  expectations?: string;
+  /** Run this scenario (name or file) instead of the expectations' own, e.g. a deliberately broken copy. */
+  scenario?: string;
+  updateBaseline?: boolean;
+}
+
+export interface RegressOutcome {
+  dir: string;
+  summary: RegressSummary;
+  files: { summary: string; junit: string; baseline: string | null };
+}
+
+export const SUMMARY_FILE = 'regress-summary.json';
+export const JUNIT_FILE = 'junit.xml';
+
+export async function runRegress(options: RegressOptions, progress: Progress, signal: AbortSignal): Promise<RegressOutcome> {
+  const expectations = await loadExpectations(options.expectations ?? 'regress');
+  const baseline = await loadBaseline(expectations.baselineFile); // a bad file fails before anything starts
+  const { dir, results } = await runLab({ ...options, scenario: options.scenario ?? expectations.scenario }, progress, signal);
+  const outcome = checkExpectations(results, expectations, baseline);
+  const summary = regressSummary(results, outcome);
+  const files = { summary: path.join(dir, SUMMARY_FILE), junit: path.join(dir, JUNIT_FILE), baseline: null as string | null };
+  await writeFile(files.summary, `${JSON.stringify(summary, null, 2)}\n`);
+  await writeFile(files.junit, junitXml(summary));
+  if (options.updateBaseline) {
+    await writeFile(expectations.baselineFile, serializeBaseline(updatedBaseline(baseline, results)));
+    files.baseline = expectations.baselineFile;
+  }
+  return { dir, summary, files };
+}
+
+/** One line per check that did not pass; skipped ones say why. */
+export function regressReport(outcome: RegressOutcome): string {
+  const { summary } = outcome;
+  const lines = [`regress ${summary.scenario} on ${summary.runtime}: ${summary.passed ? 'passed' : 'REGRESSION'} (${summary.counts.passed} passed, ${summary.counts.failed} failed, ${summary.counts.skipped} skipped)`];
+  for (const check of summary.checks) {
+    if (check.passed) lines.push(`  ok       ${check.reason}`);
+    else lines.push(`  ${check.skipped ? 'skipped ' : 'FAILED  '} ${check.reason}`);
+  }
+  const relative = (file: string) => path.relative(process.cwd(), file) || file;
+  lines.push(`  junit: ${relative(outcome.files.junit)}, summary: ${relative(outcome.files.summary)}${outcome.files.baseline ? `, baseline updated: ${relative(outcome.files.baseline)}` : ''}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,20 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { parse as parseYaml } from 'yaml';
+import { NODE_IMAGE } from '../stages/node-image.js';
+import { clusterConfigFor } from './kind.js';
+
+test('kind config: the air-gapped node image keeps its settings; a stock image gets kindnet and CoreDNS back', async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'kind-config-'));
+  const airGapped = parseYaml(await readFile(await clusterConfigFor(NODE_IMAGE, dir), 'utf8'));
+  assert.equal(airGapped.networking.disableDefaultCNI, true);
+  assert.ok(airGapped.kubeadmConfigPatches);
+  const stock = parseYaml(await readFile(await clusterConfigFor('kindest/node:v1.34.0', dir), 'utf8'));
+  assert.equal(stock.networking.disableDefaultCNI, undefined);
+  assert.equal(stock.kubeadmConfigPatches, undefined);
+  assert.equal(stock.networking.apiServerAddress, '127.0.0.1');
+  assert.equal(stock.nodes[0].extraPortMappings[0].listenAddress, '127.0.0.1');
+});

@@ -1,0 +1,37 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { SCENARIO_DIR } from '../lab/scenario.js';
+import { spawnLab } from './helpers.js';
+
+// The nightly regression on the real Docker engine: a healthy tree passes; a deliberately broken fix fails with a reason.
+test('regress on docker: passes on the fixed scenario, writes JUnit and a summary', { timeout: 15 * 60_000 }, async () => {
+  const out = path.join(await mkdtemp(path.join(os.tmpdir(), 'lab-regress-')), 'run');
+  const result = await spawnLab(['regress', '--runtime', 'docker', '--reps', '3', '--out', out, '--quiet'], {});
+  assert.equal(result.exitCode, 0, `${result.stdout}\n${result.stderr}`);
+  assert.match(result.stdout, /regress regress on docker: passed/);
+  const summary = JSON.parse(await readFile(path.join(out, 'regress-summary.json'), 'utf8'));
+  assert.equal(summary.passed, true);
+  assert.equal(summary.counts.failed, 0);
+  const junit = await readFile(path.join(out, 'junit.xml'), 'utf8');
+  assert.equal((junit.match(/<testcase /g) ?? []).length, summary.counts.checks);
+  assert.doesNotMatch(junit, /<failure/);
+});
+
+test('regress on docker: GOMEMLIMIT far above the limit is caught, with one reason line per failed expectation', { timeout: 15 * 60_000 }, async () => {
+  const work = await mkdtemp(path.join(os.tmpdir(), 'lab-regress-broken-'));
+  const scenario = parseYaml(await readFile(path.join(SCENARIO_DIR, 'regress.yaml'), 'utf8'));
+  scenario.variants.find((variant: { name: string }) => variant.name === 'limit-90').gomemlimitRatio = 8; // 3.2 GiB under a 400Mi limit
+  const broken = path.join(work, 'regress-broken.yaml');
+  await writeFile(broken, stringifyYaml(scenario));
+  const out = path.join(work, 'run');
+  const result = await spawnLab(['regress', '--runtime', 'docker', '--reps', '2', '--scenario', broken, '--out', out, '--quiet'], {});
+  assert.equal(result.exitCode, 1, `${result.stdout}\n${result.stderr}`);
+  assert.match(result.stdout, /REGRESSION/);
+  assert.match(result.stdout, /FAILED\s+limit-90: survival 0% \(0\/2, 95% CI 0–66%\) is below the expected 95%/);
+  const junit = await readFile(path.join(out, 'junit.xml'), 'utf8');
+  assert.match(junit, /<failure message="limit-90: survival 0%/);
+});
