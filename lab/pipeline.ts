@@ -116,7 +116,8 @@ export async function runLab(options: LabOptions, progress: Progress, signal: Ab
   let dir: string | null = null;
   const save = async (complete: boolean, reason: string | null) => {
     const results = assembleResults(context, records, { complete, reason });
-    if (dir) await writeReports(dir, results);
+    // Between repetitions only the data: charts of a growing run cost more each time; the end renders them.
+    if (dir) await writeReports(dir, results, { dataOnly: reason === 'in progress' });
     return results;
   };
   try {

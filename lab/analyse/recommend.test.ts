@@ -24,7 +24,7 @@ test('rank: survival evidence first, then headroom, then latency', () => {
 test('recommendation: names the fix with its evidence, flags what cannot be told apart, and what did not help', () => {
   const text = recommendation([variant('baseline', 0, 10, 400), variant('gogc-50', 0, 10, 400), variant('limit-90', 10, 10, 392), variant('stream', 10, 10, 131, 3000)], LIMIT);
   assert.match(text, /^Ship stream: survived 10\/10 \(100%, 95% CI 72–100%\), median peak 131\.0 MiB \(67% headroom\), p50 3\.0 s\./);
-  assert.match(text, /Also survived every repetition: limit-90 \(survived 10\/10/);
+  assert.match(text, /Also survived every repetition: limit-90 \(10\/10/);
   assert.match(text, /cannot separate it from limit-90/);
   assert.match(text, /For comparison, baseline survived 0\/10 \(0%, 95% CI 0–28%\) with 10 OOM kills\./);
   assert.match(text, /Did not help here: gogc-50/);

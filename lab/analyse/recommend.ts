@@ -36,7 +36,7 @@ const percent = (share: number) => `${Math.round(share * 100)}%`;
 
 function evidence(entry: RankedVariant): string {
   const v = entry.summary;
-  const parts = [`survived ${formatRate(v.survivedRepetitions, v.repetitions)}`];
+  const parts = [formatRate(v.survivedRepetitions, v.repetitions)];
   if (v.peakMemoryMedianBytes !== null) parts.push(`median peak ${formatBytes(v.peakMemoryMedianBytes)} (${percent(entry.headroom ?? 0)} headroom)`);
   if (v.latencyMs.p50 !== null) parts.push(`p50 ${(v.latencyMs.p50 / 1000).toFixed(1)} s`);
   return parts.join(', ');
@@ -51,7 +51,7 @@ export function recommendation(variants: VariantSummary[], limitBytes: number, b
   const best = ranked[0];
   if (!best) return 'No variant has results yet.';
   if ((best.summary.survival.rate ?? 0) === 0) return `No variant survived: none of ${ranked.map((r) => r.summary.name).join(', ')} returned the body under this limit.`;
-  const sentences = [`Ship ${best.summary.name}: ${evidence(best)}.`];
+  const sentences = [`Ship ${best.summary.name}: survived ${evidence(best)}.`];
   const alsoHeld = ranked.slice(1).filter((r) => r.summary.survivedRepetitions === r.summary.repetitions);
   if (alsoHeld.length) {
     sentences.push(`Also survived every repetition: ${alsoHeld.map((r) => `${r.summary.name} (${evidence(r)})`).join('; ')}.`);

@@ -61,6 +61,11 @@ function lastGoalOfKilled(processes: ProcessInstance[]): number[] {
   return nonNull(processes.filter((process) => process.oomKilled).map((process) => process.gcCycles.at(-1)?.goalMB ?? null));
 }
 
+/** A limit the process set itself (automemlimit), as its "starting" line reported it; MaxInt64 means none. */
+function limitSetAtRunTime(processes: ProcessInstance[]): number | null {
+  return median(nonNull(processes.map((process) => process.goMemoryLimitBytes)).filter((bytes) => bytes < 2 ** 62));
+}
+
 export function summariseVariant(variant: ResolvedVariant, runs: RunRecord[]): VariantSummary {
   const processes = runs.flatMap((run) => run.processes);
   const peaks = nonNull(runs.map((run) => run.memory.peakBytes));
@@ -71,7 +76,8 @@ export function summariseVariant(variant: ResolvedVariant, runs: RunRecord[]): V
     if (request.errorKind) errors[request.errorKind] = (errors[request.errorKind] ?? 0) + 1;
   }
   const survivedRepetitions = runs.filter((run) => run.survived).length;
-  const gomemlimit = variant.gomemlimitRatio === null ? null : Math.floor(variant.memoryLimitBytes * variant.gomemlimitRatio);
+  const configured = variant.gomemlimitRatio === null ? null : Math.floor(variant.memoryLimitBytes * variant.gomemlimitRatio);
+  const gomemlimit = configured ?? limitSetAtRunTime(processes);
   return {
     name: variant.name,
     description: variant.description,

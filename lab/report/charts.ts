@@ -1,17 +1,23 @@
 // Vega-Lite charts for the report, rendered headlessly to SVG strings (no browser, no canvas).
+// png.ts turns each SVG into a 2x PNG for blogs. Every chart fits a ~700 px column: up to two
+// variants get one wide panel each, more get a two-column grid of small panels.
 import * as vega from 'vega';
 import * as vl from 'vega-lite';
 import type { TopLevelSpec } from 'vega-lite';
-import type { Results } from './results.js';
+import type { Frontier, Results, VariantSummary } from './results.js';
 
 const MiB = 2 ** 20;
 const FONT = 'DejaVu Sans, Helvetica, Arial, sans-serif';
 const PANEL_WIDTH = 560; // plus the y axis, about 640 px overall: fits a ~700 px blog column
+const GRID_PANEL_WIDTH = 282; // two of these side by side, with one y axis: about 690 px overall
+const GRID_COLUMNS = 2;
 const LIMIT_COLOR = '#d62728';
 const GOMEMLIMIT_COLOR = '#8c1c13';
+const TARGET_COLOR = '#555';
 /** Fixed colours for the seed's variants so every chart and post agrees; others take the rest in order. */
 const KNOWN_VARIANT_COLORS: Record<string, string> = { baseline: '#f58518', gomemlimit: '#4c78a8' };
-const SPARE_COLORS = ['#54a24b', '#b279a2', '#72b7b2', '#9d755d', '#eeca3b', '#bab0ac', '#ff9da6', '#439894'];
+// No reds: red is the container limit's colour.
+const SPARE_COLORS = ['#54a24b', '#b279a2', '#72b7b2', '#9d755d', '#eeca3b', '#7f7f7f', '#17becf', '#bcbd22', '#393b79'];
 const SERIES = [
   { key: 'heapStartMB', label: 'heap at GC start', color: '#3182bd' },
   { key: 'liveMB', label: 'live heap (marked)', color: '#31a354' },
@@ -22,10 +28,14 @@ export const CHART_TITLES = {
   heapPerCycle: 'Go heap per GC cycle vs the container limit',
   memoryTimeline: 'Container memory (cgroup) over time vs the limit',
   survival: 'Survival rate per variant',
+  frontier: 'OOM frontier: the largest response each variant survives',
 } as const;
 
+const HEADER_FONT_SIZE = 12;
+
 // labelLimit 0 (never truncate): the SVG renderer uses its own copy of vega-scenegraph whose
-// crude width estimate would cut legend labels short; layout uses our estimate (see textWidth).
+// crude width estimate would cut labels short; layout uses our estimate (see textWidth), and
+// long facet headers are wrapped here instead (wrapTokens).
 const CONFIG = {
   background: 'white',
   font: FONT,
@@ -33,134 +43,266 @@ const CONFIG = {
   title: { fontSize: 17, subtitleFontSize: 12, subtitleColor: '#555', anchor: 'start', offset: 14 },
   axis: { labelFontSize: 12, labelLimit: 0, titleFontSize: 13, titleFontWeight: 'normal', titleColor: '#333', gridColor: '#e8e8e8' },
   legend: { labelFontSize: 12, labelLimit: 0, titleFontSize: 12, orient: 'bottom', direction: 'horizontal', columnPadding: 18, symbolStrokeWidth: 2 },
-  header: { labelFontSize: 13, labelFontWeight: 'bold', labelOrient: 'top', labelAnchor: 'start', labelAngle: 0, labelPadding: 6 },
+  header: {
+    labelFontSize: HEADER_FONT_SIZE,
+    labelFontWeight: 'bold',
+    labelOrient: 'top',
+    labelAnchor: 'start',
+    labelAngle: 0,
+    labelPadding: 6,
+    labelLimit: 0,
+    labelLineHeight: 15,
+    // Panel labels carry their own line breaks (see panelLabels).
+    labelExpr: "split(datum.label, '\\n')",
+  },
+  facet: { spacing: 22 },
   view: { stroke: '#ccc' },
 } as const;
 
-/** "400 MiB", or one decimal when the limit is not a whole number of MiB. */
+/** "400 MiB", or up to two decimals when the value is not a whole number of MiB. */
 function mibLabel(bytes: number): string {
-  const mib = bytes / MiB;
-  return `${Number.isInteger(mib) ? mib : mib.toFixed(1)} MiB`;
+  return `${trimMiB(bytes / MiB)} MiB`;
 }
 
-function variantNames(results: Results): string[] {
+const trimMiB = (mib: number) => String(Number(mib.toFixed(2)));
+
+const summaryOf = (results: Results, name: string): VariantSummary | undefined => results.variants.find((v) => v.name === name);
+
+/** The memory limit a variant ran under: its own when a sweep changed it, else the run's. */
+const limitOf = (results: Results, name: string) => summaryOf(results, name)?.memoryLimitBytes ?? results.limits.memoryLimitBytes;
+
+const hasFrontier = (results: Results): results is Results & { frontier: Frontier[] } => (results.frontier?.length ?? 0) > 0;
+
+function allVariantNames(results: Results): string[] {
   const names = results.variants.map((v) => v.name);
   for (const run of results.runs) if (!names.includes(run.variant)) names.push(run.variant);
   return names;
 }
 
-function variantColors(results: Results): { domain: string[]; range: string[] } {
-  const domain = variantNames(results);
+/**
+ * The variants the per-variant charts show. A frontier search runs a variant per probe (a dozen or
+ * more): its charts show the two probes that bracket each frontier, the largest body that met the
+ * target and the smallest that missed it; the frontier chart shows every probe.
+ */
+export function chartVariants(results: Results): string[] {
+  if (!hasFrontier(results)) return allVariantNames(results);
+  const names: string[] = [];
+  for (const f of results.frontier) {
+    for (const size of [f.frontierMiB, f.failedMiB]) {
+      const probe = f.probes.find((p) => p.bodyMiB === size);
+      if (probe && !names.includes(probe.variant)) names.push(probe.variant);
+    }
+  }
+  return names;
+}
+
+/** Colour key of a variant: a frontier probe takes its frontier variant's colour. */
+function colorGroup(results: Results, name: string): string {
+  return results.frontier?.find((f) => f.probes.some((p) => p.variant === name))?.variant ?? name;
+}
+
+function colorScale(domain: string[]): { domain: string[]; range: string[] } {
   let spare = 0;
   const range = domain.map((name) => KNOWN_VARIANT_COLORS[name] ?? SPARE_COLORS[spare++ % SPARE_COLORS.length]!);
   return { domain, range };
 }
 
-/** Facet header for a variant: what it is and how it fared. */
-function panelLabels(results: Results): Map<string, string> {
+function variantColors(results: Results, names: string[]): { domain: string[]; range: string[] } {
+  return colorScale([...new Set(names.map((name) => colorGroup(results, name)))]);
+}
+
+/** Legend entries in as many columns as fit a blog column: long swept names wrap onto more rows. */
+function legendColumns(labels: string[], maxWidth = PANEL_WIDTH + 60): number {
+  const entry = Math.max(0, ...labels.map((label) => textWidth({ fontSize: 12 }, label))) + 20 + CONFIG.legend.columnPadding;
+  return Math.max(1, Math.min(labels.length, Math.floor(maxWidth / entry)));
+}
+
+/** The colour encoding by variant (frontier probes by their frontier variant), with its legend. */
+function variantColor(results: Results, names: string[], legend: object = {}) {
+  const scale = variantColors(results, names);
+  return { field: 'variant', type: 'nominal', title: 'variant', scale, legend: { columns: legendColumns(scale.domain), ...legend } } as const;
+}
+
+/**
+ * Greedy line wrap of `tokens` (each ending in its own separator) so no line is wider than
+ * maxWidth px by our text estimate; a single token wider than that gets a line of its own.
+ */
+export function wrapTokens(tokens: string[], maxWidth: number, item: TextItem): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const token of tokens) {
+    if (line && textWidth(item, line + token) > maxWidth) {
+      lines.push(line.trimEnd());
+      line = token.trimStart();
+    } else line += token;
+  }
+  if (line.trim()) lines.push(line.trimEnd());
+  return lines;
+}
+
+/** "limit-90.limit-300mi.go-1.19.13" splits after its dots; the details after each " · ". */
+function headerLines(name: string, details: string[], maxWidth: number): string[] {
+  const bold = { fontSize: HEADER_FONT_SIZE, fontWeight: 'bold' };
+  const nameTokens = name.split(/(?<=\.)/);
+  const detailTokens = details.map((d, i) => (i < details.length - 1 ? `${d} · ` : d));
+  return [...wrapTokens(nameTokens, maxWidth, bold), ...wrapTokens(detailTokens, maxWidth, bold)];
+}
+
+interface Layout {
+  columns: number;
+  width: number;
+}
+
+function layoutFor(panels: number): Layout {
+  return panels <= 2 ? { columns: 1, width: PANEL_WIDTH } : { columns: GRID_COLUMNS, width: GRID_PANEL_WIDTH };
+}
+
+/** What a panel's variant is: its limits and body where they differ from the run's. */
+function variantFacts(results: Results, name: string): string[] {
+  const v = summaryOf(results, name);
+  const facts: string[] = [];
+  // A swept value is in the name already (".limit-300mi", ".body-96").
+  if (v?.memoryLimitBytes !== undefined && v.memoryLimitBytes !== results.limits.memoryLimitBytes && !('limit' in v.axes)) facts.push(`limit ${mibLabel(v.memoryLimitBytes)}`);
+  if (v?.bodyMiB !== undefined && v.bodyMiB !== results.request.bodyMiB && !('body' in v.axes)) facts.push(`body ${trimMiB(v.bodyMiB)} MiB`);
+  facts.push(v?.gomemlimitBytes != null ? `GOMEMLIMIT ${mibLabel(v.gomemlimitBytes)}` : 'no GOMEMLIMIT');
+  return facts;
+}
+
+/** Facet header per variant, with line breaks: the name, then what it is and how it fared. */
+function panelLabels(results: Results, names: string[], layout: Layout, outcome: (name: string) => string | null): Map<string, string> {
   const labels = new Map<string, string>();
-  for (const name of variantNames(results)) {
-    const v = results.variants.find((variant) => variant.name === name);
-    const limit = v?.gomemlimitBytes != null ? `GOMEMLIMIT ${mibLabel(v.gomemlimitBytes)}` : 'no GOMEMLIMIT';
-    const survived = v ? `, ${v.survivedRepetitions}/${v.repetitions} repetitions survived` : '';
-    labels.set(name, `${name} (${limit})${survived}`);
+  for (const name of names) {
+    const details = [...variantFacts(results, name), outcome(name)].filter((d): d is string => d !== null);
+    // One line when it fits a wide panel (the seed's look); in a grid, the name then the details.
+    const oneLine = `${name} (${details.join(', ')})`;
+    const fits = layout.columns === 1 && textWidth({ fontSize: HEADER_FONT_SIZE, fontWeight: 'bold' }, oneLine) <= layout.width;
+    labels.set(name, fits ? oneLine : headerLines(name, details, layout.width).join('\n'));
   }
   return labels;
 }
 
-/** A labelled horizontal rule: solid red for the container limit, dashed dark red for GOMEMLIMIT. */
-function limitLayers(kind: 'limit' | 'gomemlimit'): object[] {
-  const isLimit = kind === 'limit';
-  const filter = { filter: `datum.kind === '${kind}'` };
-  return [
-    {
-      transform: [filter],
-      mark: { type: 'rule', color: isLimit ? LIMIT_COLOR : GOMEMLIMIT_COLOR, strokeWidth: 2, strokeDash: isLimit ? [] : [7, 4] },
+function repetitionsOutcome(results: Results) {
+  return (name: string) => {
+    const v = summaryOf(results, name);
+    return v ? `${v.survivedRepetitions}/${v.repetitions} survived` : null;
+  };
+}
+
+/**
+ * Labelled horizontal rules: solid red for the container limit, dashed dark red for GOMEMLIMIT.
+ * Labels sit at the left, where memory is still low: the higher rule's label above its line, the
+ * lower one's below, so they never overlap, even when the two rules coincide (GOMEMLIMIT = limit).
+ */
+function limitLayers(): object[] {
+  const layers: object[] = [];
+  for (const kind of ['limit', 'gomemlimit'] as const) {
+    const color = kind === 'limit' ? LIMIT_COLOR : GOMEMLIMIT_COLOR;
+    layers.push({
+      transform: [{ filter: `datum.kind === '${kind}'` }],
+      mark: { type: 'rule', color, strokeWidth: 2, strokeDash: kind === 'limit' ? [] : [7, 4] },
       encoding: { y: { field: 'mib', type: 'quantitative' } },
-    },
-    {
-      transform: [filter],
-      // The two rules coincide when GOMEMLIMIT = limit: label one above-left, the other below-right.
-      mark: {
-        type: 'text',
-        color: isLimit ? LIMIT_COLOR : GOMEMLIMIT_COLOR,
-        fontSize: 12,
-        fontWeight: 'bold',
-        align: isLimit ? 'left' : 'right',
-        baseline: isLimit ? 'bottom' : 'top',
-        dx: isLimit ? 4 : -4,
-        dy: isLimit ? -3 : 3,
-      },
-      encoding: { x: { value: isLimit ? 0 : 'width' }, y: { field: 'mib', type: 'quantitative' }, text: { field: 'label' } },
-    },
-  ];
+    });
+    for (const above of [true, false]) {
+      layers.push({
+        transform: [{ filter: `datum.kind === '${kind}' && datum.above === ${above}` }],
+        mark: { type: 'text', color, fontSize: 11, fontWeight: 'bold', align: 'left', baseline: above ? 'bottom' : 'top', dx: 4, dy: above ? -3 : 3 },
+        encoding: { x: { value: 0 }, y: { field: 'mib', type: 'quantitative' }, text: { field: 'label' } },
+      });
+    }
+  }
+  return layers;
 }
 
 function ruleRows(results: Results, panels: Map<string, string>): object[] {
   const rows: object[] = [];
-  const limit = results.limits.memoryLimitBytes;
   for (const [name, panel] of panels) {
-    rows.push({ kind: 'limit', panel, mib: limit / MiB, label: `limit ${mibLabel(limit)}` });
-    const gomemlimit = results.variants.find((v) => v.name === name)?.gomemlimitBytes;
-    if (gomemlimit != null) rows.push({ kind: 'gomemlimit', panel, mib: gomemlimit / MiB, label: `GOMEMLIMIT ${mibLabel(gomemlimit)}` });
+    const limit = limitOf(results, name);
+    const gomemlimit = summaryOf(results, name)?.gomemlimitBytes;
+    const limitAbove = gomemlimit == null || limit >= gomemlimit;
+    rows.push({ kind: 'limit', panel, mib: limit / MiB, above: limitAbove, label: `limit ${mibLabel(limit)}` });
+    if (gomemlimit != null) rows.push({ kind: 'gomemlimit', panel, mib: gomemlimit / MiB, above: !limitAbove, label: `GOMEMLIMIT ${mibLabel(gomemlimit)}` });
   }
   return rows;
 }
 
 /** Room above the highest of data and limits, so the limit rule and its label never sit on the frame. */
-function yScale(results: Results, dataMaxMiB: number) {
-  const limits = [results.limits.memoryLimitBytes, ...results.variants.map((v) => v.gomemlimitBytes ?? 0)];
-  return { domainMin: 0, domainMax: Math.max(dataMaxMiB, ...limits.map((b) => b / MiB)) * 1.08 };
+function yScale(results: Results, names: string[], dataMaxMiB: number) {
+  const limits = names.flatMap((name) => [limitOf(results, name), summaryOf(results, name)?.gomemlimitBytes ?? 0]);
+  return { domainMin: 0, domainMax: Math.max(dataMaxMiB, ...limits.map((b) => b / MiB)) * 1.1, nice: false };
 }
 
 const maxMib = (rows: object[]) => rows.reduce((m: number, r) => Math.max(m, (r as { mib: number }).mib), 0);
 
-function facetRows(panels: Map<string, string>) {
-  return { field: 'panel', type: 'nominal', title: null, sort: [...panels.values()] } as const;
+/** Faceting by panel: one column of wide panels, or a two-column grid. */
+function facetFor(panels: Map<string, string>, layout: Layout) {
+  const facet = { field: 'panel', type: 'nominal', title: null, sort: [...panels.values()] } as const;
+  return layout.columns === 1 ? { facet: { row: facet } } : { facet, columns: layout.columns };
+}
+
+/** A grey note in the middle of a panel with nothing to draw (e.g. GOGC=off: no GC cycle, no gctrace line). */
+function noteLayer(layout: Layout, height: number): object {
+  return {
+    transform: [{ filter: "datum.kind === 'note'" }],
+    mark: { type: 'text', color: '#777', fontSize: 12, fontStyle: 'italic', align: 'center', baseline: 'middle' },
+    encoding: { x: { value: layout.width / 2 }, y: { value: height / 2 }, text: { field: 'label' } },
+  };
 }
 
 export function heapPerCycleSpec(results: Results): TopLevelSpec {
-  const panels = panelLabels(results);
+  const names = chartVariants(results);
+  const layout = layoutFor(names.length);
+  const processCounts = (name: string) => {
+    const processes = results.runs.filter((run) => run.variant === name).flatMap((run) => run.processes);
+    const killed = processes.filter((p) => p.oomKilled).length;
+    return `${killed}/${processes.length} OOM-killed`;
+  };
+  const panels = panelLabels(results, names, layout, processCounts);
   const heapRows: object[] = [];
+  const withCycles = new Set<string>();
   for (const run of results.runs) {
+    const panel = panels.get(run.variant);
+    if (panel === undefined) continue;
     for (const proc of run.processes) {
-      const outcome = proc.oomKilled ? 'OOMKilled' : 'survived';
-      const processLabel = `rep ${run.rep} #${proc.index} (${outcome})`;
+      const outcome = proc.oomKilled ? 'OOM-killed' : 'survived';
+      const processLabel = `rep ${run.rep} #${proc.index} (${proc.oomKilled ? 'OOMKilled' : 'survived'})`;
       for (const cycle of proc.gcCycles) {
+        withCycles.add(run.variant);
         for (const s of SERIES) {
           const line = `${run.variant} ${processLabel}: ${s.label}`;
-          heapRows.push({ kind: 'heap', panel: panels.get(run.variant), process: processLabel, outcome, series: s.label, line, cycle: cycle.cycle, mib: cycle[s.key] });
+          heapRows.push({ kind: 'heap', panel, process: `${run.id} #${proc.index}`, outcome, series: s.label, line, cycle: cycle.cycle, mib: cycle[s.key] });
         }
       }
       const last = proc.gcCycles.at(-1);
-      if (proc.oomKilled && last) {
-        heapRows.push({ kind: 'kill', panel: panels.get(run.variant), process: processLabel, cycle: last.cycle, mib: last.heapStartMB });
-      }
+      if (proc.oomKilled && last) heapRows.push({ kind: 'kill', panel, process: processLabel, cycle: last.cycle, mib: last.heapStartMB });
     }
   }
+  const notes = names.filter((name) => !withCycles.has(name)).map((name) => ({ kind: 'note', panel: panels.get(name), label: 'no gctrace line: no GC cycle ran' }));
+  const bodies = [...new Set(names.map((name) => summaryOf(results, name)?.bodyMiB ?? results.request.bodyMiB))];
+  const height = layout.columns === 1 ? 210 : 135;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: {
       text: CHART_TITLES.heapPerCycle,
       subtitle: [
-        `${results.request.bodyMiB} MiB response; from GODEBUG=gctrace=1, one line per process and figure (Go's "MB" are MiB)`,
-        'Red cross: the last GC cycle before the process was OOM-killed',
+        `${bodies.length === 1 ? `${bodies[0]} MiB response` : 'Response size per panel'}; from GODEBUG=gctrace=1 (Go's "MB" are MiB).`,
+        'One line per process and figure: solid, the process was OOM-killed (red cross: its',
+        'last GC cycle); dashed, it survived. "1/4 OOM-killed": of 4 processes (with restarts).',
       ],
     },
     config: CONFIG,
-    data: { values: [...heapRows, ...ruleRows(results, panels)] },
-    facet: { row: facetRows(panels) },
+    data: { values: [...heapRows, ...notes, ...ruleRows(results, panels)] },
+    ...facetFor(panels, layout),
     spec: {
-      width: PANEL_WIDTH,
-      height: panels.size > 2 ? 160 : 210,
+      width: layout.width,
+      height,
       layer: [
         {
           transform: [{ filter: "datum.kind === 'heap'" }],
           // Static SVG: no tooltips, and one accessible description per line, not per point (keeps files small).
-          mark: { type: 'line', strokeWidth: 1.6, point: { size: 22, filled: true, aria: false, strokeDash: [] }, opacity: 0.85 },
+          mark: { type: 'line', strokeWidth: 1.6, point: { size: layout.columns === 1 ? 22 : 14, filled: true, aria: false, strokeDash: [] }, opacity: 0.85 },
           encoding: {
-            x: { field: 'cycle', type: 'quantitative', title: 'GC cycle (gc N in gctrace, counted per process)', axis: { format: 'd', tickMinStep: 1 } },
-            y: { field: 'mib', type: 'quantitative', title: 'Go heap (MiB)', scale: yScale(results, maxMib(heapRows)) },
+            x: { field: 'cycle', type: 'quantitative', title: 'GC cycle (gc N in gctrace, per process)', axis: { format: 'd', tickMinStep: 1 }, scale: { padding: 8 } },
+            y: { field: 'mib', type: 'quantitative', title: 'Go heap (MiB)', scale: yScale(results, names, maxMib(heapRows)) },
             color: {
               field: 'series',
               type: 'nominal',
@@ -170,9 +312,9 @@ export function heapPerCycleSpec(results: Results): TopLevelSpec {
             strokeDash: {
               field: 'outcome',
               type: 'nominal',
-              title: 'process ended',
+              title: 'process',
               legend: { symbolType: 'stroke', symbolSize: 500 },
-              scale: { domain: ['OOMKilled', 'survived'], range: [[1, 0], [5, 3]] },
+              scale: { domain: ['OOM-killed', 'survived'], range: [[1, 0], [5, 3]] },
             },
             detail: { field: 'process' },
             description: { field: 'line' },
@@ -180,18 +322,18 @@ export function heapPerCycleSpec(results: Results): TopLevelSpec {
         },
         {
           transform: [{ filter: "datum.kind === 'kill'" }],
-          mark: { type: 'point', color: LIMIT_COLOR, size: 140, strokeWidth: 2.5 },
+          mark: { type: 'point', color: LIMIT_COLOR, size: layout.columns === 1 ? 140 : 90, strokeWidth: 2.5 },
           encoding: {
             x: { field: 'cycle', type: 'quantitative' },
             y: { field: 'mib', type: 'quantitative' },
             shape: { value: 'cross' },
           },
         },
-        ...limitLayers('limit'),
-        ...limitLayers('gomemlimit'),
+        ...limitLayers(),
+        noteLayer(layout, height),
       ],
     },
-    resolve: { axis: { x: 'independent' } },
+    ...(layout.columns === 1 ? { resolve: { axis: { x: 'independent' } } } : {}),
   } as TopLevelSpec;
 }
 
@@ -235,81 +377,274 @@ export function splitAtGaps(samples: readonly (readonly [number, number])[], gap
 }
 
 export function memoryTimelineSpec(results: Results): TopLevelSpec {
-  const panels = panelLabels(results);
+  const names = chartVariants(results);
+  const layout = layoutFor(names.length);
+  const panels = panelLabels(results, names, layout, repetitionsOutcome(results));
   const rows: object[] = [];
   for (const run of results.runs) {
+    const panel = panels.get(run.variant);
+    if (panel === undefined) continue;
     splitAtGaps(run.memory.samples).forEach((segment, index) => {
       for (const [ms, bytes] of downsample(segment)) {
-        rows.push({ kind: 'memory', panel: panels.get(run.variant), variant: run.variant, id: run.id, segment: `${run.id}#${index}`, s: ms / 1000, mib: bytes / MiB });
+        rows.push({ kind: 'memory', panel, variant: colorGroup(results, run.variant), id: run.id, segment: `${run.id}#${index}`, s: ms / 1000, mib: bytes / MiB });
       }
     });
   }
+  const notes = names
+    .filter((name) => !results.runs.some((run) => run.variant === name && run.memory.samples.length > 0))
+    .map((name) => ({ kind: 'note', panel: panels.get(name), label: 'no memory samples' }));
+  const height = layout.columns === 1 ? 190 : 130;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: {
       text: CHART_TITLES.memoryTimeline,
-      subtitle: `One line per repetition; memory.current sampled at ~${results.runs[0]?.memory.targetHz ?? 20} Hz, a line ends when sampling stopped`,
+      subtitle: [
+        `One line per repetition; memory.current sampled at ~${results.runs[0]?.memory.targetHz ?? 20} Hz.`,
+        'A line ends when sampling stopped (a kill ends it abruptly).',
+      ],
     },
     config: CONFIG,
-    data: { values: [...rows, ...ruleRows(results, panels)] },
-    facet: { row: facetRows(panels) },
+    data: { values: [...rows, ...notes, ...ruleRows(results, panels)] },
+    ...facetFor(panels, layout),
     spec: {
-      width: PANEL_WIDTH,
-      height: panels.size > 2 ? 150 : 190,
+      width: layout.width,
+      height,
       layer: [
         {
           transform: [{ filter: "datum.kind === 'memory'" }],
           mark: { type: 'line', strokeWidth: 1.6, opacity: 0.85, interpolate: 'linear' },
           encoding: {
-            x: { field: 's', type: 'quantitative', title: 'time since sampling started (s)', axis: { tickCount: 10 } },
-            y: { field: 'mib', type: 'quantitative', title: 'container memory (MiB)', scale: yScale(results, maxMib(rows)) },
-            color: { field: 'variant', type: 'nominal', title: 'variant', scale: variantColors(results) },
+            x: { field: 's', type: 'quantitative', title: 'time since sampling started (s)', axis: { tickCount: layout.columns === 1 ? 10 : 5 } },
+            y: { field: 'mib', type: 'quantitative', title: 'container memory (MiB)', scale: yScale(results, names, maxMib(rows)) },
+            color: variantColor(results, names),
             detail: { field: 'segment' },
             description: { field: 'id' },
           },
         },
-        ...limitLayers('limit'),
-        ...limitLayers('gomemlimit'),
+        ...limitLayers(),
+        noteLayer(layout, height),
       ],
     },
-    resolve: { axis: { x: 'independent' } },
+    ...(layout.columns === 1 ? { resolve: { axis: { x: 'independent' } } } : {}),
   } as TopLevelSpec;
 }
 
+/** Horizontal bars, one row per variant: long swept names and many variants stay readable. */
 export function survivalSpec(results: Results): TopLevelSpec {
-  const rows = results.variants.map((v) => ({
-    variant: v.name,
-    // Two-line axis label (name, then the count) so several variants fit side by side.
-    label: `${v.name}\n${v.survivedRepetitions}/${v.repetitions} survived${v.survival.rate === null ? '' : ` (${Math.round(v.survival.rate * 100)}%)`}`,
-    rate: v.survival.rate,
-    low: v.survival.low,
-    high: v.survival.high,
-  }));
-  const x = {
+  const names = chartVariants(results);
+  const rows = names.flatMap((name) => {
+    const v = summaryOf(results, name);
+    if (!v) return [];
+    const rate = v.survival.rate === null ? '' : ` (${Math.round(v.survival.rate * 100)}%)`;
+    return [{
+      variant: colorGroup(results, name),
+      // Two-line axis label: the name, then the count.
+      label: `${name}\n${v.survivedRepetitions}/${v.repetitions} survived${rate}`,
+      rate: v.survival.rate,
+      low: v.survival.low,
+      high: v.survival.high,
+    }];
+  });
+  const y = {
     field: 'label',
     type: 'nominal',
-    title: 'variant',
+    title: null,
     sort: rows.map((r) => r.label),
-    axis: { labelAngle: 0, labelFontSize: 12, labelExpr: "split(datum.label, '\\n')", labelLineHeight: 16, titlePadding: 8 },
+    axis: { labelExpr: "split(datum.label, '\\n')", labelLineHeight: 15, labelOffset: -7, labelPadding: 8, labelFontSize: 12 },
   };
-  const y = (field: string) => ({ field, type: 'quantitative', title: 'repetitions survived (%)', axis: { format: '.0%' }, scale: { domain: [0, 1] } });
-  const color = { field: 'variant', type: 'nominal', title: 'variant', scale: variantColors(results), legend: { symbolType: 'square' } };
+  const x = (field: string) => ({ field, type: 'quantitative', title: 'repetitions survived (%)', axis: { format: '.0%', tickCount: 5 }, scale: { domain: [0, 1] } });
+  const color = variantColor(results, names, { symbolType: 'square' });
+  const labelWidth = Math.max(80, ...rows.flatMap((r) => r.label.split('\n').map((line) => textWidth({ fontSize: 12 }, line))));
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: CHART_TITLES.survival, subtitle: 'Repetitions with every request answered and no OOM kill; error bars: 95% Wilson interval' },
+    title: {
+      text: CHART_TITLES.survival,
+      subtitle: ['Repetitions with every request answered and no OOM kill;', 'error bars: 95% Wilson interval'],
+    },
     config: CONFIG,
-    width: PANEL_WIDTH,
-    height: 260,
+    width: Math.max(260, PANEL_WIDTH + 50 - labelWidth),
+    height: { step: 40 },
     data: { values: rows },
     layer: [
-      { mark: { type: 'bar', width: { band: 0.5 }, opacity: 0.85 }, encoding: { x, y: y('rate'), color } },
+      { mark: { type: 'bar', height: { band: 0.55 }, opacity: 0.85 }, encoding: { y, x: x('rate'), color } },
       // A thick tick at the rate keeps a 0% variant visible in its colour.
-      { mark: { type: 'tick', thickness: 4, width: { band: 0.5 } }, encoding: { x, y: y('rate'), color } },
+      { mark: { type: 'tick', thickness: 4, height: { band: 0.55 } }, encoding: { y, x: x('rate'), color } },
       {
-        mark: { type: 'errorbar', ticks: { size: 22 }, thickness: 2, color: '#222' },
-        encoding: { x, y: y('low'), y2: { field: 'high' } },
+        mark: { type: 'errorbar', ticks: { size: 16 }, thickness: 2, color: '#222' },
+        encoding: { y, x: x('low'), x2: { field: 'high' } },
       },
     ],
+  } as TopLevelSpec;
+}
+
+/** "57.25–61 MiB", "≥ 256 MiB (every probe met the target)"... : the frontier in words. */
+export function frontierText(f: Frontier): string {
+  switch (f.status) {
+    case 'bracketed':
+      return `${trimMiB(f.frontierMiB ?? 0)}–${trimMiB(f.failedMiB ?? 0)} MiB`;
+    case 'above-range':
+      return `≥ ${trimMiB(f.frontierMiB ?? 0)} MiB (every probe passed)`;
+    case 'below-range':
+      return `< ${trimMiB(f.failedMiB ?? Math.min(...f.probes.map((p) => p.bodyMiB)))} MiB (no probe passed)`;
+    case 'incomplete':
+      return f.frontierMiB === null ? 'incomplete' : `≥ ${trimMiB(f.frontierMiB)} MiB (search incomplete)`;
+  }
+}
+
+/** The middle of the widest stretch of [0, max] without a probe: where the target's label hides nothing. */
+export function widestGapCentre(sizes: number[], max: number): number {
+  const edges = [0, ...[...sizes].sort((a, b) => a - b), max];
+  let best = { width: -1, centre: max / 2 };
+  for (let i = 1; i < edges.length; i++) {
+    const width = edges[i]! - edges[i - 1]!;
+    if (width > best.width) best = { width, centre: (edges[i]! + edges[i - 1]!) / 2 };
+  }
+  return best.centre;
+}
+
+/**
+ * Survival against response size per variant, from a frontier search: every probe with its 95%
+ * Wilson interval (filled: met the target), the target survival, and below, each variant's
+ * frontier as the bracket [largest passing, smallest failing size).
+ */
+export function frontierSpec(results: Results): TopLevelSpec | null {
+  if (!hasFrontier(results)) return null;
+  const frontiers = results.frontier;
+  const colors = colorScale(frontiers.map((f) => f.variant));
+  const probes = frontiers.flatMap((f) =>
+    f.probes
+      .filter((p) => p.survival.rate !== null)
+      .map((p) => ({
+        variant: f.variant,
+        probe: p.variant,
+        body: p.bodyMiB,
+        rate: p.survival.rate,
+        low: p.survival.low,
+        high: p.survival.high,
+        outcome: p.passed ? 'met the target' : 'missed the target',
+        text: `${p.variant}: ${p.survivedRepetitions}/${p.repetitions} survived`,
+      })),
+  );
+  const sizes = frontiers.flatMap((f) => f.probes.map((p) => p.bodyMiB));
+  const xMax = Math.max(1, ...sizes) * 1.04;
+  const xScale = { domain: [0, xMax], nice: false, zero: true };
+  const xField = (field: string, title: string | null) => ({ field, type: 'quantitative', title, scale: xScale, axis: { tickCount: 8 } });
+  const color = { field: 'variant', type: 'nominal', title: 'variant', scale: colors, legend: { columns: legendColumns(colors.domain) } };
+  const targets = [...new Set(frontiers.map((f) => f.targetSurvival))];
+  const limits = [...new Set(frontiers.map((f) => f.memoryLimitBytes))];
+  const reps = [...new Set(frontiers.map((f) => f.repsPerProbe))];
+  // One y scale and axis for every layer; a layer's own data must not inherit another's y field.
+  const yRate = { type: 'quantitative', title: 'repetitions survived (%)', scale: { domain: [0, 1] }, axis: { format: '.0%', tickCount: 5 } } as const;
+  // Variants probed at the same sizes sit a few pixels apart instead of on top of each other.
+  const offset = (i: number) => (i - (frontiers.length - 1) / 2) * 6;
+  const probeLayers = frontiers.flatMap((f, i) => {
+    const only = { filter: `datum.variant === ${JSON.stringify(f.variant)}` };
+    return [
+      {
+        transform: [only],
+        mark: { type: 'errorbar', thickness: 1.5, rule: { xOffset: offset(i) }, ticks: { size: 7, xOffset: offset(i) } },
+        encoding: { x: xField('body', null), y: { field: 'low', ...yRate }, y2: { field: 'high' }, color },
+      },
+      {
+        transform: [only],
+        mark: { type: 'point', filled: true, size: 60, strokeWidth: 2, xOffset: offset(i) },
+        encoding: {
+          x: xField('body', null),
+          y: { field: 'rate', type: 'quantitative' },
+          color,
+          fillOpacity: {
+            field: 'outcome',
+            type: 'ordinal',
+            sort: ['met the target', 'missed the target'],
+            scale: { domain: ['met the target', 'missed the target'], range: [1, 0] },
+            legend: null, // Vega-Lite draws no fillOpacity legend: the subtitle says it
+          },
+          stroke: color,
+          description: { field: 'text' },
+        },
+      },
+    ];
+  });
+  const frontierRules = frontiers.filter((f) => f.frontierMiB !== null).map((f) => ({ variant: f.variant, body: f.frontierMiB }));
+  const targetRows = targets.map((t) => ({ target: t, label: `target ${Math.round(t * 100)}%` }));
+  const main = {
+    width: PANEL_WIDTH,
+    height: 260,
+    layer: [
+      {
+        data: { values: targetRows },
+        mark: { type: 'rule', color: TARGET_COLOR, strokeWidth: 1.5, strokeDash: [6, 4] },
+        encoding: { y: { field: 'target', ...yRate } },
+      },
+      {
+        data: { values: targetRows },
+        mark: { type: 'text', color: TARGET_COLOR, fontSize: 11, fontWeight: 'bold', align: 'center', baseline: 'bottom', dy: -3 },
+        encoding: { x: { value: (PANEL_WIDTH * widestGapCentre(sizes, xMax)) / xMax }, y: { field: 'target', type: 'quantitative' }, text: { field: 'label' } },
+      },
+      {
+        // Each variant's frontier, across the panel: the strip below gives its bracket.
+        data: { values: frontierRules },
+        mark: { type: 'rule', strokeWidth: 1.5, strokeDash: [2, 3], opacity: 0.8 },
+        encoding: { x: xField('body', null), color },
+      },
+      {
+        // The survival curve per variant, in body-size order (the probes ran in bisection order).
+        data: { values: probes },
+        mark: { type: 'line', strokeWidth: 1, opacity: 0.45 },
+        encoding: { x: { ...xField('body', null), sort: null }, y: { field: 'rate', type: 'quantitative' }, color, order: { field: 'body', type: 'quantitative' } },
+      },
+      ...probeLayers.map((layer) => ({ data: { values: probes }, ...layer })),
+    ],
+  };
+  const brackets = frontiers.map((f) => {
+    const low = f.frontierMiB ?? 0;
+    const high = f.failedMiB ?? (f.status === 'above-range' ? xMax : low);
+    const text = frontierText(f);
+    // Labels go right of the bracket, or left of it when it ends near the right edge.
+    const right = textWidth({ fontSize: 12, fontWeight: 'bold' }, text) < (PANEL_WIDTH * (xMax - high)) / xMax - 12;
+    return { variant: f.variant, low, high, frontier: f.frontierMiB, failed: f.failedMiB, text, side: right ? 'right' : 'left' };
+  });
+  const y = { field: 'variant', type: 'nominal', title: null, sort: frontiers.map((f) => f.variant), axis: { labelPadding: 8, ticks: false, domain: false } };
+  const strip = {
+    width: PANEL_WIDTH,
+    height: { step: 30 },
+    data: { values: brackets },
+    title: { text: 'Frontier: largest size that met the target, up to the smallest that missed it', fontSize: 12, fontWeight: 'normal', color: '#333', anchor: 'start', offset: 6 },
+    layer: [
+      {
+        mark: { type: 'rule', strokeWidth: 7, opacity: 0.55, strokeCap: 'butt' },
+        encoding: { x: xField('low', 'response body (MiB)'), x2: { field: 'high' }, y, color },
+      },
+      {
+        transform: [{ filter: 'datum.frontier !== null' }],
+        mark: { type: 'point', filled: true, size: 80, shape: 'diamond' },
+        encoding: { x: { field: 'frontier', type: 'quantitative' }, y, color },
+      },
+      {
+        transform: [{ filter: 'datum.failed !== null' }],
+        mark: { type: 'tick', thickness: 2.5, size: 18 },
+        encoding: { x: { field: 'failed', type: 'quantitative' }, y, color },
+      },
+      ...(['right', 'left'] as const).map((side) => ({
+        transform: [{ filter: `datum.side === '${side}'` }],
+        mark: { type: 'text', fontSize: 12, fontWeight: 'bold', align: side === 'right' ? 'left' : 'right', baseline: 'middle', dx: side === 'right' ? 10 : -10, color: '#222' },
+        encoding: { x: { field: side === 'right' ? 'high' : 'low', type: 'quantitative' }, y, text: { field: 'text' } },
+      })),
+    ],
+  };
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: {
+      text: CHART_TITLES.frontier,
+      subtitle: [
+        `${reps.join('/')} repetitions per response size${limits.length === 1 ? ` under a ${mibLabel(limits[0]!)} limit` : ''}; bars: 95% Wilson interval;`,
+        `filled: the probe met the target (dashed line: ${targets.map((t) => `${Math.round(t * 100)}%`).join(', ')} of repetitions survived),`,
+        "open: it missed it; dotted lines: each variant's frontier.",
+      ],
+    },
+    config: { ...CONFIG, concat: { spacing: 18 } },
+    vconcat: [main, strip],
+    resolve: { scale: { x: 'shared', color: 'shared' } },
   } as TopLevelSpec;
 }
 
@@ -332,7 +667,7 @@ interface TextItem {
   limit?: number;
 }
 
-function textWidth(item: TextItem, text?: unknown): number {
+export function textWidth(item: TextItem, text?: unknown): number {
   const size = item.fontSize ?? 11;
   const bold = item.fontWeight === 'bold' || Number(item.fontWeight) >= 600;
   let em = 0;
@@ -363,6 +698,10 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
 export const renderHeapPerCycleSvg = (results: Results) => renderSvg(heapPerCycleSpec(results));
 export const renderMemoryTimelineSvg = (results: Results) => renderSvg(memoryTimelineSpec(results));
 export const renderSurvivalSvg = (results: Results) => renderSvg(survivalSpec(results));
+export async function renderFrontierSvg(results: Results): Promise<string | null> {
+  const spec = frontierSpec(results);
+  return spec ? renderSvg(spec) : null;
+}
 
 export interface RenderedChart {
   name: string;
@@ -370,10 +709,15 @@ export interface RenderedChart {
   svg: string;
 }
 
+/** The report's charts in reading order; the frontier chart only for a run with a frontier search. */
 export async function renderAllCharts(results: Results): Promise<RenderedChart[]> {
-  return [
+  const charts: RenderedChart[] = [];
+  const frontier = await renderFrontierSvg(results);
+  if (frontier !== null) charts.push({ name: 'frontier.svg', title: CHART_TITLES.frontier, svg: frontier });
+  charts.push(
     { name: 'heap-per-cycle.svg', title: CHART_TITLES.heapPerCycle, svg: await renderHeapPerCycleSvg(results) },
     { name: 'memory-timeline.svg', title: CHART_TITLES.memoryTimeline, svg: await renderMemoryTimelineSvg(results) },
     { name: 'survival.svg', title: CHART_TITLES.survival, svg: await renderSurvivalSvg(results) },
-  ];
+  );
+  return charts;
 }

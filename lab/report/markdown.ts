@@ -1,5 +1,7 @@
 // The report as Markdown a blog author can paste. The numbers come from a plain-text model that
 // html.ts renders too, so both reports always say the same thing.
+import { describeFrontier } from '../analyse/frontier.js';
+import { rankVariants, recommendation } from '../analyse/recommend.js';
 import { formatBytes, formatRate } from '../analyse/stats.js';
 import type { ProcessInstance, Results, RunRecord, VariantSummary } from './results.js';
 
@@ -16,7 +18,6 @@ export interface ReportModel {
   runs: { header: string[]; rows: string[][] };
 }
 
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 const orDash = <T>(value: T | null | undefined, format: (v: T) => string) => (value === null || value === undefined ? DASH : format(value));
 const trimNumber = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(1));
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
@@ -28,23 +29,13 @@ function headroom(peakBytes: number, limitBytes: number): string {
   return `${percent.toFixed(1)}% headroom`;
 }
 
-/** "0/5 repetitions survived (0%, 95% CI 0–43%)", built on formatRate so the CI wording stays shared. */
-function survivedText(v: VariantSummary): string {
-  const rate = formatRate(v.survivedRepetitions, v.repetitions);
-  const space = rate.indexOf(' ');
-  return `${rate.slice(0, space)} repetitions survived${rate.slice(space)}`;
-}
-
 function verdict(results: Results): string {
-  const limit = formatBytes(results.limits.memoryLimitBytes);
-  const clauses = results.variants.map((v) => {
-    const parts = [`${v.name}: ${survivedText(v)}`, plural(v.oomKills, 'OOM kill')];
-    if (v.restarts > 0) parts.push(plural(v.restarts, 'restart'));
-    if (v.peakMemoryBytes !== null) parts.push(`peak ${formatBytes(v.peakMemoryBytes)} (${headroom(v.peakMemoryBytes, results.limits.memoryLimitBytes)})`);
-    return parts.join(', ');
-  });
-  const lead = `${results.complete ? '' : 'Partial results. '}A ${results.request.bodyMiB} MiB response under a ${limit} memory limit (${results.runtime}).`;
-  return `${lead} ${clauses.length ? `${clauses.join('; ')}.` : 'No variant has results yet.'}`;
+  const where = `under a ${formatBytes(results.limits.memoryLimitBytes)} memory limit (${results.runtime})`;
+  const partial = results.complete ? '' : 'Partial results. ';
+  if (results.frontier?.length) {
+    return `${partial}Largest JSON body that still survives, ${where}: ${results.frontier.map((f) => `${f.variant} ${describeFrontier(f)}`).join('; ')}.`;
+  }
+  return `${partial}A ${results.request.bodyMiB} MiB response ${where}. ${recommendation(results.variants, results.limits.memoryLimitBytes)}`;
 }
 
 function describeScenario(results: Results): string {
@@ -142,9 +133,9 @@ export function buildReportModel(results: Results): ReportModel {
       env: Object.entries(v.env).map(([k, val]) => `${k}=${val}`).join(' '),
     })),
     summary: {
-      header: ['Variant', 'GOMEMLIMIT', 'Survived', 'OOM kills', 'Restarts', 'Peak memory (median / max)', 'GC cycles (median per rep)', 'Heap goal at last cycle before kill', 'GC CPU', 'Latency p50 / p95', 'Errors'],
-      rows: results.variants.map((v) => summaryRow(v, limit)),
-      note: 'Survival: repetitions with every request answered and no OOM kill, with a 95% Wilson interval. Headroom: share of the memory limit left at the highest peak. Heap figures are gctrace "MB", which Go computes as MiB.',
+      header: ['#', 'Variant', 'GOMEMLIMIT', 'Survived', 'OOM kills', 'Restarts', 'Peak memory (median / max)', 'GC cycles (median per rep)', 'Heap goal at last cycle before kill', 'GC CPU', 'Latency p50 / p95', 'Errors'],
+      rows: rankVariants(results.variants, limit).map((r) => [String(r.rank), ...summaryRow(r.summary, r.summary.memoryLimitBytes ?? limit)]),
+      note: 'Ranked by the lower bound of the survival interval, then survival, headroom at the median peak and p50 latency. Survival: repetitions with every request answered and no OOM kill, with a 95% Wilson interval. Headroom: share of the memory limit left at the highest peak. Heap figures are gctrace "MB", which Go computes as MiB.',
     },
     runs: {
       header: ['Run', 'Variant', 'Survived', 'Requests OK', 'Exit / reason', 'Restarts', 'Events', 'Peak memory', 'GC cycles', 'Last gctrace heap line'],
@@ -165,7 +156,8 @@ export function mdTable(header: string[], rows: string[][]): string {
   return [line(header), `|${header.map(() => ' --- ').join('|')}|`, ...rows.map(line)].join('\n');
 }
 
-export function renderMarkdown(results: Results, charts: { name: string; title: string }[]): string {
+/** `charts`: SVG paths with, where rendered, a PNG of each (embedded, as blogs take PNG; the SVG is linked). */
+export function renderMarkdown(results: Results, charts: { name: string; title: string; png?: string }[]): string {
   const m = buildReportModel(results);
   const out: string[] = [`# ${mdText(m.title)}`, ''];
   if (m.warning) out.push(`> **${mdText(m.warning)}**`, '');
@@ -176,7 +168,11 @@ export function renderMarkdown(results: Results, charts: { name: string; title: 
   out.push('', '## Results', '', mdTable(m.summary.header, m.summary.rows), '', mdText(m.summary.note), '');
   if (charts.length) {
     out.push('## Charts', '');
-    for (const c of charts) out.push(`![${mdText(c.title).replace(/[[\]]/g, '')}](${encodeURI(c.name)})`, '');
+    for (const c of charts) {
+      const alt = mdText(c.title).replace(/[[\]]/g, '');
+      if (c.png) out.push(`![${alt}](${encodeURI(c.png)})`, '', `[${alt} (SVG)](${encodeURI(c.name)})`, '');
+      else out.push(`![${alt}](${encodeURI(c.name)})`, '');
+    }
   }
   out.push('## Repetitions', '', mdTable(m.runs.header, m.runs.rows), '');
   return out.join('\n');

@@ -85,11 +85,13 @@ describe('markdown', () => {
   test('has the verdict, the summary table and a row per variant', () => {
     const md = renderMarkdown(makeResultsFixture(), CHART_LINKS);
     assert.match(md, /^# GOMEMLIMIT lab: seed$/m);
-    assert.ok(md.includes('baseline: 0/3 repetitions survived (0%, 95% CI 0–56%), 3 OOM kills'));
-    assert.ok(md.includes('gomemlimit: 3/3 repetitions survived (100%, 95% CI 44–100%), 0 OOM kills'));
-    assert.ok(md.includes('| Variant | GOMEMLIMIT | Survived | OOM kills | Restarts |'));
-    assert.match(md, /^\| baseline \| — \| 0\/3 \(0%, 95% CI 0–56%\) \| 3 \| 1 \| .* \| 15 \| 234 MB \| .* \| eof×3 \|$/m);
-    assert.match(md, /^\| gomemlimit \| 400\.0 MiB \| 3\/3 \(100%, 95% CI 44–100%\) \| 0 \| 0 \| .* \| 20 \| — \| .* \| 17\.40 s \/ 18\.03 s \| none \|$/m);
+    // The verdict names the fix to ship with its evidence, and the unfixed baseline for comparison.
+    assert.ok(md.includes('Ship gomemlimit: survived 3/3 (100%, 95% CI 44–100%)'), md.slice(0, 600));
+    assert.ok(md.includes('For comparison, baseline survived 0/3 (0%, 95% CI 0–56%) with 3 OOM kills.'));
+    assert.ok(md.includes('| # | Variant | GOMEMLIMIT | Survived | OOM kills | Restarts |'));
+    // Ranked: the surviving variant first.
+    assert.match(md, /^\| 2 \| baseline \| — \| 0\/3 \(0%, 95% CI 0–56%\) \| 3 \| 1 \| .* \| 15 \| 234 MB \| .* \| eof×3 \|$/m);
+    assert.match(md, /^\| 1 \| gomemlimit \| 400\.0 MiB \| 3\/3 \(100%, 95% CI 44–100%\) \| 0 \| 0 \| .* \| 20 \| — \| .* \| 17\.40 s \/ 18\.03 s \| none \|$/m);
     assert.ok(md.includes('![Go heap per GC cycle vs the container limit](charts/heap-per-cycle.svg)'));
     assert.ok(md.includes('| baseline-1 | baseline | ✗ | 0/1 | exit 137 OOMKilled | 0 |'));
     assert.ok(md.includes('309->309->260 MB, 234 MB goal'));
@@ -151,7 +153,8 @@ describe('writeReports / readResults', () => {
   test('writes every file and reads results.json back', async () => {
     const results = makeResultsFixture();
     const written = await writeReports(dir, results);
-    const expected = ['results.json', 'report.md', 'report.html', 'charts/heap-per-cycle.svg', 'charts/memory-timeline.svg', 'charts/survival.svg'];
+    const charts = ['heap-per-cycle', 'memory-timeline', 'survival'].flatMap((c) => [`charts/${c}.svg`, `charts/${c}.png`]);
+    const expected = ['results.json', 'report.md', 'report.html', ...charts];
     assert.deepEqual([...written].sort(), expected.map((f) => path.join(dir, f)).sort());
     for (const file of written) assert.ok((await readFile(file, 'utf8')).length > 100, `${file} has content`);
     assert.ok((await readFile(path.join(dir, 'report.md'), 'utf8')).includes('](charts/survival.svg)'));

@@ -6,6 +6,7 @@ import { UsageError, errorMessage } from '../errors.js';
 import { renderAllCharts } from './charts.js';
 import { renderHtml } from './html.js';
 import { renderMarkdown } from './markdown.js';
+import { svgToPng } from './png.js';
 import { SCHEMA_VERSION, resultsSchema, type Results } from './results.js';
 
 const RESULTS_FILE = 'results.json';
@@ -20,19 +21,19 @@ function issuesLine(error: ZodError): string {
 
 // Write then rename: the pipeline rewrites these files after every repetition, and an interrupted
 // write must not leave a truncated results.json behind.
-async function writeAtomic(file: string, content: string): Promise<void> {
+async function writeAtomic(file: string, content: string | Uint8Array): Promise<void> {
   const tmp = `${file}.${process.pid}.tmp`;
   await writeFile(tmp, content);
   await rename(tmp, file);
 }
 
-/** Writes results.json, charts/*.svg, report.md and report.html into `dir`; returns the paths written. */
-export async function writeReports(dir: string, results: Results): Promise<string[]> {
+/** Writes results.json, charts/*.svg and *.png, report.md and report.html into `dir`; returns the paths written. */
+export async function writeReports(dir: string, results: Results, options = { dataOnly: false }): Promise<string[]> {
   const parsed = resultsSchema.safeParse(results);
   if (!parsed.success) throw new Error(`refusing to write invalid results: ${issuesLine(parsed.error)}`);
   const valid = parsed.data;
   const written: string[] = [];
-  const write = async (relative: string, content: string) => {
+  const write = async (relative: string, content: string | Uint8Array) => {
     const file = path.join(dir, relative);
     await writeAtomic(file, content);
     written.push(file);
@@ -40,9 +41,23 @@ export async function writeReports(dir: string, results: Results): Promise<strin
   await mkdir(path.join(dir, CHARTS_DIR), { recursive: true });
   // The data first: if rendering fails, the measurements are still saved.
   await write(RESULTS_FILE, `${JSON.stringify(valid, null, 2)}\n`);
+  if (options.dataOnly) return written;
   const charts = await renderAllCharts(valid);
-  for (const chart of charts) await write(path.join(CHARTS_DIR, chart.name), chart.svg);
-  await write('report.md', renderMarkdown(valid, charts.map((c) => ({ name: `${CHARTS_DIR}/${c.name}`, title: c.title }))));
+  const links: { name: string; title: string; png?: string }[] = [];
+  for (const chart of charts) {
+    await write(path.join(CHARTS_DIR, chart.name), chart.svg);
+    const link: (typeof links)[number] = { name: `${CHARTS_DIR}/${chart.name}`, title: chart.title };
+    // A blog takes PNG: 2x, from the same SVG. Without it (resvg failing here) the report embeds the SVG.
+    const pngName = chart.name.replace(/\.svg$/, '.png');
+    try {
+      await write(path.join(CHARTS_DIR, pngName), (await svgToPng(chart.svg)).png);
+      link.png = `${CHARTS_DIR}/${pngName}`;
+    } catch (error) {
+      process.stderr.write(`warning: no ${CHARTS_DIR}/${pngName}: ${errorMessage(error)}\n`);
+    }
+    links.push(link);
+  }
+  await write('report.md', renderMarkdown(valid, links));
   await write('report.html', renderHtml(valid, charts));
   return written;
 }

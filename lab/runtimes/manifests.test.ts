@@ -44,3 +44,10 @@ test('the namespace enforces the restricted Pod Security Standard and the manife
   assert.equal(service.spec.type, 'NodePort');
   assert.equal(service.spec.ports[0]!.nodePort, 30550);
 });
+
+test('env values that YAML 1.1 reads as booleans stay strings in the manifests (GOGC=off)', async () => {
+  const scenario = await loadScenario('fixes');
+  const run = planRuns(scenario, { runtime: 'kind', reps: 1, variants: ['gogc-off-limit'] }).runs[0]!;
+  const text = toYaml(workloadManifests(run, { namespace: 'ns', runId: 'r', image: 'img:1', nodePort: 30550 }));
+  assert.match(text, /name: GOGC\n\s+value: "off"/);
+});

@@ -104,6 +104,7 @@ export function workloadManifests(run: RunSpec, options: ManifestOptions): Manif
   ];
 }
 
+/** YAML 1.1 rules, as the API server reads them: "off" or "yes" stay strings (GOGC=off), not booleans. */
 export function toYaml(manifests: Manifest[]): string {
-  return manifests.map((manifest) => stringify(manifest, { aliasDuplicateObjects: false })).join('---\n');
+  return manifests.map((manifest) => stringify(manifest, { aliasDuplicateObjects: false, version: '1.1' })).join('---\n');
 }
