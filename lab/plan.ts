@@ -57,8 +57,8 @@ function selectVariants(scenario: Scenario, resolved: ResolvedVariant[], names: 
   return resolved.filter((variant) => names.includes(variant.base) || names.includes(variant.name));
 }
 
-export function variantEnv(variant: ResolvedVariant): Pick<RunSpec, 'env' | 'gomemlimit'> {
-  const env: Record<string, string> = { GODEBUG: 'gctrace=1', ...variant.env };
+export function variantEnv(variant: ResolvedVariant, datasetSeed = 1): Pick<RunSpec, 'env' | 'gomemlimit'> {
+  const env: Record<string, string> = { GODEBUG: 'gctrace=1', DATASET_SEED: String(datasetSeed), ...variant.env };
   let gomemlimit: RunSpec['gomemlimit'] = null;
   if (variant.gomemlimitRatio !== null) {
     const bytes = Math.floor(variant.memoryLimitBytes * variant.gomemlimitRatio);
@@ -76,7 +76,7 @@ export function variantRuns(scenario: Scenario, variant: ResolvedVariant, reps: 
     variant: variant.name,
     rep,
     lifecycle: scenario.lifecycle,
-    ...variantEnv(variant),
+    ...variantEnv(variant, scenario.datasetSeed),
     memoryLimitBytes: variant.memoryLimitBytes,
     // Kubernetes refuses a request above the limit: a swept limit below it takes the request down with it.
     memoryRequestBytes: Math.min(scenario.container.memoryRequest, variant.memoryLimitBytes),
