@@ -86,31 +86,7 @@ func (cfg config) loadBulk(w http.ResponseWriter, r *http.Request) (rows []dmsFi
 // then write it. Marshal's growing buffer plus the final copy is what pushes
 // the heap over the container limit.
 func (cfg config) handleBulk(w http.ResponseWriter, r *http.Request) {
-	start := time.Now()
-	rows, resp, ok := cfg.loadBulk(w, r)
-	if !ok {
-		return
-	}
-
-	logLine("info", "marshal response")
-	body, err := json.Marshal(resp)
-	if err != nil {
-		logLine("error", "marshal response failed", "error", err.Error())
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
-	logLine("info", "marshal response done", "bytes", len(body))
-
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-	if _, err := w.Write(body); err != nil {
-		logLine("error", "response writer write failed", "error", err.Error())
-		return
-	}
-	logLine("info", "response writer write done", "bytes", len(body), "elapsedMs", time.Since(start).Milliseconds())
-	// Like a service that holds its query result for the whole request, the
-	// raw rows stay reachable next to the DTOs while the body is built.
-	runtime.KeepAlive(rows)
+	cfg.serveBuffered(w, r, "marshal", func(v any) ([]byte, error) { return json.Marshal(v) })
 }
 
 // handleBulkStream is the commonly suggested fix: encode onto the response
@@ -118,41 +94,60 @@ func (cfg config) handleBulk(w http.ResponseWriter, r *http.Request) {
 // value in its internal buffer before one Write; it only saves Marshal's
 // final copy. handleBulkChunked shows what really bounds the buffer.
 func (cfg config) handleBulkStream(w http.ResponseWriter, r *http.Request) {
-	start := time.Now()
-	rows, resp, ok := cfg.loadBulk(w, r)
-	if !ok {
-		return
-	}
-
-	logLine("info", "encode response")
-	w.Header().Set("Content-Type", "application/json")
-	cw := &countingWriter{w: w}
-	if err := json.NewEncoder(cw).Encode(resp); err != nil {
-		logLine("error", "encode response failed", "error", err.Error(), "bytes", cw.n)
-		return
-	}
-	logLine("info", "encode response done", "bytes", cw.n, "elapsedMs", time.Since(start).Milliseconds())
-	runtime.KeepAlive(rows) // same lifetime as in handleBulk, for a fair comparison
+	cfg.serveStreamed(w, r, "stream", func(w io.Writer, resp BulkResponse) error { return json.NewEncoder(w).Encode(resp) })
 }
 
 // handleBulkChunked encodes the files one at a time through a small
 // buffered writer, so the encoder buffer never holds more than one record.
 func (cfg config) handleBulkChunked(w http.ResponseWriter, r *http.Request) {
+	cfg.serveStreamed(w, r, "chunked", writeChunked)
+}
+
+// serveBuffered builds the whole body in memory, then writes it with a
+// Content-Length, as the seed's service does.
+func (cfg config) serveBuffered(w http.ResponseWriter, r *http.Request, encoder string, marshal func(any) ([]byte, error)) {
 	start := time.Now()
 	rows, resp, ok := cfg.loadBulk(w, r)
 	if !ok {
 		return
 	}
-
-	logLine("info", "encode response", "mode", "chunked")
-	w.Header().Set("Content-Type", "application/json")
-	cw := &countingWriter{w: w}
-	if err := writeChunked(cw, resp); err != nil {
-		logLine("error", "encode response failed", "mode", "chunked", "error", err.Error(), "bytes", cw.n)
+	logLine("info", "marshal response", "encoder", encoder)
+	body, err := marshal(resp)
+	if err != nil {
+		logLine("error", "marshal response failed", "encoder", encoder, "error", err.Error())
+		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
-	logLine("info", "encode response done", "mode", "chunked", "bytes", cw.n, "elapsedMs", time.Since(start).Milliseconds())
+	logLine("info", "marshal response done", "encoder", encoder, "bytes", len(body))
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	if _, err := w.Write(body); err != nil {
+		logLine("error", "response writer write failed", "encoder", encoder, "error", err.Error())
+		return
+	}
+	logLine("info", "response writer write done", "encoder", encoder, "bytes", len(body), "elapsedMs", time.Since(start).Milliseconds())
+	// Like a service that holds its query result for the whole request, the
+	// raw rows stay reachable next to the DTOs while the body is built.
 	runtime.KeepAlive(rows)
+}
+
+// serveStreamed encodes onto the response writer as it goes; how much it
+// buffers first depends on the encoder.
+func (cfg config) serveStreamed(w http.ResponseWriter, r *http.Request, encoder string, encode func(io.Writer, BulkResponse) error) {
+	start := time.Now()
+	rows, resp, ok := cfg.loadBulk(w, r)
+	if !ok {
+		return
+	}
+	logLine("info", "encode response", "encoder", encoder)
+	w.Header().Set("Content-Type", "application/json")
+	cw := &countingWriter{w: w}
+	if err := encode(cw, resp); err != nil {
+		logLine("error", "encode response failed", "encoder", encoder, "error", err.Error(), "bytes", cw.n)
+		return
+	}
+	logLine("info", "encode response done", "encoder", encoder, "bytes", cw.n, "elapsedMs", time.Since(start).Milliseconds())
+	runtime.KeepAlive(rows) // same lifetime as in serveBuffered, for a fair comparison
 }
 
 // writeChunked writes the same JSON document as BulkResponse, record by record.

@@ -1,7 +1,7 @@
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { parseConfig } from './config.js';
 import { UsageError } from './errors.js';
 import { quantitySchema } from './quantity.js';
 
@@ -151,19 +151,7 @@ export async function listScenarios(dir = SCENARIO_DIR): Promise<string[]> {
 
 /** Parses and validates scenario text; every problem becomes a UsageError naming the field. */
 export function parseScenario(text: string, source: string): Scenario {
-  let raw: unknown;
-  try {
-    raw = parseYaml(text);
-  } catch (error) {
-    throw new UsageError(`${source}: not valid YAML: ${(error as Error).message.split('\n')[0]}`);
-  }
-  const result = scenarioSchema.safeParse(raw);
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    const where = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
-    throw new UsageError(`${source}: ${where}: ${issue.message}`);
-  }
-  return result.data;
+  return parseConfig(scenarioSchema, text, source);
 }
 
 /** Loads a scenario by name from scenarios/, or from a path to a YAML file. */

@@ -19,8 +19,8 @@
 //   { "docker": { "limit-90": { "peakMemoryMedianBytes": 412345678, "runId": "..." } }, "kind": { ... } }
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { parseConfig } from '../config.js';
 import { UsageError } from '../errors.js';
 
 export const EXPECTATIONS_DIR = path.resolve(import.meta.dirname, '..', '..', 'scenarios', 'expectations');
@@ -99,12 +99,6 @@ export const baselineSchema = z.record(z.string(), z.record(z.string(), baseline
 export type Baseline = z.infer<typeof baselineSchema>;
 export type BaselineEntry = z.infer<typeof baselineEntrySchema>;
 
-function describeIssue(source: string, error: z.ZodError): UsageError {
-  const issue = error.issues[0]!;
-  const where = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
-  return new UsageError(`${source}: ${where}: ${issue.message}`);
-}
-
 function normalise(entry: z.output<typeof expectationInputSchema>): Expectation {
   if (entry.survivalRate) return { variant: entry.variant, measure: 'survivalRate', bound: entry.survivalRate };
   if (entry.oomKilledRate) return { variant: entry.variant, measure: 'oomKilledRate', bound: entry.oomKilledRate };
@@ -117,15 +111,7 @@ function normalise(entry: z.output<typeof expectationInputSchema>): Expectation 
  */
 export function parseExpectations(text: string, file: string): Expectations {
   const source = path.relative(process.cwd(), file) || file;
-  let raw: unknown;
-  try {
-    raw = parseYaml(text);
-  } catch (error) {
-    throw new UsageError(`${source}: not valid YAML: ${(error as Error).message.split('\n')[0]}`);
-  }
-  const result = fileSchema.safeParse(raw);
-  if (!result.success) throw describeIssue(source, result.error);
-  const { scenario, baselineFile, expectations } = result.data;
+  const { scenario, baselineFile, expectations } = parseConfig(fileSchema, text, source);
   return {
     scenario,
     expectations: expectations.map(normalise),
@@ -145,15 +131,7 @@ export async function loadExpectations(nameOrPath: string, dir = EXPECTATIONS_DI
 
 /** Validates baseline JSON text; a bad file is a UsageError naming the field. */
 export function parseBaseline(text: string, source: string): Baseline {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (error) {
-    throw new UsageError(`${source}: not valid JSON: ${(error as Error).message}`);
-  }
-  const result = baselineSchema.safeParse(raw);
-  if (!result.success) throw describeIssue(source, result.error);
-  return result.data;
+  return parseConfig(baselineSchema, text, source, 'json');
 }
 
 /** The stored baseline, or null when the file does not exist yet. */
