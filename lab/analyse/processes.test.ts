@@ -28,3 +28,16 @@ test('timestamps from docker and kubectl are stripped, other text is kept', () =
   assert.equal(stripTimestamp('2026-11-29T11:24:00+01:00 hello'), 'hello');
   assert.equal(stripTimestamp('gc 1 @0.1s'), 'gc 1 @0.1s');
 });
+
+test('lines printed before the "starting" line (automemlimit logs first) belong to that process, not a phantom one', () => {
+  const log = [
+    '2026-11-29T13:35:35.5Z {"level":"INFO","msg":"GOMEMLIMIT is updated","GOMEMLIMIT":377487360}',
+    `2026-11-29T13:35:35.6Z ${start(377487360)}`,
+    '2026-11-29T13:35:35.7Z gc 1 @0.01s 0%: 0.05+8.5+0.1 ms clock, 0.1+3.9/0.2/8.0+0.2 ms cpu, 32->32->32 MB, 32 MB goal, 0 MB stacks, 0 MB globals, 2 P',
+    '',
+  ].join('\n');
+  const processes = splitProcesses(log, []);
+  assert.equal(processes.length, 1);
+  assert.equal(processes[0]!.goMemoryLimitBytes, 377487360);
+  assert.equal(processes[0]!.gcCycles.length, 1);
+});

@@ -32,7 +32,10 @@ export function splitProcesses(logText: string, terminations: Termination[]): Pr
   const groups: { start: StartLine | null; lines: string[] }[] = [];
   for (const line of logText.split('\n')) {
     const start = parseStartLine(line);
-    if (start || groups.length === 0) groups.push({ start, lines: [] });
+    const current = groups.at(-1);
+    // Lines a process prints before its "starting" line (automemlimit logs first) belong to it.
+    if (start && current && !current.start) current.start = start;
+    else if (start || !current) groups.push({ start, lines: [] });
     groups[groups.length - 1]!.lines.push(line);
   }
   return groups
