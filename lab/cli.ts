@@ -98,7 +98,7 @@ export function buildProgram(): Command {
   program
     .option('-s, --scenario <name>', 'scenario name in scenarios/, or a path to a YAML file', 'seed')
     .addOption(new Option('-r, --runtime <runtime>', 'where the variants run').choices(['docker', 'kind', 'existing']).default('kind'))
-    .option('-n, --reps <n>', 'fresh-start repetitions per variant (default: the scenario\'s)', parseReps)
+    .option('-n, --reps <n>', 'fresh-start repetitions per variant, or per probed size for a frontier (default: the scenario\'s)', parseReps)
     .option('-v, --variants <a,b,...>', 'only these variants (default: all of the scenario\'s)', parseList)
     .option('-o, --out <dir>', 'results folder (default: results/<timestamp>-<scenario>/); must be new or empty')
     .option('--keep-cluster', 'kind: leave the cluster for the next run (default: delete the cluster this run created)')

@@ -100,7 +100,8 @@ export function planRuns(scenario: Scenario, options: PlanOptions): Plan {
     throw new UsageError(`bad --reps "${reps}": use a whole number from 1 to 1000`);
   }
   const variants = selectVariants(scenario, resolveVariants(scenario), options.variants);
-  const frontier = scenario.frontier ?? null;
+  // For a frontier search, --reps sets the repetitions at each probed size.
+  const frontier = scenario.frontier ? { ...scenario.frontier, repsPerProbe: options.reps ?? scenario.frontier.repsPerProbe } : null;
   const runs: RunSpec[] = [];
   if (!frontier) {
     for (let rep = 1; rep <= reps; rep++) {

@@ -86,3 +86,11 @@ test('bad sweeps and variant settings are usage errors naming the field', () => 
   bad('variants: [{ name: v }]\nfrontier: { minMiB: 100, maxMiB: 50 }\n', /frontier.*minMiB must be below/);
   bad(`variants: [{ name: a-very-long-variant-name-for-sure }]\nsweep: { memoryLimit: [300Mi], go: ["1.19.13"], encoder: [jsonv2-stream] }\n`, /longer than 56 characters/);
 });
+
+test('a frontier scenario plans no fixed runs; --reps sets the repetitions per probe', async () => {
+  const scenario = await loadScenario('frontier');
+  const plan = planRuns(scenario, { runtime: 'docker', reps: 3 });
+  assert.equal(plan.runs.length, 0);
+  assert.equal(plan.frontier?.repsPerProbe, 3);
+  assert.equal(planRuns(scenario, { runtime: 'docker' }).frontier?.repsPerProbe, scenario.frontier!.repsPerProbe);
+});
