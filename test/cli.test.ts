@@ -33,6 +33,8 @@ test('bad input is one line, exit 2, nothing started', async () => {
   await assertUsageError(['--runtime', 'existing', '--context', 'nope', '--image', 'x/y:1'], /no context "nope"/);
   await assertUsageError(['--runtime', 'podman'], /--runtime/);
   await assertUsageError(['--scenario', path.join(REPO_ROOT, 'test', 'fixtures', 'bad-quantity.yaml')], /bad memory quantity "400MB".*400Mi/);
+  await assertUsageError(['regress', '--expectations', 'nope'], /no expectations file .*nope\.yaml/);
+  await assertUsageError(['--runtime', 'existing', '--context', 'x', '--image', 'x/y:1', '--scenario', 'go-versions'], /needs its own build \(1\.19\.13\).*use docker or kind/);
 });
 
 test('no Docker engine: one clear line, exit 2', async () => {
