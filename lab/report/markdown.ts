@@ -15,6 +15,8 @@ export interface ReportModel {
   setup: [label: string, value: string][];
   variants: { name: string; description: string; env: string }[];
   summary: { header: string[]; rows: string[][]; note: string };
+  /** Frontier runs only: one row per variant. */
+  frontier: { header: string[]; rows: string[][]; note: string } | null;
   runs: { header: string[]; rows: string[][] };
 }
 
@@ -120,6 +122,22 @@ function runRow(run: RunRecord): string[] {
   ];
 }
 
+function frontierTable(results: Results): ReportModel['frontier'] {
+  if (!results.frontier?.length) return null;
+  const mib = (value: number | null) => (value === null ? DASH : `${value} MiB`);
+  return {
+    header: ['Variant', 'Largest size that met the target', 'Smallest size that missed it', 'Result', 'Probes (MiB: survived/repetitions)'],
+    rows: results.frontier.map((f) => [
+      f.variant,
+      mib(f.frontierMiB),
+      mib(f.failedMiB),
+      describeFrontier(f),
+      [...f.probes].sort((a, b) => a.bodyMiB - b.bodyMiB).map((p) => `${p.bodyMiB}: ${p.survivedRepetitions}/${p.repetitions}`).join(', '),
+    ]),
+    note: `Bisection over body size; each probe is ${results.frontier[0]!.repsPerProbe} fresh repetitions and passes when at least ${Math.round(results.frontier[0]!.targetSurvival * 100)}% of them survive. The frontier lies in the bracket between the two sizes; the chart shows each probe's 95% Wilson interval.`,
+  };
+}
+
 export function buildReportModel(results: Results): ReportModel {
   const limit = results.limits.memoryLimitBytes;
   return {
@@ -137,6 +155,7 @@ export function buildReportModel(results: Results): ReportModel {
       rows: rankVariants(results.variants, limit).map((r) => [String(r.rank), ...summaryRow(r.summary, r.summary.memoryLimitBytes ?? limit)]),
       note: 'Ranked by the lower bound of the survival interval, then survival, headroom at the median peak and p50 latency. Survival: repetitions with every request answered and no OOM kill, with a 95% Wilson interval. Headroom: share of the memory limit left at the highest peak. Heap figures are gctrace "MB", which Go computes as MiB.',
     },
+    frontier: frontierTable(results),
     runs: {
       header: ['Run', 'Variant', 'Survived', 'Requests OK', 'Exit / reason', 'Restarts', 'Events', 'Peak memory', 'GC cycles', 'Last gctrace heap line'],
       rows: results.runs.map(runRow),
@@ -165,6 +184,7 @@ export function renderMarkdown(results: Results, charts: { name: string; title: 
   for (const [label, value] of m.setup) out.push(`- **${label}:** ${mdText(value)}`);
   out.push('', '### Variants', '');
   for (const v of m.variants) out.push(`- **${mdText(v.name)}**: ${mdText(v.description || DASH)}${v.env ? ` (env \`${v.env.replace(/`/g, "'")}\`)` : ''}`);
+  if (m.frontier) out.push('', '## Frontier', '', mdTable(m.frontier.header, m.frontier.rows), '', mdText(m.frontier.note));
   out.push('', '## Results', '', mdTable(m.summary.header, m.summary.rows), '', mdText(m.summary.note), '');
   if (charts.length) {
     out.push('## Charts', '');

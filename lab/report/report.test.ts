@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { makeResultsFixture } from '../../test/fixtures/results-fixture.js';
+import { makeFrontierFixture } from '../../test/fixtures/frontier-fixture.js';
 import { CHART_TITLES, downsample, renderAllCharts, renderHeapPerCycleSvg, renderMemoryTimelineSvg, renderSurvivalSvg, splitAtGaps } from './charts.js';
 import { renderHtml } from './html.js';
 import { renderMarkdown } from './markdown.js';
@@ -190,4 +191,18 @@ test('memory samples split where sampling paused, so a kill and a restart leave 
   const samples: [number, number][] = [[0, 1], [50, 2], [100, 3], [2100, 1], [2150, 2]];
   assert.deepEqual(splitAtGaps(samples), [[[0, 1], [50, 2], [100, 3]], [[2100, 1], [2150, 2]]]);
   assert.deepEqual(splitAtGaps([]), []);
+});
+
+describe('frontier report', () => {
+  test('markdown and HTML carry the frontier table and a verdict naming each bracket', () => {
+    const results = makeFrontierFixture();
+    const md = renderMarkdown(results, []);
+    const first = results.frontier![0]!;
+    assert.match(md, /^## Frontier$/m);
+    assert.ok(md.includes(`| ${first.variant} | ${first.frontierMiB} MiB | ${first.failedMiB} MiB |`), md);
+    assert.match(md.split('\n')[2]!, new RegExp(`^Largest JSON body that still survives, .*${first.variant} survives ≥ 90% up to ${first.frontierMiB} MiB`));
+    assert.ok(md.indexOf('## Frontier') < md.indexOf('## Results'));
+    const html = renderHtml(results, []);
+    assert.ok(html.includes('<h2>Frontier</h2>'));
+  });
 });
