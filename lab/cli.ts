@@ -93,6 +93,8 @@ export function buildProgram(): Command {
     .name('npm run lab --')
     .description('Reproduce the Go-in-a-container OOM kill and its GOMEMLIMIT fix, on a real runtime, and report it.')
     .showHelpAfterError(false)
+    // Options after a command name are that command's: `regress --runtime docker` must not set the root's.
+    .enablePositionalOptions()
     .exitOverride();
 
   program

@@ -10,7 +10,8 @@ import { spawnLab } from './helpers.js';
 // The nightly regression on the real Docker engine: a healthy tree passes; a deliberately broken fix fails with a reason.
 test('regress on docker: passes on the fixed scenario, writes JUnit and a summary', { timeout: 15 * 60_000 }, async () => {
   const out = path.join(await mkdtemp(path.join(os.tmpdir(), 'lab-regress-')), 'run');
-  const result = await spawnLab(['regress', '--runtime', 'docker', '--reps', '3', '--out', out, '--quiet'], {});
+  // The scenario's own 5 repetitions: judged by interval, one unlucky kill of limit-90 in 5 still passes.
+  const result = await spawnLab(['regress', '--runtime', 'docker', '--out', out, '--quiet'], {});
   assert.equal(result.exitCode, 0, `${result.stdout}\n${result.stderr}`);
   assert.match(result.stdout, /regress regress on docker: passed/);
   const summary = JSON.parse(await readFile(path.join(out, 'regress-summary.json'), 'utf8'));
@@ -31,7 +32,7 @@ test('regress on docker: GOMEMLIMIT far above the limit is caught, with one reas
   const result = await spawnLab(['regress', '--runtime', 'docker', '--reps', '2', '--scenario', broken, '--out', out, '--quiet'], {});
   assert.equal(result.exitCode, 1, `${result.stdout}\n${result.stderr}`);
   assert.match(result.stdout, /REGRESSION/);
-  assert.match(result.stdout, /FAILED\s+limit-90: survival 0% \(0\/2, 95% CI 0–66%\) is below the expected 95%/);
+  assert.match(result.stdout, /FAILED\s+limit-90: survival 0% \(0\/2, 95% CI 0–66%\) is below the expected 95% even at the top of its interval$/m);
   const junit = await readFile(path.join(out, 'junit.xml'), 'utf8');
   assert.match(junit, /<failure message="limit-90: survival 0%/);
 });

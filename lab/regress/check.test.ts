@@ -218,3 +218,28 @@ test('the test expectations resolve their baseline file beside the YAML', () => 
   const expectations: Expectations = EXPECTATIONS;
   assert.equal(expectations.baselineFile, path.join('/tmp', 'expectations', 'regress.baseline.json'));
 });
+
+test('by interval: one unlucky kill in 5 passes, a run that is evidence of a regression fails', () => {
+  const expectations = parseExpectations(
+    `scenario: regress
+expectations:
+  - variant: limit-90
+    survivalRate: { atLeast: 0.95, by: interval }
+  - variant: baseline
+    oomKilledRate: { atLeast: 0.9, by: interval }
+`,
+    EXPECTATIONS_FILE,
+  );
+  const withSurvivors = (survived: number, reps = 5) => {
+    const results = regressResults();
+    results.variants = results.variants.map((v) => (v.name === 'limit-90' ? { ...v, repetitions: reps, survivedRepetitions: survived, survival: wilsonInterval(survived, reps) } : v));
+    return checkExpectations(results, expectations, null);
+  };
+  const fourOfFive = byName(withSurvivors(4).checks, 'limit-90', 'survivalRate');
+  assert.equal(fourOfFive.passed, true, fourOfFive.reason);
+  assert.equal(fourOfFive.name, 'survivalRate >= 95% (within the 95% interval)');
+  const threeOfFive = byName(withSurvivors(3).checks, 'limit-90', 'survivalRate');
+  assert.equal(threeOfFive.passed, false);
+  assert.equal(threeOfFive.reason, 'limit-90: survival 60% (3/5, 95% CI 23–88%) is below the expected 95% even at the top of its interval');
+  assert.equal(byName(withSurvivors(0, 2).checks, 'limit-90', 'survivalRate').passed, false);
+});

@@ -40,9 +40,10 @@ const pct = (share: number): string => `${Number((share * 100).toFixed(1))}%`;
 const ciPct = (share: number): number => Math.round(share * 100);
 
 function boundText(bound: RateBound): string {
-  if (bound.atLeast !== undefined && bound.atMost !== undefined) return `${pct(bound.atLeast)}–${pct(bound.atMost)}`;
-  if (bound.atLeast !== undefined) return `>= ${pct(bound.atLeast)}`;
-  return `<= ${pct(bound.atMost!)}`;
+  const by = bound.by === 'interval' ? ' (within the 95% interval)' : '';
+  if (bound.atLeast !== undefined && bound.atMost !== undefined) return `${pct(bound.atLeast)}–${pct(bound.atMost)}${by}`;
+  if (bound.atLeast !== undefined) return `>= ${pct(bound.atLeast)}${by}`;
+  return `<= ${pct(bound.atMost!)}${by}`;
 }
 
 export function checkName(expectation: Expectation): string {
@@ -56,14 +57,18 @@ function rateCheck(name: string, variant: string, label: string, hits: number, t
   const { low, high } = wilsonInterval(hits, trials);
   const rate = hits / trials;
   const measuredText = `${label} ${pct(rate)} (${hits}/${trials}, 95% CI ${ciPct(low)}–${ciPct(high)}%)`;
+  // By interval, the most favourable end of the interval is what must miss the bound.
+  const byInterval = bound.by === 'interval';
+  const [forMinimum, forMaximum] = byInterval ? [high, low] : [rate, rate];
+  const even = (end: number) => (byInterval ? ` even at the ${end === high ? 'top' : 'bottom'} of its interval` : '');
   let reason: string;
   let passed = true;
-  if (bound.atLeast !== undefined && rate < bound.atLeast) {
+  if (bound.atLeast !== undefined && forMinimum < bound.atLeast) {
     passed = false;
-    reason = `${variant}: ${measuredText} is below the expected ${pct(bound.atLeast)}`;
-  } else if (bound.atMost !== undefined && rate > bound.atMost) {
+    reason = `${variant}: ${measuredText} is below the expected ${pct(bound.atLeast)}${even(high)}`;
+  } else if (bound.atMost !== undefined && forMaximum > bound.atMost) {
     passed = false;
-    reason = `${variant}: ${measuredText} is above the expected maximum ${pct(bound.atMost)}`;
+    reason = `${variant}: ${measuredText} is above the expected maximum ${pct(bound.atMost)}${even(low)}`;
   } else {
     reason = `${variant}: ${measuredText} meets the expected ${boundText(bound)}`;
   }

@@ -28,8 +28,8 @@ test('the regress expectations file loads: baseline OOM-killed >= 90%, limit-90 
   const expectations = await loadExpectations('regress');
   assert.equal(expectations.scenario, 'regress');
   assert.deepEqual(expectations.expectations, [
-    { variant: 'baseline', measure: 'oomKilledRate', bound: { atLeast: 0.9 } },
-    { variant: 'limit-90', measure: 'survivalRate', bound: { atLeast: 0.95 } },
+    { variant: 'baseline', measure: 'oomKilledRate', bound: { atLeast: 0.9, by: 'interval' } },
+    { variant: 'limit-90', measure: 'survivalRate', bound: { atLeast: 0.95, by: 'interval' } },
     { variant: 'limit-90', measure: 'peakMemoryMedian', bound: { withinPercent: 10 } },
   ]);
   assert.equal(expectations.baselineFile, path.join(EXPECTATIONS_DIR, 'regress.baseline.json'));

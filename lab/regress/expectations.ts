@@ -28,7 +28,16 @@ export const EXPECTATIONS_DIR = path.resolve(import.meta.dirname, '..', '..', 's
 const share = z.number().min(0, 'a rate is a share between 0 and 1').max(1, 'a rate is a share between 0 and 1 (0.95, not 95)');
 
 const rateBoundSchema = z
-  .strictObject({ atLeast: share.optional(), atMost: share.optional() })
+  .strictObject({
+    atLeast: share.optional(),
+    atMost: share.optional(),
+    /**
+     * rate (default): the measured share k/n must meet the bound.
+     * interval: fail only when the whole 95% Wilson interval misses it, i.e. the run is evidence of a regression;
+     * a few repetitions of a rate near the bound then do not fail by chance.
+     */
+    by: z.enum(['rate', 'interval']).optional(),
+  })
   .refine((bound) => bound.atLeast !== undefined || bound.atMost !== undefined, 'give atLeast, atMost or both')
   .refine((bound) => bound.atLeast === undefined || bound.atMost === undefined || bound.atLeast <= bound.atMost, 'atLeast is above atMost');
 
@@ -51,7 +60,7 @@ const expectationInputSchema = z
     }
   });
 
-export type RateBound = { atLeast?: number; atMost?: number };
+export type RateBound = { atLeast?: number; atMost?: number; by?: 'rate' | 'interval' };
 
 /** One expectation, normalised: the measure is a tag. */
 export type Expectation =
