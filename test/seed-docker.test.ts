@@ -57,7 +57,7 @@ test('seed on docker: baseline is OOM-killed, GOMEMLIMIT returns the body, repor
   assert.match(markdown, /\| baseline \| — \| 0\/4/);
   const html = await readFile(path.join(out, 'report.html'), 'utf8');
   assert.equal(html.match(/<svg/g)?.length, 3);
-  assert.deepEqual((await readdir(path.join(out, 'charts'))).sort(), ['heap-per-cycle.svg', 'memory-timeline.svg', 'survival.svg']);
+  assert.deepEqual((await readdir(path.join(out, 'charts'))).sort(), ['heap-per-cycle.png', 'heap-per-cycle.svg', 'memory-timeline.png', 'memory-timeline.svg', 'survival.png', 'survival.svg']);
   const log = await readFile(path.join(out, 'logs', 'baseline-1.log'), 'utf8');
   assert.match(log, /"msg":"marshal response"/);
   assert.match(log, /gc \d+ @[\d.]+s/);
