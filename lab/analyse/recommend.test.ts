@@ -25,7 +25,9 @@ test('recommendation: names the fix with its evidence, flags what cannot be told
   const text = recommendation([variant('baseline', 0, 10, 400), variant('gogc-50', 0, 10, 400), variant('limit-90', 10, 10, 392), variant('stream', 10, 10, 131, 3000)], LIMIT);
   assert.match(text, /^Ship stream: survived 10\/10 \(100%, 95% CI 72–100%\), median peak 131\.0 MiB \(67% headroom\), p50 3\.0 s\./);
   assert.match(text, /Also survived every repetition: limit-90 \(10\/10/);
-  assert.match(text, /cannot separate it from limit-90/);
+  assert.match(text, /Its survival interval overlaps those of limit-90, but they peak within 2% of the limit/);
+  const tie = recommendation([variant('limit-90', 10, 10, 392), variant('stream', 9, 10, 393)], LIMIT);
+  assert.match(tie, /Survival and headroom cannot separate it from stream \(overlapping 95% intervals\)/);
   assert.match(text, /For comparison, baseline survived 0\/10 \(0%, 95% CI 0–28%\) with 10 OOM kills\./);
   assert.match(text, /Did not help here: gogc-50/);
   assert.equal(recommendation([variant('baseline', 0, 3, 400)], LIMIT), 'No variant survived: none of baseline returned the body under this limit.');

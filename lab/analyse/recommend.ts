@@ -33,6 +33,8 @@ export function rankVariants(variants: VariantSummary[], limitBytes: number): Ra
 }
 
 const percent = (share: number) => `${Math.round(share * 100)}%`;
+/** Headroom closer than this (a share of the limit) counts as the same. */
+const HEADROOM_TIE = 0.05;
 
 function evidence(entry: RankedVariant): string {
   const v = entry.summary;
@@ -57,8 +59,14 @@ export function recommendation(variants: VariantSummary[], limitBytes: number, b
     sentences.push(`Also survived every repetition: ${alsoHeld.map((r) => `${r.summary.name} (${evidence(r)})`).join('; ')}.`);
   }
   const tied = ranked.slice(1).filter((r) => overlaps(best.summary, r.summary) && r.summary.survivedRepetitions > 0);
-  if (tied.length) {
-    sentences.push(`On survival alone the repetitions cannot separate it from ${tied.map((r) => r.summary.name).join(', ')} (overlapping 95% intervals); the order among them comes from headroom and latency, so run more repetitions before relying on it.`);
+  // Headroom far apart decides what survival alone cannot; close headroom leaves a genuine tie.
+  const close = tied.filter((r) => best.headroom === null || r.headroom === null || Math.abs(best.headroom - r.headroom) < HEADROOM_TIE);
+  const nearLimit = tied.filter((r) => !close.includes(r));
+  if (nearLimit.length) {
+    sentences.push(`Its survival interval overlaps those of ${nearLimit.map((r) => r.summary.name).join(', ')}, but they peak within ${percent(Math.max(...nearLimit.map((r) => r.headroom ?? 0)))} of the limit, where a little more data tips them over.`);
+  }
+  if (close.length) {
+    sentences.push(`Survival and headroom cannot separate it from ${close.map((r) => r.summary.name).join(', ')} (overlapping 95% intervals); run more repetitions before relying on the order.`);
   }
   const baseline = variants.find((v) => v.name === baselineName);
   const didNotHelp = ranked.filter((r) => r.summary.name !== baselineName && r.summary.survivedRepetitions === 0).map((r) => r.summary.name);
