@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { parseAllDocuments } from 'yaml';
 import { planRuns } from '../plan.js';
 import { loadScenario } from '../scenario.js';
-import { namespaceManifest, toYaml, workloadManifests } from './manifests.js';
+import { namespaceManifest, toYaml, workloadManifests, workloadName } from './manifests.js';
 
 const options = { namespace: 'gomemlimit-lab-x', runId: 'x', image: 'gomemlimit-lab/go-sample:abc', nodePort: 30550 };
 
@@ -50,4 +50,14 @@ test('env values that YAML 1.1 reads as booleans stay strings in the manifests (
   const run = planRuns(scenario, { runtime: 'kind', reps: 1, variants: ['gogc-off-limit'] }).runs[0]!;
   const text = toYaml(workloadManifests(run, { namespace: 'ns', runId: 'r', image: 'img:1', nodePort: 30550 }));
   assert.match(text, /name: GOGC\n\s+value: "off"/);
+});
+
+test('swept and frontier-probe runs get DNS-1035 workload names, unique and at most 63 characters', async () => {
+  const scenario = await loadScenario('go-versions');
+  const runs = planRuns(scenario, { runtime: 'kind', reps: 1 }).runs;
+  const probe = { ...runs[0]!, id: 'limit-90.limit-300mi.go-1.19.13.encoder-jsonv2-stream.body-65.5-1000' };
+  const names = [...runs, probe].map(workloadName);
+  for (const name of names) assert.match(name, /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/, name);
+  assert.equal(new Set(names).size, names.length);
+  assert.equal(workloadName(runs[0]!), 'go-sample-baseline-go-1-19-13-1');
 });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { stringify } from 'yaml';
 import type { RunSpec } from '../plan.js';
 import { formatQuantity } from '../quantity.js';
@@ -18,8 +19,12 @@ export interface ManifestOptions {
 
 type Manifest = Record<string, unknown>;
 
+/** Service names are DNS-1035 labels: no dots (swept and probe names have them), at most 63 characters. */
 export function workloadName(run: RunSpec): string {
-  return `go-sample-${run.id}`;
+  const name = `go-sample-${run.id.replace(/[^a-z0-9-]+/g, '-')}`;
+  if (name.length <= 63) return name;
+  const hash = createHash('sha256').update(run.id).digest('hex').slice(0, 8);
+  return `${name.slice(0, 54).replace(/-+$/, '')}-${hash}`;
 }
 
 /** Namespace labels that make the API server enforce the restricted Pod Security Standard. */
