@@ -1,77 +1,42 @@
 // Vega-Lite charts for the report, rendered headlessly to SVG strings (no browser, no canvas).
 // png.ts turns each SVG into a 2x PNG for blogs. Every chart fits a ~700 px column: up to two
 // variants get one wide panel each, more get a two-column grid of small panels.
-import * as vega from 'vega';
-import * as vl from 'vega-lite';
 import type { TopLevelSpec } from 'vega-lite';
-import type { Frontier, Results, VariantSummary } from './results.js';
+import {
+  CHART_TITLES,
+  CONFIG,
+  GOMEMLIMIT_COLOR,
+  GRID_COLUMNS,
+  GRID_PANEL_WIDTH,
+  HEADER_FONT_SIZE,
+  LIMIT_COLOR,
+  MiB,
+  PANEL_WIDTH,
+  colorScale,
+  hasFrontier,
+  legendColumns,
+  mibLabel,
+  renderSvg,
+  textWidth,
+  trimMiB,
+  type TextItem,
+} from './chart-kit.js';
+import { renderFrontierSvg } from './frontier-chart.js';
+import type { Results, VariantSummary } from './results.js';
 
-const MiB = 2 ** 20;
-const FONT = 'DejaVu Sans, Helvetica, Arial, sans-serif';
-const PANEL_WIDTH = 560; // plus the y axis, about 640 px overall: fits a ~700 px blog column
-const GRID_PANEL_WIDTH = 282; // two of these side by side, with one y axis: about 690 px overall
-const GRID_COLUMNS = 2;
-const LIMIT_COLOR = '#d62728';
-const GOMEMLIMIT_COLOR = '#8c1c13';
-const TARGET_COLOR = '#555';
-/** Fixed colours for the seed's variants so every chart and post agrees; others take the rest in order. */
-const KNOWN_VARIANT_COLORS: Record<string, string> = { baseline: '#f58518', gomemlimit: '#4c78a8' };
-// No reds: red is the container limit's colour.
-const SPARE_COLORS = ['#54a24b', '#b279a2', '#72b7b2', '#9d755d', '#eeca3b', '#7f7f7f', '#17becf', '#bcbd22', '#393b79'];
+export { CHART_TITLES, renderSvg, textWidth } from './chart-kit.js';
+export { frontierSpec, frontierText, renderFrontierSvg, widestGapCentre } from './frontier-chart.js';
+
 const SERIES = [
   { key: 'heapStartMB', label: 'heap at GC start', color: '#3182bd' },
   { key: 'liveMB', label: 'live heap (marked)', color: '#31a354' },
   { key: 'goalMB', label: 'heap goal', color: '#756bb1' },
 ] as const;
 
-export const CHART_TITLES = {
-  heapPerCycle: 'Go heap per GC cycle vs the container limit',
-  memoryTimeline: 'Container memory (cgroup) over time vs the limit',
-  survival: 'Survival rate per variant',
-  frontier: 'OOM frontier: the largest response each variant survives',
-} as const;
-
-const HEADER_FONT_SIZE = 12;
-
-// labelLimit 0 (never truncate): the SVG renderer uses its own copy of vega-scenegraph whose
-// crude width estimate would cut labels short; layout uses our estimate (see textWidth), and
-// long facet headers are wrapped here instead (wrapTokens).
-const CONFIG = {
-  background: 'white',
-  font: FONT,
-  padding: 16,
-  title: { fontSize: 17, subtitleFontSize: 12, subtitleColor: '#555', anchor: 'start', offset: 14 },
-  axis: { labelFontSize: 12, labelLimit: 0, titleFontSize: 13, titleFontWeight: 'normal', titleColor: '#333', gridColor: '#e8e8e8' },
-  legend: { labelFontSize: 12, labelLimit: 0, titleFontSize: 12, orient: 'bottom', direction: 'horizontal', columnPadding: 18, symbolStrokeWidth: 2 },
-  header: {
-    labelFontSize: HEADER_FONT_SIZE,
-    labelFontWeight: 'bold',
-    labelOrient: 'top',
-    labelAnchor: 'start',
-    labelAngle: 0,
-    labelPadding: 6,
-    labelLimit: 0,
-    labelLineHeight: 15,
-    // Panel labels carry their own line breaks (see panelLabels).
-    labelExpr: "split(datum.label, '\\n')",
-  },
-  facet: { spacing: 22 },
-  view: { stroke: '#ccc' },
-} as const;
-
-/** "400 MiB", or up to two decimals when the value is not a whole number of MiB. */
-function mibLabel(bytes: number): string {
-  return `${trimMiB(bytes / MiB)} MiB`;
-}
-
-const trimMiB = (mib: number) => String(Number(mib.toFixed(2)));
-
 const summaryOf = (results: Results, name: string): VariantSummary | undefined => results.variants.find((v) => v.name === name);
 
 /** The memory limit a variant ran under: its own when a sweep changed it, else the run's. */
 const limitOf = (results: Results, name: string) => summaryOf(results, name)?.memoryLimitBytes ?? results.limits.memoryLimitBytes;
-
-const hasFrontier = (results: Results): results is Results & { frontier: Frontier[] } => (results.frontier?.length ?? 0) > 0;
 
 function allVariantNames(results: Results): string[] {
   const names = results.variants.map((v) => v.name);
@@ -101,20 +66,8 @@ function colorGroup(results: Results, name: string): string {
   return results.frontier?.find((f) => f.probes.some((p) => p.variant === name))?.variant ?? name;
 }
 
-function colorScale(domain: string[]): { domain: string[]; range: string[] } {
-  let spare = 0;
-  const range = domain.map((name) => KNOWN_VARIANT_COLORS[name] ?? SPARE_COLORS[spare++ % SPARE_COLORS.length]!);
-  return { domain, range };
-}
-
 function variantColors(results: Results, names: string[]): { domain: string[]; range: string[] } {
   return colorScale([...new Set(names.map((name) => colorGroup(results, name)))]);
-}
-
-/** Legend entries in as many columns as fit a blog column: long swept names wrap onto more rows. */
-function legendColumns(labels: string[], maxWidth = PANEL_WIDTH + 60): number {
-  const entry = Math.max(0, ...labels.map((label) => textWidth({ fontSize: 12 }, label))) + 20 + CONFIG.legend.columnPadding;
-  return Math.max(1, Math.min(labels.length, Math.floor(maxWidth / entry)));
 }
 
 /** The colour encoding by variant (frontier probes by their frontier variant), with its legend. */
@@ -477,232 +430,9 @@ export function survivalSpec(results: Results): TopLevelSpec {
   } as TopLevelSpec;
 }
 
-/** "57.25–61 MiB", "≥ 256 MiB (every probe met the target)"... : the frontier in words. */
-export function frontierText(f: Frontier): string {
-  switch (f.status) {
-    case 'bracketed':
-      return `${trimMiB(f.frontierMiB ?? 0)}–${trimMiB(f.failedMiB ?? 0)} MiB`;
-    case 'above-range':
-      return `≥ ${trimMiB(f.frontierMiB ?? 0)} MiB (every probe passed)`;
-    case 'below-range':
-      return `< ${trimMiB(f.failedMiB ?? Math.min(...f.probes.map((p) => p.bodyMiB)))} MiB (no probe passed)`;
-    case 'incomplete':
-      return f.frontierMiB === null ? 'incomplete' : `≥ ${trimMiB(f.frontierMiB)} MiB (search incomplete)`;
-  }
-}
-
-/** The middle of the widest stretch of [0, max] without a probe: where the target's label hides nothing. */
-export function widestGapCentre(sizes: number[], max: number): number {
-  const edges = [0, ...[...sizes].sort((a, b) => a - b), max];
-  let best = { width: -1, centre: max / 2 };
-  for (let i = 1; i < edges.length; i++) {
-    const width = edges[i]! - edges[i - 1]!;
-    if (width > best.width) best = { width, centre: (edges[i]! + edges[i - 1]!) / 2 };
-  }
-  return best.centre;
-}
-
-/**
- * Survival against response size per variant, from a frontier search: every probe with its 95%
- * Wilson interval (filled: met the target), the target survival, and below, each variant's
- * frontier as the bracket [largest passing, smallest failing size).
- */
-export function frontierSpec(results: Results): TopLevelSpec | null {
-  if (!hasFrontier(results)) return null;
-  const frontiers = results.frontier;
-  const colors = colorScale(frontiers.map((f) => f.variant));
-  const probes = frontiers.flatMap((f) =>
-    f.probes
-      .filter((p) => p.survival.rate !== null)
-      .map((p) => ({
-        variant: f.variant,
-        probe: p.variant,
-        body: p.bodyMiB,
-        rate: p.survival.rate,
-        low: p.survival.low,
-        high: p.survival.high,
-        outcome: p.passed ? 'met the target' : 'missed the target',
-        text: `${p.variant}: ${p.survivedRepetitions}/${p.repetitions} survived`,
-      })),
-  );
-  const sizes = frontiers.flatMap((f) => f.probes.map((p) => p.bodyMiB));
-  const xMax = Math.max(1, ...sizes) * 1.04;
-  const xScale = { domain: [0, xMax], nice: false, zero: true };
-  const xField = (field: string, title: string | null) => ({ field, type: 'quantitative', title, scale: xScale, axis: { tickCount: 8 } });
-  const color = { field: 'variant', type: 'nominal', title: 'variant', scale: colors, legend: { columns: legendColumns(colors.domain) } };
-  const targets = [...new Set(frontiers.map((f) => f.targetSurvival))];
-  const limits = [...new Set(frontiers.map((f) => f.memoryLimitBytes))];
-  const reps = [...new Set(frontiers.map((f) => f.repsPerProbe))];
-  // One y scale and axis for every layer; a layer's own data must not inherit another's y field.
-  const yRate = { type: 'quantitative', title: 'repetitions survived (%)', scale: { domain: [0, 1] }, axis: { format: '.0%', tickCount: 5 } } as const;
-  // Variants probed at the same sizes sit a few pixels apart instead of on top of each other.
-  const offset = (i: number) => (i - (frontiers.length - 1) / 2) * 6;
-  const probeLayers = frontiers.flatMap((f, i) => {
-    const only = { filter: `datum.variant === ${JSON.stringify(f.variant)}` };
-    return [
-      {
-        transform: [only],
-        mark: { type: 'errorbar', thickness: 1.5, rule: { xOffset: offset(i) }, ticks: { size: 7, xOffset: offset(i) } },
-        encoding: { x: xField('body', null), y: { field: 'low', ...yRate }, y2: { field: 'high' }, color },
-      },
-      {
-        transform: [only],
-        mark: { type: 'point', filled: true, size: 60, strokeWidth: 2, xOffset: offset(i) },
-        encoding: {
-          x: xField('body', null),
-          y: { field: 'rate', type: 'quantitative' },
-          color,
-          fillOpacity: {
-            field: 'outcome',
-            type: 'ordinal',
-            sort: ['met the target', 'missed the target'],
-            scale: { domain: ['met the target', 'missed the target'], range: [1, 0] },
-            legend: null, // Vega-Lite draws no fillOpacity legend: the subtitle says it
-          },
-          stroke: color,
-          description: { field: 'text' },
-        },
-      },
-    ];
-  });
-  const frontierRules = frontiers.filter((f) => f.frontierMiB !== null).map((f) => ({ variant: f.variant, body: f.frontierMiB }));
-  const targetRows = targets.map((t) => ({ target: t, label: `target ${Math.round(t * 100)}%` }));
-  const main = {
-    width: PANEL_WIDTH,
-    height: 260,
-    layer: [
-      {
-        data: { values: targetRows },
-        mark: { type: 'rule', color: TARGET_COLOR, strokeWidth: 1.5, strokeDash: [6, 4] },
-        encoding: { y: { field: 'target', ...yRate } },
-      },
-      {
-        data: { values: targetRows },
-        mark: { type: 'text', color: TARGET_COLOR, fontSize: 11, fontWeight: 'bold', align: 'center', baseline: 'bottom', dy: -3 },
-        encoding: { x: { value: (PANEL_WIDTH * widestGapCentre(sizes, xMax)) / xMax }, y: { field: 'target', type: 'quantitative' }, text: { field: 'label' } },
-      },
-      {
-        // Each variant's frontier, across the panel: the strip below gives its bracket.
-        data: { values: frontierRules },
-        mark: { type: 'rule', strokeWidth: 1.5, strokeDash: [2, 3], opacity: 0.8 },
-        encoding: { x: xField('body', null), color },
-      },
-      {
-        // The survival curve per variant, in body-size order (the probes ran in bisection order).
-        data: { values: probes },
-        mark: { type: 'line', strokeWidth: 1, opacity: 0.45 },
-        encoding: { x: { ...xField('body', null), sort: null }, y: { field: 'rate', type: 'quantitative' }, color, order: { field: 'body', type: 'quantitative' } },
-      },
-      ...probeLayers.map((layer) => ({ data: { values: probes }, ...layer })),
-    ],
-  };
-  const brackets = frontiers.map((f) => {
-    const low = f.frontierMiB ?? 0;
-    const high = f.failedMiB ?? (f.status === 'above-range' ? xMax : low);
-    const text = frontierText(f);
-    // Labels go right of the bracket, or left of it when it ends near the right edge.
-    const right = textWidth({ fontSize: 12, fontWeight: 'bold' }, text) < (PANEL_WIDTH * (xMax - high)) / xMax - 12;
-    return { variant: f.variant, low, high, frontier: f.frontierMiB, failed: f.failedMiB, text, side: right ? 'right' : 'left' };
-  });
-  const y = { field: 'variant', type: 'nominal', title: null, sort: frontiers.map((f) => f.variant), axis: { labelPadding: 8, ticks: false, domain: false } };
-  const strip = {
-    width: PANEL_WIDTH,
-    height: { step: 30 },
-    data: { values: brackets },
-    title: { text: 'Frontier: largest size that met the target, up to the smallest that missed it', fontSize: 12, fontWeight: 'normal', color: '#333', anchor: 'start', offset: 6 },
-    layer: [
-      {
-        mark: { type: 'rule', strokeWidth: 7, opacity: 0.55, strokeCap: 'butt' },
-        encoding: { x: xField('low', 'response body (MiB)'), x2: { field: 'high' }, y, color },
-      },
-      {
-        transform: [{ filter: 'datum.frontier !== null' }],
-        mark: { type: 'point', filled: true, size: 80, shape: 'diamond' },
-        encoding: { x: { field: 'frontier', type: 'quantitative' }, y, color },
-      },
-      {
-        transform: [{ filter: 'datum.failed !== null' }],
-        mark: { type: 'tick', thickness: 2.5, size: 18 },
-        encoding: { x: { field: 'failed', type: 'quantitative' }, y, color },
-      },
-      ...(['right', 'left'] as const).map((side) => ({
-        transform: [{ filter: `datum.side === '${side}'` }],
-        mark: { type: 'text', fontSize: 12, fontWeight: 'bold', align: side === 'right' ? 'left' : 'right', baseline: 'middle', dx: side === 'right' ? 10 : -10, color: '#222' },
-        encoding: { x: { field: side === 'right' ? 'high' : 'low', type: 'quantitative' }, y, text: { field: 'text' } },
-      })),
-    ],
-  };
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: {
-      text: CHART_TITLES.frontier,
-      subtitle: [
-        `${reps.join('/')} repetitions per response size${limits.length === 1 ? ` under a ${mibLabel(limits[0]!)} limit` : ''}; bars: 95% Wilson interval;`,
-        `filled: the probe met the target (dashed line: ${targets.map((t) => `${Math.round(t * 100)}%`).join(', ')} of repetitions survived),`,
-        "open: it missed it; dotted lines: each variant's frontier.",
-      ],
-    },
-    config: { ...CONFIG, concat: { spacing: 18 } },
-    vconcat: [main, strip],
-    resolve: { scale: { x: 'shared', color: 'shared' } },
-  } as TopLevelSpec;
-}
-
-// Without node-canvas Vega guesses every glyph is 0.8 em wide, which makes layouts (titles,
-// legends) far too wide. Vega supports replacing textMetrics.width (vl-convert does the same);
-// these are DejaVu Sans advance widths in em, the widest font in our font-family list.
-const GLYPH_EM: [RegExp, number][] = [
-  [/[ilj.,:;'!|I]/, 0.3],
-  [/[ ft()[\]\/-]/, 0.36],
-  [/[r"]/, 0.42],
-  [/[sz_–]/, 0.52],
-  [/[mwMW%—…]/, 0.95],
-  [/[a-z0-9$?]/, 0.62],
-  [/[A-Z#=+<>~×&@]/, 0.74],
-];
-
-interface TextItem {
-  fontSize?: number;
-  fontWeight?: string | number;
-  limit?: number;
-}
-
-export function textWidth(item: TextItem, text?: unknown): number {
-  const size = item.fontSize ?? 11;
-  const bold = item.fontWeight === 'bold' || Number(item.fontWeight) >= 600;
-  let em = 0;
-  for (const ch of String(text ?? '').trim()) em += GLYPH_EM.find(([re]) => re.test(ch))?.[1] ?? 0.62;
-  const width = em * size * (bold ? 1.1 : 1);
-  // Vega truncates text longer than `limit` with an ellipsis; the drawn text is then at most that wide.
-  return item.limit && item.limit > 0 ? Math.min(width, item.limit) : width;
-}
-
-let metricsInstalled = false;
-function installTextMetrics(): void {
-  if (metricsInstalled) return;
-  const metrics = (vega as unknown as { textMetrics?: { width: typeof textWidth } }).textMetrics;
-  if (metrics) metrics.width = textWidth;
-  metricsInstalled = true;
-}
-
-export async function renderSvg(spec: TopLevelSpec): Promise<string> {
-  installTextMetrics();
-  const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
-  try {
-    return await view.toSVG();
-  } finally {
-    view.finalize(); // releases timers and listeners: a render in a long-lived process must not leak
-  }
-}
-
 export const renderHeapPerCycleSvg = (results: Results) => renderSvg(heapPerCycleSpec(results));
 export const renderMemoryTimelineSvg = (results: Results) => renderSvg(memoryTimelineSpec(results));
 export const renderSurvivalSvg = (results: Results) => renderSvg(survivalSpec(results));
-export async function renderFrontierSvg(results: Results): Promise<string | null> {
-  const spec = frontierSpec(results);
-  return spec ? renderSvg(spec) : null;
-}
-
 export interface RenderedChart {
   name: string;
   title: string;
