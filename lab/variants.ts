@@ -56,7 +56,7 @@ function slug(text: string): string {
   return text.toLowerCase().replace(/[^a-z0-9.]+/g, '-').replace(/^-+|-+$/g, '');
 }
 
-export function axisLabel(axis: AxisKey): string {
+function axisLabel(axis: AxisKey): string {
   return AXES.find(([key]) => key === axis)![1];
 }
 

@@ -1,6 +1,6 @@
 // Which fix to ship: ranks a run's variants on what was measured and says why, in one paragraph. Pure.
 import type { VariantSummary } from '../report/results.js';
-import { formatBytes, formatRate } from './stats.js';
+import { formatBytes, formatRate, headroomShare } from './stats.js';
 
 export interface RankedVariant {
   summary: VariantSummary;
@@ -10,8 +10,7 @@ export interface RankedVariant {
 }
 
 function headroomOf(v: VariantSummary, fallbackLimit: number): number | null {
-  const limit = v.memoryLimitBytes ?? fallbackLimit;
-  return v.peakMemoryMedianBytes === null ? null : Math.max(0, (limit - v.peakMemoryMedianBytes) / limit);
+  return v.peakMemoryMedianBytes === null ? null : headroomShare(v.peakMemoryMedianBytes, v.memoryLimitBytes ?? fallbackLimit);
 }
 
 /**

@@ -97,6 +97,11 @@ export function formatBytes(bytes: number): string {
   return u === 0 ? `${sign}${v} B` : `${sign}${v.toFixed(1)} ${BINARY_UNITS[u]}`;
 }
 
+/** Share of the limit still free at a peak; a killed container peaks at the limit, so never below 0. */
+export function headroomShare(peakBytes: number, limitBytes: number): number {
+  return Math.max(0, (limitBytes - peakBytes) / limitBytes);
+}
+
 /** "4/5 (80%, 95% CI 38–96%)" */
 export function formatRate(successes: number, trials: number): string {
   const { rate, low, high } = wilsonInterval(successes, trials);

@@ -2,7 +2,7 @@
 // html.ts renders too, so both reports always say the same thing.
 import { describeFrontier } from '../analyse/frontier.js';
 import { rankVariants, recommendation } from '../analyse/recommend.js';
-import { formatBytes, formatRate } from '../analyse/stats.js';
+import { formatBytes, formatRate, headroomShare } from '../analyse/stats.js';
 import type { ProcessInstance, Results, RunRecord, VariantSummary } from './results.js';
 
 const DASH = '—';
@@ -26,9 +26,7 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 /** Share of the limit still free at the highest peak: how close the variant came to a kill. */
 function headroom(peakBytes: number, limitBytes: number): string {
-  // A killed container peaks at the limit: say 0.0%, not -0.0%.
-  const percent = Math.max(0, ((limitBytes - peakBytes) / limitBytes) * 100);
-  return `${percent.toFixed(1)}% headroom`;
+  return `${(headroomShare(peakBytes, limitBytes) * 100).toFixed(1)}% headroom`;
 }
 
 function verdict(results: Results): string {

@@ -29,7 +29,7 @@ export const IMAGE_REPOSITORY = 'gomemlimit-lab/go-sample';
 const LEGACY_MODFILE = 'go.legacy.mod';
 
 /** Static build on the host: the image is FROM scratch and nothing is pulled. */
-export async function buildSampleBinary(progress: Progress, flavour: BuildFlavour = { go: 'local', experiments: [] }): Promise<SampleBuild> {
+export async function buildSampleBinary(progress: Progress, flavour: BuildFlavour = { go: 'local', experiments: [] }): Promise<Omit<SampleBuild, 'image'>> {
   const toolchain = await ensureGoToolchain(flavour.go, LEGACY_MODFILE, progress);
   const key = flavourKey(flavour);
   const binary = path.join(GO_SAMPLE_DIR, 'bin', key === 'local' ? 'go-sample' : `go-sample-${key.replace(/[^a-z0-9.]+/g, '-')}`);
@@ -39,7 +39,7 @@ export async function buildSampleBinary(progress: Progress, flavour: BuildFlavou
     cwd: GO_SAMPLE_DIR,
     env: { ...toolchain.env, CGO_ENABLED: '0', GOOS: 'linux', GOEXPERIMENT: flavour.experiments.join(',') },
   });
-  return { image: '', binary, goVersion: toolchain.version };
+  return { binary, goVersion: toolchain.version };
 }
 
 export async function sampleImageTag(binary: string): Promise<string> {
@@ -71,10 +71,10 @@ export async function build(progress: Progress, flavours: BuildFlavour[], needs 
   for (const flavour of flavours) {
     const key = flavourKey(flavour);
     if (samples[key]) continue;
-    const sample = await buildSampleBinary(progress, flavour);
-    sample.image = needs.image ? await buildSampleImage(sample.binary, progress) : 'none (pushed image)';
-    samples[key] = sample;
-    if (key !== 'local') versions[`go (${key})`] = sample.goVersion;
+    const built = await buildSampleBinary(progress, flavour);
+    const image = needs.image ? await buildSampleImage(built.binary, progress) : 'none (pushed image)';
+    samples[key] = { ...built, image };
+    if (key !== 'local') versions[`go (${key})`] = built.goVersion;
   }
   return { samples, vegeta, versions };
 }

@@ -28,11 +28,6 @@ function isLegacy(version: string): boolean {
   return Number(version.split('.')[1]) < 21;
 }
 
-async function reportedVersion(command: string, env: Record<string, string>): Promise<string> {
-  const { stdout } = await execa(command, ['env', 'GOVERSION'], { env });
-  return stdout.trim();
-}
-
 /**
  * Toolchains before Go 1.21 ship in the proxy's module zip with src/go.mod renamed to _go.mod, and then
  * cannot resolve the standard library ("import of unknown directory"). A patched copy in the cache fixes that.
@@ -67,9 +62,9 @@ export async function ensureGoToolchain(version: string, legacyModfile: string, 
     const goroot = await legacyGoroot(name, progress);
     const env = { GOROOT: goroot, GOTOOLCHAIN: 'local' };
     const command = path.join(goroot, 'bin', 'go');
-    return { command, env, modfile: legacyModfile, version: await reportedVersion(command, env) };
+    return { command, env, modfile: legacyModfile, version: await goVersion(command, env) };
   }
   const env = { GOTOOLCHAIN: name };
   progress.step(`using Go toolchain ${name} (GOTOOLCHAIN; fetched once through the module proxy)`);
-  return { command: 'go', env, modfile: null, version: await reportedVersion('go', env) };
+  return { command: 'go', env, modfile: null, version: await goVersion('go', env) };
 }

@@ -6,9 +6,10 @@ import { pathExists } from '../fs.js';
 import { CACHE_BIN_DIR } from '../paths.js';
 import type { Progress } from '../progress.js';
 
-export async function goVersion(): Promise<string> {
+/** `go env GOVERSION` of the go on PATH, or of another toolchain's command and environment. */
+export async function goVersion(command = 'go', env: Record<string, string> = {}): Promise<string> {
   try {
-    const { stdout } = await execa('go', ['env', 'GOVERSION']);
+    const { stdout } = await execa(command, ['env', 'GOVERSION'], { env });
     return stdout.trim();
   } catch {
     throw new UsageError('Go is not installed or not on PATH: install Go 1.21 or newer (https://go.dev/dl) and retry');
