@@ -50,6 +50,7 @@ export function buildRunRecord(run: RunSpec, observed: RunObservation): RunRecor
       peakBytes: observed.memory.peakBytes,
       samples: observed.memory.samples.map((sample) => [sample.t, sample.usageBytes] as [number, number]),
     },
+    cpu: observed.memory.cpu,
     processes,
     logFile: observed.logFile,
   };

@@ -3,28 +3,72 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { memoryCgroupFromProcFile, readCgroupMemory } from './cgroup.js';
+import { materializeTree } from '../../test/cgroup-tree.js';
+import { cgroupPathsFromProcFile, cgroupPathsOfPid, readCgroup } from './cgroup.js';
+import { cpuAccumulator } from './sampler.js';
 
-test('the memory cgroup is found in /proc/PID/cgroup for v1 (hybrid hosts) and v2', () => {
-  const v1 = '12:pids:/docker/abc\n4:memory:/docker/abc\n1:name=systemd:/docker/abc\n0::/system.slice/docker.service\n';
-  assert.deepEqual(memoryCgroupFromProcFile(v1, '/sys/fs/cgroup'), { version: 'v1', dir: '/sys/fs/cgroup/memory/docker/abc' });
+const FIXTURES = path.join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'cgroup-v2');
+
+test('cgroup directories come from /proc/PID/cgroup: v1 controllers (separate or joined mounts), else the v2 0:: line', () => {
+  const hybrid = '12:pids:/docker/abc\n4:memory:/docker/abc\n2:cpuacct:/docker/abc\n1:cpu:/docker/abc\n1:name=systemd:/docker/abc\n0::/system.slice/docker.service\n';
+  assert.deepEqual(cgroupPathsFromProcFile(hybrid, '/sys/fs/cgroup'), {
+    version: 'v1',
+    memory: '/sys/fs/cgroup/memory/docker/abc',
+    cpu: '/sys/fs/cgroup/cpu/docker/abc',
+    cpuacct: '/sys/fs/cgroup/cpuacct/docker/abc',
+  });
+  const joined = '5:memory:/kubepods/x\n3:cpu,cpuacct:/kubepods/x\n';
+  assert.equal(cgroupPathsFromProcFile(joined)?.cpu, '/sys/fs/cgroup/cpu,cpuacct/kubepods/x');
   const v2 = '0::/system.slice/docker-abc.scope\n';
-  assert.deepEqual(memoryCgroupFromProcFile(v2, '/sys/fs/cgroup'), { version: 'v2', dir: '/sys/fs/cgroup/system.slice/docker-abc.scope' });
-  assert.equal(memoryCgroupFromProcFile('', '/sys/fs/cgroup'), null);
+  const dir = '/sys/fs/cgroup/system.slice/docker-abc.scope';
+  assert.deepEqual(cgroupPathsFromProcFile(v2), { version: 'v2', memory: dir, cpu: dir, cpuacct: null });
+  assert.equal(cgroupPathsFromProcFile(''), null);
+  assert.equal(cgroupPathsFromProcFile('1:name=systemd:/x\n'), null);
 });
 
-test('v1 and v2 memory files give usage, the kernel peak and OOM kills; a vanished cgroup gives null', async () => {
-  const root = await mkdtemp(path.join(os.tmpdir(), 'cgroup-'));
-  const v1 = path.join(root, 'v1');
-  await mkdir(v1);
-  await writeFile(path.join(v1, 'memory.usage_in_bytes'), '419430400\n');
-  await writeFile(path.join(v1, 'memory.max_usage_in_bytes'), '419434496\n');
-  await writeFile(path.join(v1, 'memory.oom_control'), 'oom_kill_disable 0\nunder_oom 0\noom_kill 1\n');
-  assert.deepEqual(await readCgroupMemory({ version: 'v1', dir: v1 }), { usageBytes: 419430400, peakBytes: 419434496, oomKills: 1 });
+test('a recorded cgroup v2 host: the container found from /proc, memory.current, memory.peak, memory.events and cpu.stat read', async () => {
+  const root = await mkdtemp(path.join(os.tmpdir(), 'cgroup-v2-host-'));
+  await materializeTree(path.join(FIXTURES, 'host.tree'), root);
+  const paths = await cgroupPathsOfPid(4242, path.join(root, 'sys/fs/cgroup'), path.join(root, 'proc'));
+  assert.equal(paths?.version, 'v2');
+  assert.match(paths!.memory, /system\.slice\/docker-3f1c9a7e[0-9a-f]+\.scope$/);
+  assert.deepEqual(await readCgroup(paths!), {
+    usageBytes: 312483840,
+    peakBytes: 419430400,
+    oomKills: 1,
+    cpu: { usageUsec: 8123456, throttledUsec: 29876543, throttledPeriods: 377 },
+  });
+  assert.equal(await readCgroup({ ...paths!, memory: path.join(root, 'gone') }), null, 'a removed cgroup reads as gone');
+});
+
+test('cgroup v1 files give usage, the kernel peak, OOM kills and cpu throttling; a missing memory.peak (v2 before 5.19) is null', async () => {
+  const root = await mkdtemp(path.join(os.tmpdir(), 'cgroup-v1-'));
+  const memory = path.join(root, 'memory');
+  const cpu = path.join(root, 'cpu');
+  await mkdir(memory);
+  await mkdir(cpu);
+  await writeFile(path.join(memory, 'memory.usage_in_bytes'), '419430400\n');
+  await writeFile(path.join(memory, 'memory.max_usage_in_bytes'), '419434496\n');
+  await writeFile(path.join(memory, 'memory.oom_control'), 'oom_kill_disable 0\nunder_oom 0\noom_kill 1\n');
+  await writeFile(path.join(cpu, 'cpu.stat'), 'nr_periods 90\nnr_throttled 80\nthrottled_time 4000000000\n');
+  await writeFile(path.join(cpu, 'cpuacct.usage'), '1500000000\n');
+  assert.deepEqual(await readCgroup({ version: 'v1', memory, cpu, cpuacct: cpu }), {
+    usageBytes: 419430400,
+    peakBytes: 419434496,
+    oomKills: 1,
+    cpu: { usageUsec: 1500000, throttledUsec: 4000000, throttledPeriods: 80 },
+  });
   const v2 = path.join(root, 'v2');
   await mkdir(v2);
   await writeFile(path.join(v2, 'memory.current'), '1000\n');
-  await writeFile(path.join(v2, 'memory.events'), 'low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n');
-  assert.deepEqual(await readCgroupMemory({ version: 'v2', dir: v2 }), { usageBytes: 1000, peakBytes: null, oomKills: 1 });
-  assert.equal(await readCgroupMemory({ version: 'v2', dir: path.join(root, 'gone') }), null);
+  assert.deepEqual(await readCgroup({ version: 'v2', memory: v2, cpu: v2, cpuacct: null }), { usageBytes: 1000, peakBytes: null, oomKills: null, cpu: null });
+});
+
+test('cpu counters are summed across cgroup lifetimes (a restart starts them at zero)', () => {
+  const cpu = cpuAccumulator();
+  assert.equal(cpu.totals(), null);
+  cpu.add({ usageUsec: 1_000_000, throttledUsec: 200_000, throttledPeriods: 3 });
+  cpu.add({ usageUsec: 2_500_000, throttledUsec: 500_000, throttledPeriods: 7 });
+  cpu.add({ usageUsec: 100_000, throttledUsec: 0, throttledPeriods: 0 }); // the restarted container's new cgroup
+  assert.deepEqual(cpu.totals(), { usageSeconds: 2.6, throttledSeconds: 0.5, throttledPeriods: 7 });
 });

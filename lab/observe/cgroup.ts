@@ -1,11 +1,23 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { MemoryProbe } from './sampler.js';
 
 export type CgroupVersion = 'v1' | 'v2';
 
-export interface CgroupMemoryDir {
+/** A process's cgroup directories as this machine's /sys/fs/cgroup shows them. */
+export interface CgroupPaths {
   version: CgroupVersion;
-  dir: string;
+  memory: string;
+  /** v1: the cpu controller's directory (cpu.stat); v2: the same directory as memory. */
+  cpu: string | null;
+  /** v1 only: cpuacct.usage lives here (often the same mount as cpu). */
+  cpuacct: string | null;
+}
+
+export interface CpuReading {
+  usageUsec: number | null;
+  throttledUsec: number | null;
+  throttledPeriods: number | null;
 }
 
 export interface MemoryReading {
@@ -13,55 +25,117 @@ export interface MemoryReading {
   /** The kernel's own high-water mark, so peaks between samples are not lost (null where the kernel lacks it). */
   peakBytes: number | null;
   oomKills: number | null;
+  cpu: CpuReading | null;
 }
 
-/** Finds the host directory of a process's memory cgroup from /proc/PID/cgroup (v1 memory controller, else v2). */
-export async function memoryCgroupOfPid(pid: number, root = '/sys/fs/cgroup', proc = '/proc'): Promise<CgroupMemoryDir | null> {
+export function cgroupPathsFromProcFile(text: string, root = '/sys/fs/cgroup'): CgroupPaths | null {
+  // v1: "4:memory:/docker/<id>", "3:cpu,cpuacct:/docker/<id>"; the hierarchy is mounted at root/<controllers>.
+  // v2: "0::/system.slice/docker-<id>.scope", relative to the reader's cgroup namespace.
+  const entries = text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [id = '', controllers = '', ...rest] = line.split(':');
+      return { id, controllers, list: controllers.split(','), path: rest.join(':') };
+    });
+  const v1 = (name: string) => {
+    const entry = entries.find((candidate) => candidate.list.includes(name));
+    return entry ? path.join(root, entry.controllers, entry.path) : null;
+  };
+  const memory = v1('memory');
+  if (memory) return { version: 'v1', memory, cpu: v1('cpu'), cpuacct: v1('cpuacct') };
+  const unified = entries.find((entry) => entry.id === '0' && entry.controllers === '');
+  if (!unified) return null;
+  const dir = path.join(root, unified.path);
+  return { version: 'v2', memory: dir, cpu: dir, cpuacct: null };
+}
+
+export async function cgroupPathsOfPid(pid: number, root = '/sys/fs/cgroup', proc = '/proc'): Promise<CgroupPaths | null> {
   const text = await readFile(path.join(proc, String(pid), 'cgroup'), 'utf8').catch(() => null);
-  if (text === null) return null;
-  return memoryCgroupFromProcFile(text, root);
+  return text === null ? null : cgroupPathsFromProcFile(text, root);
 }
 
-export function memoryCgroupFromProcFile(text: string, root = '/sys/fs/cgroup'): CgroupMemoryDir | null {
-  const lines = text.split('\n').filter(Boolean);
-  // "4:memory:/docker/<id>" on v1 (possibly with other controllers joined by commas).
-  const v1 = lines.map((line) => line.split(':')).find((parts) => parts[1]?.split(',').includes('memory'));
-  if (v1 && v1[2] !== undefined) return { version: 'v1', dir: path.join(root, 'memory', v1.slice(2).join(':')) };
-  const v2 = lines.find((line) => line.startsWith('0::'));
-  if (v2) return { version: 'v2', dir: path.join(root, v2.slice(3)) };
-  return null;
+async function readText(file: string): Promise<string | null> {
+  return readFile(file, 'utf8').catch(() => null);
 }
 
 async function readNumber(file: string): Promise<number | null> {
-  const text = await readFile(file, 'utf8').catch(() => null);
-  if (text === null) return null;
-  const value = Number(text.trim());
+  const text = await readText(file);
+  const value = text === null ? NaN : Number(text.trim());
   return Number.isFinite(value) ? value : null;
 }
 
-async function readKeyed(file: string, key: string): Promise<number | null> {
-  const text = await readFile(file, 'utf8').catch(() => null);
-  const match = text === null ? null : new RegExp(`^${key} (\\d+)$`, 'm').exec(text);
-  return match ? Number(match[1]) : null;
+/** "key value" lines (memory.events, cpu.stat, oom_control) as numbers. */
+export function parseKeyed(text: string): Map<string, number> {
+  const values = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const [key, value] = line.trim().split(/\s+/);
+    if (key && value !== undefined && /^\d+$/.test(value)) values.set(key, Number(value));
+  }
+  return values;
 }
 
-/** One reading of a memory cgroup; null once the cgroup is gone (the container died). */
-export async function readCgroupMemory(cgroup: CgroupMemoryDir): Promise<MemoryReading | null> {
-  const file = (name: string) => path.join(cgroup.dir, name);
-  if (cgroup.version === 'v1') {
-    const usageBytes = await readNumber(file('memory.usage_in_bytes'));
-    if (usageBytes === null) return null;
-    return {
-      usageBytes,
-      peakBytes: await readNumber(file('memory.max_usage_in_bytes')),
-      oomKills: await readKeyed(file('memory.oom_control'), 'oom_kill'),
-    };
+async function readKeyed(file: string): Promise<Map<string, number> | null> {
+  const text = await readText(file);
+  return text === null ? null : parseKeyed(text);
+}
+
+async function readCpu(paths: CgroupPaths): Promise<CpuReading | null> {
+  const stat = paths.cpu ? await readKeyed(path.join(paths.cpu, 'cpu.stat')) : null;
+  if (paths.version === 'v2') {
+    if (!stat) return null;
+    return { usageUsec: stat.get('usage_usec') ?? null, throttledUsec: stat.get('throttled_usec') ?? null, throttledPeriods: stat.get('nr_throttled') ?? null };
   }
-  const usageBytes = await readNumber(file('memory.current'));
+  const usageNs = paths.cpuacct ? await readNumber(path.join(paths.cpuacct, 'cpuacct.usage')) : null;
+  if (!stat && usageNs === null) return null;
+  const throttledNs = stat?.get('throttled_time');
+  return {
+    usageUsec: usageNs === null ? null : Math.round(usageNs / 1000),
+    throttledUsec: throttledNs === undefined ? null : Math.round(throttledNs / 1000),
+    throttledPeriods: stat?.get('nr_throttled') ?? null,
+  };
+}
+
+/** One reading of a cgroup; null once the cgroup is gone (the container died). */
+export async function readCgroup(paths: CgroupPaths): Promise<MemoryReading | null> {
+  const file = (name: string) => path.join(paths.memory, name);
+  const v1 = paths.version === 'v1';
+  const usageBytes = await readNumber(file(v1 ? 'memory.usage_in_bytes' : 'memory.current'));
   if (usageBytes === null) return null;
+  const events = await readKeyed(file(v1 ? 'memory.oom_control' : 'memory.events'));
   return {
     usageBytes,
-    peakBytes: await readNumber(file('memory.peak')),
-    oomKills: await readKeyed(file('memory.events'), 'oom_kill'),
+    peakBytes: await readNumber(file(v1 ? 'memory.max_usage_in_bytes' : 'memory.peak')),
+    oomKills: events?.get('oom_kill') ?? null,
+    cpu: await readCpu(paths),
+  };
+}
+
+/**
+ * Reads a process's cgroup straight from this machine's cgroupfs (the engine shares the lab's kernel).
+ * The cgroup appears on start and after each restart: findPid is asked again, at most 5 times a second,
+ * when the cgroup vanished or when `identity` (a container id, say) changed.
+ */
+export function hostCgroupProbe(findPid: () => Promise<number | null>, identity: () => string = () => ''): MemoryProbe {
+  let paths: CgroupPaths | null = null;
+  let resolvedFor = '';
+  let lastResolve = 0;
+  return {
+    get source() {
+      return paths ? `host cgroup ${paths.version}` : 'host cgroup';
+    },
+    async read() {
+      const current = identity();
+      if (paths && current === resolvedFor) {
+        const reading = await readCgroup(paths);
+        if (reading) return reading;
+      }
+      if (Date.now() - lastResolve < 200) return null;
+      lastResolve = Date.now();
+      resolvedFor = current;
+      const pid = await findPid();
+      paths = pid ? await cgroupPathsOfPid(pid) : null;
+      return paths ? readCgroup(paths) : null;
+    },
   };
 }

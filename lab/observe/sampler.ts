@@ -1,4 +1,4 @@
-import type { MemoryReading } from './cgroup.js';
+import type { CpuReading, MemoryReading } from './cgroup.js';
 
 export interface MemorySample {
   /** Milliseconds since the sampler started. */
@@ -15,6 +15,14 @@ export interface MemorySeries {
   /** Highest of the kernel's peaks and the sampled usage. */
   peakBytes: number | null;
   oomKillsSeen: number | null;
+  /** cpu.stat over every cgroup lifetime of the repetition (restarts included); null where none was readable. */
+  cpu: CpuTotals | null;
+}
+
+export interface CpuTotals {
+  usageSeconds: number | null;
+  throttledSeconds: number | null;
+  throttledPeriods: number | null;
 }
 
 /** Something that reads the instance's memory now; null while it has no live cgroup (restarting or dead). */
@@ -33,6 +41,7 @@ export function startSampler(probe: MemoryProbe, hz = 20): RunningSampler {
   const samples: MemorySample[] = [];
   let peak: number | null = null;
   let oomKills: number | null = null;
+  const cpu = cpuAccumulator();
   let stopped = false;
   let inFlight: Promise<void> | null = null;
   const intervalMs = 1000 / hz;
@@ -44,6 +53,7 @@ export function startSampler(probe: MemoryProbe, hz = 20): RunningSampler {
     peak = Math.max(peak ?? 0, reading.usageBytes, reading.peakBytes ?? 0);
     // Counters restart with each new cgroup (after a restart); keep the highest seen per cgroup lifetime.
     if (reading.oomKills !== null) oomKills = Math.max(oomKills ?? 0, reading.oomKills);
+    if (reading.cpu) cpu.add(reading.cpu);
   };
   const poll = () => {
     if (stopped || inFlight) return; // a slow read skips a tick instead of queueing
@@ -65,7 +75,31 @@ export function startSampler(probe: MemoryProbe, hz = 20): RunningSampler {
         samples,
         peakBytes: peak,
         oomKillsSeen: oomKills,
+        cpu: cpu.totals(),
       };
+    },
+  };
+}
+
+type CpuField = keyof CpuReading;
+const CPU_FIELDS: CpuField[] = ['usageUsec', 'throttledUsec', 'throttledPeriods'];
+
+/** Sums cumulative cpu.stat counters across cgroup lifetimes: a counter that went down means a new cgroup. */
+export function cpuAccumulator(): { add(reading: CpuReading): void; totals(): CpuTotals | null } {
+  const banked: Record<CpuField, number | null> = { usageUsec: null, throttledUsec: null, throttledPeriods: null };
+  let last: CpuReading | null = null;
+  return {
+    add(reading) {
+      if (last && (reading.usageUsec ?? 0) < (last.usageUsec ?? 0)) {
+        for (const field of CPU_FIELDS) if (last[field] !== null) banked[field] = (banked[field] ?? 0) + last[field]!;
+      }
+      last = reading;
+    },
+    totals() {
+      if (!last) return null;
+      const total = (field: CpuField) => (last![field] === null && banked[field] === null ? null : (banked[field] ?? 0) + (last![field] ?? 0));
+      const seconds = (usec: number | null) => (usec === null ? null : Number((usec / 1e6).toFixed(3)));
+      return { usageSeconds: seconds(total('usageUsec')), throttledSeconds: seconds(total('throttledUsec')), throttledPeriods: total('throttledPeriods') };
     },
   };
 }

@@ -73,6 +73,11 @@ export const runRecordSchema = z.object({
     /** [milliseconds since the instance started being sampled, bytes]. */
     samples: z.array(z.tuple([z.number(), z.number()])),
   }),
+  /** cpu.stat of the container's cgroup, summed over restarts (null where it was not readable, and in older files). */
+  cpu: z
+    .object({ usageSeconds: z.number().nullable(), throttledSeconds: z.number().nullable(), throttledPeriods: z.number().nullable() })
+    .nullable()
+    .default(null),
   processes: z.array(processInstanceSchema),
   logFile: z.string(),
 });

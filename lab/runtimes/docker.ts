@@ -5,8 +5,7 @@ import { GenericContainer, Wait, getContainerRuntimeClient, type ContainerRuntim
 import { UsageError, errorMessage } from '../errors.js';
 import { freeLoopbackPort } from '../net.js';
 import { processAlive } from '../process.js';
-import { memoryCgroupOfPid, readCgroupMemory, type CgroupMemoryDir } from '../observe/cgroup.js';
-import type { MemoryProbe } from '../observe/sampler.js';
+import { hostCgroupProbe } from '../observe/cgroup.js';
 import type { RunSpec } from '../plan.js';
 import { SAMPLE_PORT } from './manifests.js';
 import { LAB_LABEL, PID_LABEL, RUN_LABEL, type Instance, type InstanceStatus, type Runtime, type RuntimeInfo, type Termination } from './runtime.js';
@@ -97,28 +96,6 @@ async function demuxedLogs(dockerode: Dockerode, container: Dockerode.Container)
   return done;
 }
 
-function cgroupProbe(client: ContainerRuntimeClient, container: Dockerode.Container): MemoryProbe {
-  let cgroup: CgroupMemoryDir | null = null;
-  let lastResolve = 0;
-  return {
-    source: 'cgroup',
-    async read() {
-      if (cgroup) {
-        const reading = await readCgroupMemory(cgroup);
-        if (reading) return reading;
-      }
-      // The cgroup appears on start and after each restart; re-resolve it at most 5 times a second.
-      if (Date.now() - lastResolve < 200) return null;
-      lastResolve = Date.now();
-      const info = await client.container.inspect(container).catch(() => null);
-      const pid = info?.State?.Pid;
-      if (!pid) return null;
-      cgroup = await memoryCgroupOfPid(pid);
-      return cgroup ? readCgroupMemory(cgroup) : null;
-    },
-  };
-}
-
 export class DockerRuntime implements Runtime {
   readonly name = 'docker' as const;
   private client: ContainerRuntimeClient | null = null;
@@ -189,7 +166,7 @@ export class DockerRuntime implements Runtime {
     return {
       id: started.getId(),
       baseUrl: `http://127.0.0.1:${hostPort}`,
-      memory: cgroupProbe(client, container),
+      memory: hostCgroupProbe(async () => (await client.container.inspect(container).catch(() => null))?.State?.Pid || null),
       restartsAfterExit: run.lifecycle === 'long-lived',
       async status(): Promise<InstanceStatus> {
         const state = await client.container.inspect(container);

@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { memoryCgroupOfPid, readCgroupMemory, type CgroupMemoryDir } from '../observe/cgroup.js';
+import { hostCgroupProbe } from '../observe/cgroup.js';
 import type { MemoryProbe } from '../observe/sampler.js';
 import type { Kubectl } from '../tools/kubectl.js';
 import { SAMPLE_CONTAINER } from './manifests.js';
@@ -38,6 +38,7 @@ interface Pod {
 
 /** Finds the host pid of a container by scanning /proc: the kind node shares the host's kernel and pid view. */
 async function hostPidOfContainer(containerId: string): Promise<number | null> {
+  if (!containerId) return null;
   const entries = await readdir('/proc').catch(() => [] as string[]);
   for (const entry of entries) {
     if (!/^\d+$/.test(entry)) continue;
@@ -85,7 +86,7 @@ export class KubeInstance implements Instance {
     this.baseUrl = options.baseUrl;
     this.onStop = options.onStop;
     // A remote node's cgroups are out of reach: its memory is then not sampled, and the report says so.
-    this.memory = options.hostCgroup ? this.cgroupProbe() : { source: 'unavailable (remote node)', read: async () => null };
+    this.memory = options.hostCgroup ? hostCgroupProbe(() => hostPidOfContainer(this.containerId()), () => this.containerId()) : { source: 'unavailable (remote node)', read: async () => null };
     this.loops.push(this.pollStatus(), this.followLogs());
   }
 
@@ -136,26 +137,8 @@ export class KubeInstance implements Instance {
     }
   }
 
-  private cgroupProbe(): MemoryProbe {
-    let cgroup: CgroupMemoryDir | null = null;
-    let forContainer = '';
-    let lastResolve = 0;
-    return {
-      source: 'cgroup',
-      read: async () => {
-        const containerId = this.latest?.containerID?.replace(/^\w+:\/\//, '') ?? '';
-        if (cgroup && containerId === forContainer) {
-          const reading = await readCgroupMemory(cgroup);
-          if (reading) return reading;
-        }
-        if (!containerId || Date.now() - lastResolve < 200) return null;
-        lastResolve = Date.now();
-        const pid = await hostPidOfContainer(containerId);
-        cgroup = pid ? await memoryCgroupOfPid(pid) : null;
-        forContainer = containerId;
-        return cgroup ? readCgroupMemory(cgroup) : null;
-      },
-    };
+  private containerId(): string {
+    return this.latest?.containerID?.replace(/^\w+:\/\//, '') ?? '';
   }
 
   async status(): Promise<InstanceStatus> {

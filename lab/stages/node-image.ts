@@ -6,7 +6,7 @@ import { K8S_VERSION } from '../tools/kubectl.js';
 
 const BUILD_SCRIPT = path.join(REPO_ROOT, 'scripts', 'node-image', 'build.sh');
 /** Bump with any change to the node image recipe, so a cached image is rebuilt. */
-export const NODE_IMAGE_RECIPE = 1;
+export const NODE_IMAGE_RECIPE = 2;
 export const NODE_IMAGE = `gomemlimit-lab/kind-node:${K8S_VERSION}-r${NODE_IMAGE_RECIPE}`;
 
 export async function imageExists(image: string): Promise<boolean> {

@@ -19,7 +19,7 @@
 #                STOPSIGNAL and ENV into NODE_IMAGE; remove the build container.
 #
 # Environment:
-#   NODE_IMAGE            default gomemlimit-lab/kind-node:v1.34.4-r1 (exit 0 at once when it exists)
+#   NODE_IMAGE            default gomemlimit-lab/kind-node:v1.34.4-r2 (exit 0 at once when it exists)
 #   K8S_VERSION           default v1.34.4
 #   NODE_BASE_IMAGE       default gomemlimit-lab/node-base:bookworm-v1 (passed to build-base.sh)
 #   GOMEMLIMIT_LAB_CACHE  cache root (default <repo>/.cache)
@@ -37,7 +37,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # Bump when this recipe changes; it is part of every image key and of the node image's label.
-RECIPE_REV=1
+RECIPE_REV=2
 
 
 BASE_IMAGE="${NODE_BASE_IMAGE:-gomemlimit-lab/node-base:bookworm-v1}"

@@ -15,4 +15,4 @@ CACHE_ROOT="${GOMEMLIMIT_LAB_CACHE:-${REPO_ROOT}/.cache}"
 K8S_VERSION="${K8S_VERSION:-v1.34.4}"
 # Keep in step with NODE_IMAGE in lab/stages/node-image.ts.
 # shellcheck disable=SC2034
-NODE_IMAGE="${NODE_IMAGE:-gomemlimit-lab/kind-node:${K8S_VERSION}-r1}"
+NODE_IMAGE="${NODE_IMAGE:-gomemlimit-lab/kind-node:${K8S_VERSION}-r2}"

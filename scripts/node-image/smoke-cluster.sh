@@ -15,7 +15,7 @@
 #    (HTTP code, restarts) is reported, not required (it is what the lab measures).
 #
 # Environment:
-#   NODE_IMAGE      default gomemlimit-lab/kind-node:v1.34.4-r1
+#   NODE_IMAGE      default gomemlimit-lab/kind-node:v1.34.4-r2
 #   K8S_VERSION     default v1.34.4 (for the kubectl in .cache/k8s/<ver>/bin)
 #   SMOKE_CLUSTER   default gomemlimit-lab-smoke (an existing cluster of that name is deleted first)
 #   GOMEMLIMIT_REQUESTS  requests for the gomemlimit variant (default 3)

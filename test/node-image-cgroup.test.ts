@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { execa } from 'execa';
+import { REPO_ROOT } from '../lab/paths.js';
+import { materializeTree } from './cgroup-tree.js';
+
+const SCRIPT = path.join(REPO_ROOT, 'scripts/node-image/base/usr/local/bin/kubelet-cgroup-root');
+const RECORDING = path.join(REPO_ROOT, 'test/fixtures/cgroup-v2/kind-node-before-kubelet.tree');
+
+// The kubelet's ExecStartPre on a cgroup v2 node, run against a recorded node tree (files stand in for cgroupfs).
+test('on a cgroup v2 node the kubelet step drains the root, enables every controller and creates /kubelet and /kubelet.slice', async () => {
+  const root = await mkdtemp(path.join(os.tmpdir(), 'kind-node-v2-'));
+  await materializeTree(RECORDING, root);
+  const cgroupFs = path.join(root, 'sys/fs/cgroup');
+  const controllers = (await readFile(path.join(cgroupFs, 'cgroup.controllers'), 'utf8')).trim().split(' ');
+  assert.ok(controllers.includes('hugetlb') && controllers.includes('memory'), 'the recording has the controllers the kubelet needs');
+  const stragglers = (await readFile(path.join(cgroupFs, 'cgroup.procs'), 'utf8')).trim().split('\n');
+  assert.ok(stragglers.length > 0, 'the recording has processes left in the root cgroup');
+
+  const result = await execa('bash', [SCRIPT, 'kubelet', 'kubelet.slice'], { env: { CGROUP_FS: cgroupFs }, reject: false });
+  assert.equal(result.exitCode, 0, result.stderr);
+
+  const wanted = controllers.map((name) => `+${name}`).join(' ');
+  assert.equal((await readFile(path.join(cgroupFs, 'cgroup.subtree_control'), 'utf8')).trim(), wanted);
+  const initProcs = (await readFile(path.join(cgroupFs, 'init.scope/cgroup.procs'), 'utf8')).trim().split('\n');
+  for (const pid of stragglers) assert.ok(initProcs.includes(pid), `pid ${pid} moved to init.scope`);
+  for (const child of ['kubelet', 'kubelet.slice']) {
+    assert.ok((await stat(path.join(cgroupFs, child))).isDirectory(), `/${child} exists`);
+    assert.equal((await readFile(path.join(cgroupFs, child, 'cgroup.subtree_control'), 'utf8')).trim(), wanted, `/${child} hands every controller down`);
+  }
+  assert.match(result.stderr, new RegExp(`moved ${stragglers.length} process\\(es\\)`));
+
+  const again = await execa('bash', [SCRIPT, 'kubelet', 'kubelet.slice'], { env: { CGROUP_FS: cgroupFs }, reject: false });
+  assert.equal(again.exitCode, 0, 'idempotent (kubelet restarts run it again)');
+});
+
+test('the kubelet step fails loudly when a controller cannot be enabled', async () => {
+  const root = await mkdtemp(path.join(os.tmpdir(), 'kind-node-v2-ro-'));
+  await materializeTree(RECORDING, root);
+  const cgroupFs = path.join(root, 'sys/fs/cgroup');
+  // The tests run as root, which ignores file modes: a directory in its place makes the write fail.
+  await execa('sh', ['-c', `rm -f "${cgroupFs}/cgroup.subtree_control" && mkdir "${cgroupFs}/cgroup.subtree_control"`]);
+  const result = await execa('bash', [SCRIPT], { env: { CGROUP_FS: cgroupFs }, reject: false });
+  assert.notEqual(result.exitCode, 0);
+  assert.match(result.stderr, /cannot enable '\+cpuset .*' in .*cgroup\.subtree_control/);
+});
