@@ -1,18 +1,15 @@
 import path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { formatBytes, formatRate } from './analyse/stats.js';
-import { BUILT_ON_DEMAND, doctor, formatDoctor } from './doctor.js';
 import { InterruptedError, UsageError, errorMessage } from './errors.js';
-import { preparePlan, runLab, type LabOptions } from './pipeline.js';
-import { regressReport, runRegress, type RegressOptions } from './regress/run.js';
+import { checkOutDir } from './outdir.js';
+import type { LabOptions } from './pipeline.js';
+import type { RegressOptions } from './regress/run.js';
 import { consoleProgress } from './progress.js';
-import { renderComparison } from './report/compare.js';
-import { readResults, writeReports } from './report/write.js';
 import type { Results } from './report/results.js';
-import { removeAllLabContainers } from './runtimes/docker.js';
-import { removeLabClusters } from './runtimes/kind.js';
-import { namespaceManifest, toYaml, workloadManifests } from './runtimes/manifests.js';
-import { IMAGE_REPOSITORY } from './stages/build.js';
+
+// The pipeline (engines, charts) loads in a few seconds: commands import it only once their cheap checks passed.
+const pipeline = () => import('./pipeline.js');
 
 function parseReps(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 1000) {
@@ -56,6 +53,8 @@ function installSignalHandlers(controller: AbortController): void {
 }
 
 async function regressCommand(options: RegressOptions & { quiet?: boolean }): Promise<void> {
+  await checkOutDir(options.out);
+  const { regressReport, runRegress } = await import('./regress/run.js');
   const controller = new AbortController();
   installSignalHandlers(controller);
   const outcome = await runRegress(options, consoleProgress(options.quiet), controller.signal);
@@ -69,8 +68,12 @@ async function runCommand(options: LabOptions & { dryRun?: boolean; quiet?: bool
     const { scenario, ci: _ci, ...rest } = options;
     return regressCommand({ ...rest, scenario: command.getOptionValueSource('scenario') === 'default' ? undefined : scenario });
   }
+  await checkOutDir(options.out);
+  const { preparePlan, runLab } = await pipeline();
   if (options.dryRun) {
     const plan = await preparePlan(options);
+    const { namespaceManifest, toYaml, workloadManifests } = await import('./runtimes/manifests.js');
+    const { IMAGE_REPOSITORY } = await import('./stages/build.js');
     if (plan.runtime === 'docker') {
       const { scenario, runtime, reps, variants, frontier, runs } = plan;
       process.stdout.write(`${JSON.stringify({ scenario: scenario.name, runtime, reps, variants, frontier, runs }, null, 2)}\n`);
@@ -117,6 +120,7 @@ export function buildProgram(): Command {
     .command('report <dir>')
     .description('re-render report.md, report.html and the charts from a run folder\'s results.json')
     .action(async (dir: string) => {
+      const { readResults, writeReports } = await import('./report/write.js');
       const results = await readResults(dir);
       await writeReports(dir, results);
       process.stdout.write(`${summaryText(results, dir)}\n`);
@@ -126,6 +130,8 @@ export function buildProgram(): Command {
     .command('compare <before> <after>')
     .description('a before/after table of two run folders, variant by variant')
     .action(async (before: string, after: string) => {
+      const { readResults } = await import('./report/write.js');
+      const { renderComparison } = await import('./report/compare.js');
       const table = renderComparison(await readResults(before), await readResults(after), [path.basename(before), path.basename(after)]);
       process.stdout.write(table);
     });
@@ -150,6 +156,7 @@ export function buildProgram(): Command {
     .command('doctor')
     .description('list the tools the lab needs, present or missing, with versions')
     .action(async () => {
+      const { BUILT_ON_DEMAND, doctor, formatDoctor } = await import('./doctor.js');
       const checks = await doctor();
       process.stdout.write(`${formatDoctor(checks)}\n`);
       if (checks.some((check) => !check.present && !BUILT_ON_DEMAND.has(check.name))) process.exitCode = 2;
@@ -159,6 +166,8 @@ export function buildProgram(): Command {
     .command('clean')
     .description('remove every cluster, container and volume the lab ever created')
     .action(async () => {
+      const { removeAllLabContainers } = await import('./runtimes/docker.js');
+      const { removeLabClusters } = await import('./runtimes/kind.js');
       const removed = await removeAllLabContainers();
       const clusters = await removeLabClusters();
       process.stdout.write(`removed ${removed} container(s) and ${clusters.length} kind cluster(s)${clusters.length ? `: ${clusters.join(', ')}` : ''}\n`);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { buildRunRecord } from './analyse/summarise.js';
 import { InterruptedError, UsageError, errorMessage } from './errors.js';
 import { startSampler } from './observe/sampler.js';
-import { checkOutDirFree, createOutDir, defaultOutDir } from './outdir.js';
+import { checkOutDir, createOutDir, defaultOutDir } from './outdir.js';
 import { planRuns, type Plan, type RunSpec, type RuntimeName } from './plan.js';
 import { silentProgress, type Progress } from './progress.js';
 import { writeReports } from './report/write.js';
@@ -36,13 +36,13 @@ export interface LabOutcome {
 /** Validates everything that needs no side effect; any problem is a UsageError before anything starts. */
 export async function preparePlan(options: LabOptions): Promise<Plan> {
   const scenario = await loadScenario(options.scenario);
+  await checkOutDir(options.out);
   const plan = planRuns(scenario, { runtime: options.runtime, reps: options.reps, variants: options.variants });
   createRuntime(options.runtime, 'check', options, silentProgress); // refuses runtimes that do not exist yet
   const rebuilt = plan.variants.find((variant) => flavourKey(variant.build) !== 'local');
   if (options.runtime === 'existing' && rebuilt) {
     throw new UsageError(`variant ${rebuilt.name} needs its own build (${flavourKey(rebuilt.build)}), but --runtime existing runs the one pushed --image: use docker or kind`);
   }
-  if (options.out) await checkOutDirFree(path.resolve(options.out));
   return plan;
 }
 

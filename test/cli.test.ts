@@ -69,6 +69,22 @@ test('an --out folder that holds files is refused, so earlier results survive', 
   assert.match(result.stderr, /already holds files/);
 });
 
+test('an --out that can never be created is refused before anything starts, for every runtime (and regress)', async () => {
+  const file = path.join(await mkdtemp(path.join(os.tmpdir(), 'lab-out-file-')), 'a-file');
+  await execa('touch', [file]);
+  const runtimes = [['--runtime', 'docker'], ['--runtime', 'kind'], ['--runtime', 'existing', '--context', 'nope', '--image', 'x/y:1'], ['regress', '--runtime', 'docker']];
+  for (const args of runtimes) {
+    for (const out of ['/proc/forbidden/here', path.join(file, 'run')]) {
+      const result = await lab([...args, '--out', out]);
+      assert.equal(result.exitCode, 2, `${args.join(' ')} --out ${out}: ${result.stderr}`);
+      assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
+      assert.match(result.stderr, /cannot (create|use) --out/);
+      assert.equal(await containersOf(result.pid), '');
+    }
+  }
+  assert.deepEqual((await readdir('/proc')).filter((name) => name.startsWith('.gomemlimit-lab')), []);
+});
+
 test('--help lists the options and --dry-run prints the plan without Docker', async () => {
   const help = await lab(['--help']);
   assert.equal(help.exitCode, 0);
