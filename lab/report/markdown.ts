@@ -59,6 +59,7 @@ function setup(results: Results): [string, string][] {
     ['Host', `${env.platform}, kernel ${env.kernel}, cgroup ${env.cgroupVersion}, ${env.cpus} CPUs, ${formatBytes(env.memoryBytes)} RAM, Node ${env.node}`],
     ['Run', `${results.runId}, started ${results.startedAt}${results.finishedAt ? `, finished ${results.finishedAt}` : ''}`],
     ['Timings', timings.length ? timings.join(', ') : DASH],
+    ...(env.notes.length ? [['Notes', env.notes.join('; ')] as [string, string]] : []),
   ];
 }
 

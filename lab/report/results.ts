@@ -166,6 +166,8 @@ export const resultsSchema = z.object({
     versions: z.record(z.string(), z.string()),
     /** Seconds: provisioning steps (node image, cluster create) and the median repetition. */
     timings: z.record(z.string(), z.number()).default({}),
+    /** What the runtime chose and why (the node image, a memory probe that could not run...). */
+    notes: z.array(z.string()).default([]),
   }),
   limits: z.object({ memoryLimitBytes: z.number(), memoryRequestBytes: z.number(), cpuLimitMillis: z.number(), cpuRequestMillis: z.number() }),
   request: z.object({ path: z.string(), bodyMiB: z.number(), count: z.number(), concurrency: z.number() }),

@@ -7,7 +7,7 @@ import { processAlive } from '../process.js';
 import { CACHE_DIR, REPO_ROOT } from '../paths.js';
 import type { RunSpec } from '../plan.js';
 import type { Progress } from '../progress.js';
-import { NODE_IMAGE, ensureNodeImage } from '../stages/node-image.js';
+import { NODE_IMAGE, resolveNodeImage } from '../stages/node-image.js';
 import { createCluster, deleteCluster, ensureKind, kindClusters, loadImage } from '../tools/kind.js';
 import { Kubectl, kubectlFromNodeImage } from '../tools/kubectl.js';
 import { createNamespace, deleteNamespace, deployWorkload, removeStaleNamespaces, removeWorkload, serverVersion, watchPod, type WorkloadTarget } from './kube.js';
@@ -96,7 +96,8 @@ export class KindRuntime implements Runtime {
     this.kind = kind.path;
     const timings: Record<string, number> = {};
     const imageStarted = Date.now();
-    const nodeImage = this.options.nodeImage ?? (await ensureNodeImage(this.progress));
+    const choice = await resolveNodeImage(this.options.nodeImage ?? 'auto', this.progress);
+    const nodeImage = choice.image;
     timings.nodeImageSeconds = (Date.now() - imageStarted) / 1000;
     const kubeconfig = path.join(STATE_DIR, `${KIND_CLUSTER}.kubeconfig`);
     await mkdir(STATE_DIR, { recursive: true });
@@ -117,7 +118,8 @@ export class KindRuntime implements Runtime {
     const stale = await removeStaleNamespaces(this.kubectl);
     if (stale.length) this.progress.info(`removed ${stale.length} namespace(s) left by crashed runs`);
     await createNamespace(this.target());
-    return { name: 'kind', versions: await this.versions(kind.version, nodeImage), cgroupVersion: await this.nodeCgroupVersion(), notes: [], timings };
+    const versions = { ...(await this.versions(kind.version, nodeImage)), nodeImageSource: choice.source };
+    return { name: 'kind', versions, cgroupVersion: await this.nodeCgroupVersion(), notes: [choice.reason], timings };
   }
 
   /** A cluster created by a run that crashed (its pid is gone) and was not asked to keep it. */

@@ -41,6 +41,7 @@ export function assembleResults(context: RunContext, runs: RunRecord[], completi
       cgroupVersion: context.runtimeInfo?.cgroupVersion ?? 'unknown',
       versions: { ...context.runtimeInfo?.versions, ...context.toolVersions },
       timings: { ...context.runtimeInfo?.timings, ...(runs.length ? { repetitionMedianSeconds: median(runs.map((run) => run.wallSeconds))! } : {}) },
+      notes: context.runtimeInfo?.notes ?? [],
     },
     limits: {
       memoryLimitBytes: limit,

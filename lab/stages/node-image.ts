@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { execa } from 'execa';
+import { errorMessage } from '../errors.js';
 import { REPO_ROOT } from '../paths.js';
 import type { Progress } from '../progress.js';
 import { K8S_VERSION } from '../tools/kubectl.js';
@@ -8,21 +9,81 @@ const BUILD_SCRIPT = path.join(REPO_ROOT, 'scripts', 'node-image', 'build.sh');
 /** Bump with any change to the node image recipe, so a cached image is rebuilt. */
 export const NODE_IMAGE_RECIPE = 2;
 export const NODE_IMAGE = `gomemlimit-lab/kind-node:${K8S_VERSION}-r${NODE_IMAGE_RECIPE}`;
+/** The node image kind v0.30.0 (KIND_VERSION) was released with, pinned by digest. */
+export const STOCK_NODE_IMAGE = 'kindest/node:v1.34.0@sha256:7416a61b42b1662ca6ca89f02028ac133a309a2a30ba309614e8ec94d976dc5a';
+/** A pull that shows no progress in this long is given up: the registry is out of reach. */
+const PULL_SILENCE_MS = 10_000;
+
+export type NodeImageSource = 'given' | 'local store' | 'pulled' | 'built';
+
+export interface NodeImageChoice {
+  image: string;
+  source: NodeImageSource;
+  /** One sentence: which image and why, for the progress line and the report. */
+  reason: string;
+}
 
 export async function imageExists(image: string): Promise<boolean> {
   const result = await execa('docker', ['image', 'inspect', image], { reject: false });
   return result.exitCode === 0;
 }
 
+export interface NodeImageSteps {
+  exists(image: string): Promise<boolean>;
+  /** Resolves to null on success, else why the pull failed (one line). */
+  pull(image: string): Promise<string | null>;
+  /** Told why the pull failed, so it can say so before the long build starts. */
+  build(pullFailure: string): Promise<string>;
+}
+
 /**
- * The air-gapped kind node image: re-used from the local image store, or built from pinned sources
- * (debootstrap rootfs, Kubernetes and etcd from Go modules); no registry is involved.
+ * `--node-image auto`: an image already in the local store (the pinned stock one, else the air-gapped one built
+ * here before), else a pull of the pinned stock image, else the air-gapped build. A named image is used as given.
  */
-export async function ensureNodeImage(progress: Progress): Promise<string> {
-  if (await imageExists(NODE_IMAGE)) {
-    progress.info(`node image ${NODE_IMAGE} is already built`);
-    return NODE_IMAGE;
+export async function chooseNodeImage(requested: string, steps: NodeImageSteps): Promise<NodeImageChoice> {
+  if (requested !== 'auto') return { image: requested, source: 'given', reason: `node image ${requested} (--node-image)` };
+  if (await steps.exists(STOCK_NODE_IMAGE)) {
+    return { image: STOCK_NODE_IMAGE, source: 'local store', reason: `node image ${STOCK_NODE_IMAGE} (stock kind image, already in the local store)` };
   }
+  if (await steps.exists(NODE_IMAGE)) {
+    return { image: NODE_IMAGE, source: 'local store', reason: `node image ${NODE_IMAGE} (air-gapped, built here earlier and found in the local store; no pull needed)` };
+  }
+  const pullFailure = await steps.pull(STOCK_NODE_IMAGE);
+  if (pullFailure === null) return { image: STOCK_NODE_IMAGE, source: 'pulled', reason: `node image ${STOCK_NODE_IMAGE} (stock kind image, pulled)` };
+  const image = await steps.build(pullFailure);
+  return { image, source: 'built', reason: `node image ${image} (air-gapped build: the pull of the stock ${STOCK_NODE_IMAGE.split('@')[0]} failed: ${pullFailure})` };
+}
+
+/** `docker pull`, given up when the engine prints nothing for PULL_SILENCE_MS (a registry that never answers). */
+export async function pullImage(image: string, progress: Progress): Promise<string | null> {
+  progress.step(`pulling ${image} (given up after ${PULL_SILENCE_MS / 1000} s without progress)`);
+  const started = Date.now();
+  const pull = execa('docker', ['pull', image], { reject: false, all: true });
+  let silent: NodeJS.Timeout | undefined;
+  let timedOut = false;
+  const arm = () => {
+    clearTimeout(silent);
+    silent = setTimeout(() => {
+      timedOut = true;
+      pull.kill();
+    }, PULL_SILENCE_MS);
+  };
+  arm();
+  pull.all?.on('data', arm);
+  const result = await pull;
+  clearTimeout(silent);
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  if (result.exitCode === 0) return null;
+  if (timedOut) return `no progress from the registry in ${PULL_SILENCE_MS / 1000} s`;
+  const last = String(result.all ?? '').trim().split('\n').pop() || `exit ${result.exitCode}`;
+  return `${last.replace(/^Error response from daemon: /, '')} (after ${seconds} s)`;
+}
+
+/**
+ * The air-gapped kind node image, built from pinned sources (debootstrap rootfs, Kubernetes and etcd from Go
+ * modules); no registry is involved. build.sh returns at once when the image exists.
+ */
+export async function buildNodeImage(progress: Progress): Promise<string> {
   progress.step(`building the kind node image ${NODE_IMAGE} (once; the cold build takes a while)`);
   const started = Date.now();
   const build = execa('bash', [BUILD_SCRIPT], { env: { NODE_IMAGE, K8S_VERSION }, all: true, reject: false });
@@ -36,4 +97,18 @@ export async function ensureNodeImage(progress: Progress): Promise<string> {
   }
   progress.info(`node image built in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   return NODE_IMAGE;
+}
+
+/** The node image for this run, with one progress line saying which and why. */
+export async function resolveNodeImage(requested: string, progress: Progress): Promise<NodeImageChoice> {
+  const choice = await chooseNodeImage(requested, {
+    exists: imageExists,
+    pull: (image) => pullImage(image, progress).catch((error: unknown) => errorMessage(error)),
+    build: (pullFailure) => {
+      progress.info(`the stock node image could not be pulled (${pullFailure}): falling back to the air-gapped build`);
+      return buildNodeImage(progress);
+    },
+  });
+  progress.info(choice.reason);
+  return choice;
 }

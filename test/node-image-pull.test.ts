@@ -1,0 +1,13 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { silentProgress } from '../lab/progress.js';
+import { STOCK_NODE_IMAGE, pullImage } from '../lab/stages/node-image.js';
+
+test('the stock image is pinned by digest, and a pull that cannot reach a registry fails fast with its reason', async () => {
+  assert.match(STOCK_NODE_IMAGE, /^kindest\/node:v1\.34\.\d+@sha256:[0-9a-f]{64}$/);
+  // A registry name that cannot resolve: what every pull meets on a machine without registry access.
+  const started = Date.now();
+  const failure = await pullImage('registry.invalid/gomemlimit-lab/none:v0', silentProgress);
+  assert.ok(failure !== null);
+  assert.ok(Date.now() - started < 12_000, `gave up within the 10 s silence bound (${Date.now() - started} ms)`);
+});
