@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { buildRunRecord } from './analyse/summarise.js';
+import { ensureEngine } from './engine.js';
 import { InterruptedError, UsageError, errorMessage } from './errors.js';
 import { startSampler } from './observe/sampler.js';
 import { checkOutDir, createOutDir, defaultOutDir } from './outdir.js';
@@ -102,6 +103,7 @@ export async function runLab(options: LabOptions, progress: Progress, signal: Ab
   await goVersion();
   const runId = newRunId();
   const runtime = createRuntime(options.runtime, runId, options, progress);
+  if (runtime.capabilities.localEngine) await ensureEngine(progress);
   await runtime.check();
   const context: RunContext = {
     runId,

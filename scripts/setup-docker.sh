@@ -53,7 +53,8 @@ mkdir -p /var/log
 if command -v systemctl >/dev/null 2>&1 && systemctl is-system-running >/dev/null 2>&1; then
   systemctl start docker
 else
-  nohup dockerd >/var/log/gomemlimit-lab-dockerd.log 2>&1 &
+  # Its own session: a Ctrl-C meant for the lab that started it must not stop the engine.
+  setsid -f dockerd >/var/log/gomemlimit-lab-dockerd.log 2>&1 </dev/null
 fi
 for _ in $(seq 1 60); do
   if engine_up; then

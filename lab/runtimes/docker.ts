@@ -98,6 +98,7 @@ async function demuxedLogs(dockerode: Dockerode, container: Dockerode.Container)
 
 export class DockerRuntime implements Runtime {
   readonly name = 'docker' as const;
+  readonly capabilities = { localEngine: true };
   private client: ContainerRuntimeClient | null = null;
   private readonly ledger = new EventLedger();
   private events: NodeJS.ReadableStream | null = null;

@@ -19,6 +19,7 @@ export interface ExistingOptions {
  */
 export class ExistingRuntime implements Runtime {
   readonly name = 'existing' as const;
+  readonly capabilities = { localEngine: false };
   private kubectl: Kubectl | null = null;
   private readonly namespace: string;
 

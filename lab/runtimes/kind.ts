@@ -69,6 +69,7 @@ function crashLoopBackOff(setting: unknown): string {
 
 export class KindRuntime implements Runtime {
   readonly name = 'kind' as const;
+  readonly capabilities = { localEngine: true };
   private kind = '';
   private kubectl: Kubectl | null = null;
   private createdCluster = false;

@@ -47,8 +47,15 @@ export interface RuntimeInfo {
   timings?: Record<string, number>;
 }
 
+/** What a runtime can do and needs, so that no other module asks which runtime it is. */
+export interface RuntimeCapabilities {
+  /** It runs containers on a Docker engine this machine drives (started by the lab on a fresh machine). */
+  localEngine: boolean;
+}
+
 export interface Runtime {
   readonly name: RuntimeName;
+  readonly capabilities: RuntimeCapabilities;
   /** Checks prerequisites without side effects; a UsageError names what is missing. */
   check(): Promise<void>;
   /** Prepares the runtime (cleans a crashed run's leftovers, starts watching events). */
