@@ -3,7 +3,9 @@
  * against the same work done bare: `docker run` with the same limits and env, wait until it listens,
  * one request with curl, `docker inspect`, `docker rm`. Rounds alternate so drift hits both alike.
  *
- *   npm run bench [-- --reps 3 --rounds 2]
+ * Then how fast bad input is refused: a --out that can never be created, per runtime, against a bare Node start.
+ *
+ *   npm run bench [-- --reps 3 --rounds 2] [--refusals-only]
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -18,7 +20,9 @@ import { buildSampleBinary, buildSampleImage } from '../lab/stages/build.js';
 import { silentProgress } from '../lab/progress.js';
 import { loadScenario } from '../lab/scenario.js';
 
-const { values } = parseArgs({ options: { reps: { type: 'string', default: '3' }, rounds: { type: 'string', default: '2' } } });
+const { values } = parseArgs({
+  options: { reps: { type: 'string', default: '3' }, rounds: { type: 'string', default: '2' }, 'refusals-only': { type: 'boolean', default: false } },
+});
 const reps = Number(values.reps);
 const rounds = Number(values.rounds);
 if (!Number.isInteger(reps) || reps < 1 || !Number.isInteger(rounds) || rounds < 1) {
@@ -59,6 +63,33 @@ async function bareRound(runs: RunSpec[], image: string): Promise<number> {
   return seconds(start);
 }
 
+/** Wall seconds of one command, which must fail with exit 2 (a refusal) or succeed (the baseline). */
+async function timed(command: string, args: string[], expectedExit: number): Promise<number> {
+  const start = performance.now();
+  const result = await execa(command, args, { cwd: REPO_ROOT, reject: false });
+  if (result.exitCode !== expectedExit) throw new Error(`${command} ${args.join(' ')}: exit ${result.exitCode}, expected ${expectedExit}: ${result.stderr}`);
+  return seconds(start);
+}
+
+async function refusals(samples = 5): Promise<void> {
+  const nodeStart: number[] = [];
+  for (let i = 0; i < samples; i++) nodeStart.push(await timed(process.execPath, ['-e', '0'], 0));
+  const bare = median(nodeStart)!;
+  console.log(`refusals: bare node start ${bare.toFixed(2)} s (median of ${samples})`);
+  const runtimes = [['docker'], ['kind'], ['existing', '--context', 'nope', '--image', 'x/y:1']];
+  for (const runtime of runtimes) {
+    const times: number[] = [];
+    for (let i = 0; i < samples; i++) times.push(await timed(process.execPath, ['--import', 'tsx', 'lab/cli.ts', '--runtime', ...runtime, '--out', '/proc/forbidden/here'], 2));
+    const refusal = median(times)!;
+    console.log(`refusals: --runtime ${runtime[0]} --out /proc/forbidden/here: ${refusal.toFixed(2)} s (median of ${samples}, ${(refusal / bare).toFixed(1)}x a bare node start; goal < 2 s)`);
+  }
+}
+
+if (values['refusals-only']) {
+  await refusals();
+  process.exit(0);
+}
+
 const scenario = await loadScenario('seed');
 const runs = planRuns(scenario, { runtime: 'docker', reps }).runs;
 const image = await buildSampleImage((await buildSampleBinary(silentProgress)).binary, silentProgress);
@@ -77,3 +108,4 @@ for (let round = 1; round <= rounds; round++) {
 const labMedian = median(labPerRep)!;
 const bareMedian = median(barePerRep)!;
 console.log(`median: lab ${labMedian.toFixed(2)} s/rep, bare ${bareMedian.toFixed(2)} s/rep, ratio ${(labMedian / bareMedian).toFixed(2)}x (goal <= 1.3x, reports included)`);
+await refusals();
