@@ -112,7 +112,8 @@ export class KindRuntime implements Runtime {
       this.createdCluster = true;
       const clusterStarted = Date.now();
       const config = await clusterConfigFor(nodeImage);
-      await createCluster(this.kind, { name: KIND_CLUSTER, config, image: nodeImage, kubeconfig });
+      const logsDir = path.join(STATE_DIR, `create-failed-${new Date().toISOString().replace(/[:.]/g, '')}`);
+      await createCluster(this.kind, { name: KIND_CLUSTER, config, image: nodeImage, kubeconfig, logsDir });
       timings.clusterCreateSeconds = (Date.now() - clusterStarted) / 1000;
     }
     this.kubectl = new Kubectl(await kubectlFromNodeImage(nodeImage, STATE_DIR), kubeconfig);

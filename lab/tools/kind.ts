@@ -25,16 +25,26 @@ export async function kindClusters(kind: string): Promise<string[]> {
   return stdout.split('\n').map((line) => line.trim()).filter((line) => line && !line.startsWith('No kind clusters'));
 }
 
-export async function createCluster(kind: string, options: { name: string; config: string; image: string; kubeconfig: string }): Promise<void> {
+/**
+ * kind create cluster; on failure the nodes are kept (--retain) just long enough to export their logs
+ * (kubelet and containerd journals, kubeadm's output) to `logsDir`, and the error names kind's own ERROR line.
+ */
+export async function createCluster(
+  kind: string,
+  options: { name: string; config: string; image: string; kubeconfig: string; logsDir: string },
+): Promise<void> {
   const result = await execa(
     kind,
-    ['create', 'cluster', '--name', options.name, '--config', options.config, '--image', options.image, '--kubeconfig', options.kubeconfig, '--wait', '120s'],
+    ['create', 'cluster', '--name', options.name, '--config', options.config, '--image', options.image, '--kubeconfig', options.kubeconfig, '--wait', '120s', '--retain'],
     { reject: false, all: true },
   );
-  if (result.exitCode !== 0) {
-    const last = result.all?.trim().split('\n').slice(-3).join(' | ') ?? '';
-    throw new Error(`kind could not create cluster ${options.name}: ${last}`);
-  }
+  if (result.exitCode === 0) return;
+  const lines = String(result.all ?? '').trim().split('\n');
+  const cause = lines.find((line) => /^ERROR:/.test(line)) ?? lines.at(-1) ?? `exit ${result.exitCode}`;
+  const exported = await execa(kind, ['export', 'logs', options.logsDir, '--name', options.name], { reject: false });
+  await deleteCluster(kind, options.name);
+  const where = exported.exitCode === 0 ? `; node logs in ${options.logsDir}` : '';
+  throw new Error(`kind could not create cluster ${options.name}: ${cause}${where}`);
 }
 
 export async function deleteCluster(kind: string, name: string): Promise<void> {
