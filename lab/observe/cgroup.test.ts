@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { materializeTree } from '../../test/cgroup-tree.js';
-import { cgroupPathsFromProcFile, cgroupPathsOfPid, readCgroup } from './cgroup.js';
+import { cgroupPathsFromProcFile, cgroupPathsOfPid, hostCgroupProbe, readCgroup } from './cgroup.js';
 import { cpuAccumulator } from './sampler.js';
 
 const FIXTURES = path.join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'cgroup-v2');
@@ -71,4 +71,19 @@ test('cpu counters are summed across cgroup lifetimes (a restart starts them at 
   cpu.add({ usageUsec: 2_500_000, throttledUsec: 500_000, throttledPeriods: 7 });
   cpu.add({ usageUsec: 100_000, throttledUsec: 0, throttledPeriods: 0 }); // the restarted container's new cgroup
   assert.deepEqual(cpu.totals(), { usageSeconds: 2.6, throttledSeconds: 0.5, throttledPeriods: 7 });
+});
+
+test('the host probe names the cgroup version it read, also after the cgroup is gone (an OOM kill)', async () => {
+  const root = await mkdtemp(path.join(os.tmpdir(), 'cgroup-probe-'));
+  const dir = path.join(root, 'sys/fs/cgroup/system.slice/docker-x.scope');
+  await mkdir(dir, { recursive: true });
+  await mkdir(path.join(root, 'proc/77'), { recursive: true });
+  await writeFile(path.join(root, 'proc/77/cgroup'), '0::/system.slice/docker-x.scope\n');
+  await writeFile(path.join(dir, 'memory.current'), '5\n');
+  const probe = hostCgroupProbe(async () => 77, () => '', { root: path.join(root, 'sys/fs/cgroup'), proc: path.join(root, 'proc') });
+  assert.equal(probe.source, 'host cgroup (never found)');
+  assert.equal((await probe.read())?.usageBytes, 5);
+  await rm(dir, { recursive: true });
+  assert.equal(await probe.read(), null);
+  assert.equal(probe.source, 'host cgroup v2');
 });

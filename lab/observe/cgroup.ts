@@ -116,13 +116,18 @@ export async function readCgroup(paths: CgroupPaths): Promise<MemoryReading | nu
  * The cgroup appears on start and after each restart: findPid is asked again, at most 5 times a second,
  * when the cgroup vanished or when `identity` (a container id, say) changed.
  */
-export function hostCgroupProbe(findPid: () => Promise<number | null>, identity: () => string = () => ''): MemoryProbe {
+export function hostCgroupProbe(
+  findPid: () => Promise<number | null>,
+  identity: () => string = () => '',
+  fs = { root: '/sys/fs/cgroup', proc: '/proc' },
+): MemoryProbe {
   let paths: CgroupPaths | null = null;
   let resolvedFor = '';
   let lastResolve = 0;
+  let seenVersion: CgroupVersion | null = null; // kept once the cgroup is gone (after a kill)
   return {
     get source() {
-      return paths ? `host cgroup ${paths.version}` : 'host cgroup';
+      return seenVersion ? `host cgroup ${seenVersion}` : 'host cgroup (never found)';
     },
     async read() {
       const current = identity();
@@ -134,7 +139,8 @@ export function hostCgroupProbe(findPid: () => Promise<number | null>, identity:
       lastResolve = Date.now();
       resolvedFor = current;
       const pid = await findPid();
-      paths = pid ? await cgroupPathsOfPid(pid) : null;
+      paths = pid ? await cgroupPathsOfPid(pid, fs.root, fs.proc) : null;
+      if (paths) seenVersion = paths.version;
       return paths ? readCgroup(paths) : null;
     },
   };
