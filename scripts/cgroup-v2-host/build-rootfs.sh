@@ -122,7 +122,8 @@ IMAGE_KEY="$(
     echo "rev=${IMAGE_RECIPE_REV} tree=${TREE_KEY} size=${DISK_SIZE}"
     echo "node=${node_version} $(sha256sum <"${NODE_BIN}" | cut -c1-16) npm=${npm_version}"
     echo "go=${go_version} gocache=$(cat "${GOCACHES}/stamp")"
-    (cd "${CGV2_DIR}" && sha256sum build-rootfs.sh guest/*)
+    # Not guest/gomemlimit-lab-job: it travels on each job disk.
+    (cd "${CGV2_DIR}" && sha256sum build-rootfs.sh guest/gomemlimit-lab-boot guest/*.service guest/gomemlimit-lab-net)
   } | sha
 )"
 IMAGE="${CGV2_CACHE}/image-${IMAGE_KEY}"
@@ -158,12 +159,22 @@ missing="$(chroot "$T" /usr/bin/ldd /usr/local/bin/node 2>&1 | awk '/not found/{
 [ -z "${missing}" ] || die "node in the tree lacks: ${missing}"
 
 # The guest's units and system settings.
-install -m 0755 "${CGV2_DIR}/guest/gomemlimit-lab-job" "$T/usr/local/sbin/gomemlimit-lab-job"
+install -m 0755 "${CGV2_DIR}/guest/gomemlimit-lab-boot" "$T/usr/local/sbin/gomemlimit-lab-boot"
 install -m 0755 "${CGV2_DIR}/guest/gomemlimit-lab-net" "$T/usr/local/sbin/gomemlimit-lab-net"
 install -m 0644 "${CGV2_DIR}/guest/gomemlimit-lab-job.service" "$T/etc/systemd/system/"
 install -m 0644 "${CGV2_DIR}/guest/gomemlimit-lab-net.service" "$T/etc/systemd/system/"
 echo cgv2-guest >"$T/etc/hostname"
 printf '127.0.0.1\tlocalhost\n127.0.1.1\tcgv2-guest\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' >"$T/etc/hosts"
+# No container registry, ever: the guest's Docker cannot resolve them (the Debian mirror and the Go module
+# proxy stay reachable through slirp).
+{
+  echo '# gomemlimit-lab: container registries blackholed (nothing is pulled in this guest)'
+  for h in registry-1.docker.io index.docker.io auth.docker.io registry.docker.io docker.io \
+      production.cloudflare.docker.com registry.k8s.io k8s.gcr.io gcr.io ghcr.io quay.io mcr.microsoft.com \
+      public.ecr.aws us-docker.pkg.dev europe-docker.pkg.dev asia-docker.pkg.dev pkg-containers.githubusercontent.com; do
+    printf '0.0.0.0\t%s\n' "$h"
+  done
+} >>"$T/etc/hosts"
 echo 'nameserver 10.0.2.3' >"$T/etc/resolv.conf"
 # The root disk is checked by nobody: it is a fresh image, used as a snapshot.
 echo '/dev/vda / ext4 rw,noatime 0 0' >"$T/etc/fstab"

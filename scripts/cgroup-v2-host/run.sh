@@ -29,6 +29,8 @@ Environment:
   PRIME_TIMEOUT   bound on the boot that loads the node image (default 30m)
   CGV2_MEM        guest memory in MiB (default 6144);  CGV2_CPU  QEMU -cpu model (default qemu64)
   CGV2_VERBOSE=1  show the whole serial console, not only the [guest] lines
+  CGV2_GUEST_SCRIPT=PATH  run this script of the repo in the guest instead of the lab (diagnostics;
+                  LAB-ARGS become its arguments, OUT_DIR is the folder that comes back to OUT)
   CGV2_KEEP_JOB=1 keep the job disk and console log under the cache even when the run succeeds
   GOMEMLIMIT_LAB_CACHE  cache root (default <repo>/.cache)
 
@@ -96,6 +98,13 @@ if [ "${produces_run}" = 1 ] && [ "${runtime:-kind}" = kind ]; then needs_kind=1
 [ "${has_ci}" = 1 ] && [ -z "${runtime}" ] && needs_kind=1
 GUEST_ARGS=("${LAB_ARGS[@]}")
 [ "${produces_run}" = 1 ] && GUEST_ARGS+=(--out /job/out/run)
+# Diagnostics: a script of the repo (path relative to it) runs in the guest instead of the lab, with the
+# LAB-ARGS as its arguments and OUT_DIR=/job/out/run; the kind node image is primed for it.
+GUEST_SCRIPT="${CGV2_GUEST_SCRIPT:-}"
+if [ -n "${GUEST_SCRIPT}" ]; then
+  [ -f "${REPO_ROOT}/${GUEST_SCRIPT}" ] || usage_error "CGV2_GUEST_SCRIPT ${GUEST_SCRIPT} is not a file of the repo"
+  GUEST_ARGS=("${LAB_ARGS[@]}"); produces_run=1; needs_kind=1
+fi
 
 if [ "${needs_kind}" = 1 ]; then default_timeout=75m; else default_timeout=45m; fi
 TIMEOUT_S="$(parse_duration "${GUEST_TIMEOUT:-${default_timeout}}")" || usage_error "bad GUEST_TIMEOUT '${GUEST_TIMEOUT}' (seconds, or e.g. 75m)"
@@ -228,7 +237,7 @@ if [ "${needs_kind}" = 1 ]; then
   t=$(now)
   for n in $(seq 1 600); do docker info >/dev/null 2>&1 && break; [ "$n" = 1 ] && log "waiting for the host's Docker engine"; sleep 1; done
   docker info >/dev/null 2>&1 || die "the host's Docker engine is not running (scripts/setup-docker.sh)"
-  if [ -n "${node_image_arg}" ]; then
+  if [ -n "${node_image_arg}" ] && [ "${node_image_arg}" != auto ]; then
     NODE_IMAGE_NAME="${node_image_arg}"
   else
     log "node image: bash scripts/node-image/build.sh (exits at once when the image exists)"
@@ -250,6 +259,7 @@ if [ "${needs_kind}" = 1 ]; then
     log "docker save ${NODE_IMAGE_NAME}"
     docker save -o "${P}/stage/images/node-image.tar" "${NODE_IMAGE_NAME}" || die "docker save ${NODE_IMAGE_NAME} failed"
     printf 'MODE=prime\nREPO_PATH=\n' >"${P}/stage/job.env"
+    install -m 0755 "${CGV2_DIR}/guest/gomemlimit-lab-job" "${P}/stage/runner"
     make_disk "${P}/stage" "${P}/job.img" 256 gv2prime
     rm -rf "${P}/stage"
     rm -rf "${PRIMED}.tmp"; mkdir -p "${PRIMED}.tmp"
@@ -259,7 +269,7 @@ if [ "${needs_kind}" = 1 ]; then
     boot_guest "${PRIMED}.tmp/root.img" off "${P}/job.img" "${P}/console.log" "${PRIME_TIMEOUT_S}" "prime: docker load of the node image"
     pstatus="$(img_cat "${P}/job.img" /status | tr -d '[:space:]')"
     loaded="$(img_cat "${P}/job.img" /out/images.txt)"
-    if [ "${pstatus}" != 0 ] || ! grep -qF "${NODE_IMAGE_NAME%%:*}" <<<"${loaded}"; then
+    if [ "${pstatus}" != 0 ] || ! grep -qF "${NODE_IMAGE_NAME#docker.io/}" <<<"${loaded}"; then
       cp "${P}/console.log" "${JOB_DIR}/prime-console.log" 2>/dev/null || true
       die "priming the root disk failed (status '${pstatus:-none}', ${BOOT_RESULT}); see ${JOB_DIR}/prime-console.log"
     fi
@@ -291,8 +301,13 @@ if [ "${CACHE_ROOT}" != "${REPO_ROOT}/.cache" ] && [ -d "${CACHE_ROOT}/bin" ]; t
   mkdir -p "${S}/repo/.cache" && cp -a "${CACHE_ROOT}/bin" "${S}/repo/.cache/bin"
 fi
 rm -rf "${S}/repo/results"
-printf 'MODE=lab\nREPO_PATH=%q\n' "${REPO_ROOT}" >"${S}/job.env"
+if [ -n "${GUEST_SCRIPT}" ]; then
+  printf 'MODE=script\nREPO_PATH=%q\nSCRIPT=%q\n' "${REPO_ROOT}" "${GUEST_SCRIPT}" >"${S}/job.env"
+else
+  printf 'MODE=lab\nREPO_PATH=%q\n' "${REPO_ROOT}" >"${S}/job.env"
+fi
 printf '%s\0' "${GUEST_ARGS[@]}" >"${S}/args"
+install -m 0755 "${CGV2_DIR}/guest/gomemlimit-lab-job" "${S}/runner"
 make_disk "${S}" "${JOB_DIR}/job.img" 2048 gv2job
 rm -rf "${S}"
 log "step job disk: $(since "$t")s ($(du -h "${JOB_DIR}/job.img" | cut -f1) used; lab args: ${GUEST_ARGS[*]})"
