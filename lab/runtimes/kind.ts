@@ -2,6 +2,7 @@ import { mkdir, readFile, readdir, rm, rmdir, writeFile } from 'node:fs/promises
 import path from 'node:path';
 import { execa } from 'execa';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { engineAnswers } from '../engine.js';
 import { UsageError, errorMessage } from '../errors.js';
 import { processAlive } from '../process.js';
 import { CACHE_DIR, REPO_ROOT } from '../paths.js';
@@ -86,8 +87,7 @@ export class KindRuntime implements Runtime {
   }
 
   async check(): Promise<void> {
-    const docker = await execa('docker', ['info', '--format', '{{.ServerVersion}}'], { reject: false }).catch(() => null);
-    if (!docker || docker.exitCode !== 0) throw new UsageError('Docker is not running: kind needs it; start it, or run `sudo bash scripts/setup-docker.sh`');
+    if (!(await engineAnswers())) throw new UsageError('Docker is not running: kind needs it; start it, or run `sudo bash scripts/setup-docker.sh`');
     await loopbackNodePort();
   }
 
