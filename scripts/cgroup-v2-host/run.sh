@@ -13,7 +13,7 @@ usage() {
   cat <<'HELP'
 usage: run.sh OUT -- LAB-ARGS...
 
-Boots a cgroup v2 guest (QEMU TCG, 1 vCPU, 6 GiB), runs `npm run lab -- LAB-ARGS --out <guest>/out/run`
+Boots a cgroup v2 guest (QEMU TCG, 2 vCPUs, 6 GiB), runs `npm run lab -- LAB-ARGS --out <guest>/out/run`
 there as root, copies the run folder to OUT (new, or an empty folder) and exits with the lab's status.
 OUT/cgroup-v2-host/ gets the guest's serial console log and its versions (guest-env.txt, versions.txt).
 The guest pieces (QEMU, root disk, Go caches) are built once under
@@ -28,6 +28,7 @@ Environment:
   GUEST_TIMEOUT   bound on the guest's boot+run, seconds or with s/m/h (default 75m with kind, 45m otherwise)
   PRIME_TIMEOUT   bound on the boot that loads the node image (default 30m)
   CGV2_MEM        guest memory in MiB (default 6144);  CGV2_CPU  QEMU -cpu model (default qemu64)
+  CGV2_SMP        guest vCPUs (default 2, one TCG thread each; 2 gives the sample the host's GOMAXPROCS)
   CGV2_VERBOSE=1  show the whole serial console, not only the [guest] lines
   CGV2_GUEST_SCRIPT=PATH  run this script of the repo in the guest instead of the lab (diagnostics;
                   LAB-ARGS become its arguments, OUT_DIR is the folder that comes back to OUT)
@@ -172,11 +173,12 @@ fi
 # boot_guest ROOT_IMG SNAPSHOT(on|off) JOB_IMG CONSOLE_LOG TIMEOUT_S LABEL -> sets BOOT_RESULT (ok|timeout|exited)
 boot_guest() {
   local root="$1" snapshot="$2" job="$3" console="$4" timeout_s="$5" label="$6"
-  local cpu="${CGV2_CPU:-qemu64}"
+  local cpu="${CGV2_CPU:-qemu64}" smp="${CGV2_SMP:-2}"
+  [[ "${smp}" =~ ^[1-9][0-9]*$ ]] || die "bad CGV2_SMP '${smp}' (a vCPU count)"
   : >"${console}"
   local tb; tb=$(now)
-  log "booting the guest (${label}): TCG, -cpu ${cpu}, 1 vCPU, ${MEM} MiB, timeout ${timeout_s}s; console ${console}"
-  "${QEMU}" -accel tcg -cpu "${cpu}" -smp 1 -m "${MEM}" \
+  log "booting the guest (${label}): TCG, -cpu ${cpu}, ${smp} vCPU, ${MEM} MiB, timeout ${timeout_s}s; console ${console}"
+  "${QEMU}" -accel tcg,thread=multi -cpu "${cpu}" -smp "${smp}" -m "${MEM}" \
     -nodefaults -display none -monitor none -serial "file:${console}" -no-reboot \
     -kernel "${IMAGE}/vmlinuz" -initrd "${IMAGE}/initrd.img" \
     -append "console=ttyS0 root=/dev/vda rw panic=-1 systemd.unified_cgroup_hierarchy=1 fsck.mode=skip" \
