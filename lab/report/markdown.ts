@@ -56,7 +56,7 @@ function setup(results: Results): [string, string][] {
     ['Request', `${request.count} × GET ${request.path}, ${request.bodyMiB} MiB body, concurrency ${request.concurrency}`],
     ['Runtime', results.runtime],
     ['Versions', versions.length ? versions.join(', ') : DASH],
-    ['Host', `${env.platform}, kernel ${env.kernel}, cgroup ${env.cgroupVersion}, ${env.cpus} CPUs, ${formatBytes(env.memoryBytes)} RAM, Node ${env.node}`],
+    ['Host', `${env.platform}, kernel ${env.kernel}, cgroup ${env.cgroupVersion}${env.transparentHugepages ? `, transparent huge pages ${env.transparentHugepages}` : ''}, ${env.cpus} CPUs, ${formatBytes(env.memoryBytes)} RAM, Node ${env.node}`],
     ['Run', `${results.runId}, started ${results.startedAt}${results.finishedAt ? `, finished ${results.finishedAt}` : ''}`],
     ['Timings', timings.length ? timings.join(', ') : DASH],
     ...(env.notes.length ? [['Notes', env.notes.join('; ')] as [string, string]] : []),

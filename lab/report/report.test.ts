@@ -98,6 +98,7 @@ describe('markdown', () => {
     assert.ok(md.includes('309->309->260 MB, 234 MB goal'));
     assert.ok(md.includes('359->359->197 MB, 330 MB goal'));
     assert.ok(md.includes('go go1.23.4, docker 27.3.1, vegeta 12.12.0'));
+    assert.ok(md.includes('cgroup v2, transparent huge pages madvise, 8 CPUs'), 'the host line names the THP mode');
     assert.ok(!md.includes('Incomplete run'));
   });
 

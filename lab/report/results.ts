@@ -163,6 +163,8 @@ export const resultsSchema = z.object({
     cpus: z.number(),
     memoryBytes: z.number(),
     cgroupVersion: z.string(),
+    /** The engine kernel's THP mode (always, madvise, never); null where unknown. */
+    transparentHugepages: z.string().nullable().default(null),
     versions: z.record(z.string(), z.string()),
     /** Seconds: provisioning steps (node image, cluster create) and the median repetition. */
     timings: z.record(z.string(), z.number()).default({}),

@@ -1,11 +1,13 @@
 import { PassThrough, Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
+import os from 'node:os';
 import Dockerode from 'dockerode';
 import { GenericContainer, Wait, getContainerRuntimeClient, type ContainerRuntimeClient } from 'testcontainers';
 import { UsageError, errorMessage } from '../errors.js';
 import { freeLoopbackPort } from '../net.js';
 import { processAlive } from '../process.js';
 import { hostCgroupProbe } from '../observe/cgroup.js';
+import { transparentHugepages } from '../observe/kernel.js';
 import type { RunSpec } from '../plan.js';
 import { SAMPLE_PORT } from './manifests.js';
 import { LAB_LABEL, PID_LABEL, RUN_LABEL, type Instance, type InstanceStatus, type Runtime, type RuntimeInfo, type Termination } from './runtime.js';
@@ -136,6 +138,8 @@ export class DockerRuntime implements Runtime {
       name: 'docker',
       versions: { docker: version.Version, dockerApi: version.ApiVersion, kernel: version.KernelVersion ?? 'unknown' },
       cgroupVersion: (info as { cgroupVersion?: string }).cgroupVersion ?? (await hostCgroupVersion(client)),
+      // Only a local engine's kernel is the lab's own, whose /sys it can read.
+      transparentHugepages: version.KernelVersion === os.release() ? await transparentHugepages() : null,
       notes: [],
     };
   }

@@ -62,6 +62,7 @@ export class ExistingRuntime implements Runtime {
       name: 'existing',
       versions: { context: this.options.context!, image: this.options.image!, ...(await serverVersion(target.kubectl)) },
       cgroupVersion: 'unknown (remote nodes)',
+      transparentHugepages: null,
       notes: ['Memory is not sampled on an existing cluster: its nodes\' cgroups are not on this machine.'],
     };
   }

@@ -3,7 +3,9 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { engineAnswers } from '../engine.js';
+import { scaledDuration, timeoutScale } from '../timeouts.js';
 import { UsageError, errorMessage } from '../errors.js';
+import { transparentHugepages } from '../observe/kernel.js';
 import { processAlive } from '../process.js';
 import { CACHE_DIR, REPO_ROOT } from '../paths.js';
 import type { RunSpec } from '../plan.js';
@@ -30,17 +32,29 @@ interface KindConfig {
   nodes?: { extraPortMappings?: { containerPort: number; hostPort: number; listenAddress?: string }[] }[];
 }
 
+/** kubeadm's own bound on the control plane becoming healthy (its default is 4 minutes). */
+const CONTROL_PLANE_SECONDS = 240;
+
 /**
  * kind-config.yaml is made for the air-gapped node image (no kindnet, no CoreDNS). A stock kindest/node image
- * (online runners) brings both, so it gets the same config without those two settings.
+ * (online runners) brings both, so it gets the same config without those two settings. With LAB_TIMEOUT_SCALE,
+ * kubeadm's control-plane check is stretched too (kind writes kubeadm's v1beta3, which has timeoutForControlPlane).
  */
-export async function clusterConfigFor(nodeImage: string, stateDir = STATE_DIR): Promise<string> {
-  if (nodeImage.startsWith(`${NODE_IMAGE.split(':')[0]}:`)) return KIND_CONFIG;
-  const config = parseYaml(await readFile(KIND_CONFIG, 'utf8')) as { networking?: Record<string, unknown>; kubeadmConfigPatches?: unknown };
-  delete config.networking?.disableDefaultCNI;
-  delete config.kubeadmConfigPatches;
+export async function clusterConfigFor(nodeImage: string, stateDir = STATE_DIR, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  const airGapped = nodeImage.startsWith(`${NODE_IMAGE.split(':')[0]}:`);
+  const scale = timeoutScale(env);
+  if (airGapped && scale === 1) return KIND_CONFIG;
+  const config = parseYaml(await readFile(KIND_CONFIG, 'utf8')) as { networking?: Record<string, unknown>; kubeadmConfigPatches?: string[] };
+  if (!airGapped) {
+    delete config.networking?.disableDefaultCNI;
+    delete config.kubeadmConfigPatches;
+  }
+  if (scale > 1) {
+    const patch = `kind: ClusterConfiguration\napiServer:\n  timeoutForControlPlane: ${scaledDuration(CONTROL_PLANE_SECONDS, env)}\n`;
+    config.kubeadmConfigPatches = [...(config.kubeadmConfigPatches ?? []), patch];
+  }
   await mkdir(stateDir, { recursive: true });
-  const file = path.join(stateDir, 'kind-config.stock-node-image.yaml');
+  const file = path.join(stateDir, `kind-config.${airGapped ? 'air-gapped' : 'stock'}-node-image.yaml`);
   await writeFile(file, stringifyYaml(config));
   return file;
 }
@@ -121,7 +135,7 @@ export class KindRuntime implements Runtime {
     if (stale.length) this.progress.info(`removed ${stale.length} namespace(s) left by crashed runs`);
     await createNamespace(this.target());
     const versions = { ...(await this.versions(kind.version, nodeImage)), nodeImageSource: choice.source };
-    return { name: 'kind', versions, cgroupVersion: await this.nodeCgroupVersion(), notes: [choice.reason], timings };
+    return { name: 'kind', versions, cgroupVersion: await this.nodeCgroupVersion(), transparentHugepages: await transparentHugepages(), notes: [choice.reason], timings };
   }
 
   /** A cluster created by a run that crashed (its pid is gone) and was not asked to keep it. */

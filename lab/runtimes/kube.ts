@@ -1,6 +1,7 @@
 import type { RunSpec } from '../plan.js';
 import type { Kubectl } from '../tools/kubectl.js';
 import { processAlive } from '../process.js';
+import { scaledDuration } from '../timeouts.js';
 import { KubeInstance } from './kube-instance.js';
 import { LAB_LABEL, PID_LABEL } from './runtime.js';
 import { namespaceManifest, toYaml, workloadManifests, workloadName, type ManifestOptions } from './manifests.js';
@@ -32,7 +33,7 @@ export async function deployWorkload(target: WorkloadTarget, run: RunSpec, optio
   const { kubectl, namespace } = target;
   const name = workloadName(run);
   await kubectl.apply(toYaml(workloadManifests(run, { ...options, namespace, runId: target.runId })));
-  await kubectl.run(['rollout', 'status', `deployment/${name}`, '-n', namespace, '--timeout=180s']);
+  await kubectl.run(['rollout', 'status', `deployment/${name}`, '-n', namespace, `--timeout=${scaledDuration(180)}`]);
   const pods = await kubectl.json<{ items: { metadata: { name: string; deletionTimestamp?: string } }[] }>([
     'get', 'pods', '-n', namespace, '-l', `gomemlimit-lab/run-id=${run.id}`,
   ]);
@@ -43,7 +44,7 @@ export async function deployWorkload(target: WorkloadTarget, run: RunSpec, optio
 
 export function removeWorkload(target: WorkloadTarget, run: RunSpec): Promise<void> {
   return target.kubectl
-    .run(['delete', 'deployment,service', workloadName(run), '-n', target.namespace, '--wait=true', '--timeout=60s', '--ignore-not-found'])
+    .run(['delete', 'deployment,service', workloadName(run), '-n', target.namespace, '--wait=true', `--timeout=${scaledDuration(60)}`, '--ignore-not-found'])
     .then(() => undefined, () => undefined);
 }
 

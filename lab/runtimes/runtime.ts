@@ -42,6 +42,8 @@ export interface RuntimeInfo {
   name: RuntimeName;
   versions: Record<string, string>;
   cgroupVersion: string;
+  /** The engine kernel's transparent huge page mode; null where the lab cannot see that kernel. */
+  transparentHugepages: string | null;
   notes: string[];
   /** Seconds spent on provisioning steps worth reporting (node image, cluster create). */
   timings?: Record<string, number>;

@@ -39,6 +39,7 @@ export function assembleResults(context: RunContext, runs: RunRecord[], completi
       cpus: os.cpus().length,
       memoryBytes: os.totalmem(),
       cgroupVersion: context.runtimeInfo?.cgroupVersion ?? 'unknown',
+      transparentHugepages: context.runtimeInfo?.transparentHugepages ?? null,
       versions: { ...context.runtimeInfo?.versions, ...context.toolVersions },
       timings: { ...context.runtimeInfo?.timings, ...(runs.length ? { repetitionMedianSeconds: median(runs.map((run) => run.wallSeconds))! } : {}) },
       notes: context.runtimeInfo?.notes ?? [],

@@ -1,5 +1,6 @@
 import { execa } from 'execa';
 import { UsageError } from '../errors.js';
+import { scaledDuration } from '../timeouts.js';
 import type { Progress } from '../progress.js';
 import { ensureGoTool } from './go.js';
 
@@ -35,7 +36,7 @@ export async function createCluster(
 ): Promise<void> {
   const result = await execa(
     kind,
-    ['create', 'cluster', '--name', options.name, '--config', options.config, '--image', options.image, '--kubeconfig', options.kubeconfig, '--wait', '120s', '--retain'],
+    ['create', 'cluster', '--name', options.name, '--config', options.config, '--image', options.image, '--kubeconfig', options.kubeconfig, '--wait', scaledDuration(120), '--retain'],
     { reject: false, all: true },
   );
   if (result.exitCode === 0) return;

@@ -28,6 +28,9 @@ Environment:
   GUEST_TIMEOUT   bound on the guest's boot+run, seconds or with s/m/h (default 75m with kind, 45m otherwise)
   PRIME_TIMEOUT   bound on the boot that loads the node image (default 30m)
   CGV2_MEM        guest memory in MiB (default 6144);  CGV2_CPU  QEMU -cpu model (default qemu64)
+  CGV2_THP        the guest kernel's transparent_hugepage= mode (default: the host's own, so that the guest
+                  differs from the host in its cgroup version only; Debian's kernel alone would use always)
+  LAB_TIMEOUT_SCALE  passed to the lab in the guest (default 8): its Kubernetes waits, kubeadm's included
   CGV2_SMP        guest vCPUs (default 2, one TCG thread each; 2 gives the sample the host's GOMAXPROCS)
   CGV2_VERBOSE=1  show the whole serial console, not only the [guest] lines
   CGV2_GUEST_SCRIPT=PATH  run this script of the repo in the guest instead of the lab (diagnostics;
@@ -175,13 +178,15 @@ boot_guest() {
   local root="$1" snapshot="$2" job="$3" console="$4" timeout_s="$5" label="$6"
   local cpu="${CGV2_CPU:-qemu64}" smp="${CGV2_SMP:-2}"
   [[ "${smp}" =~ ^[1-9][0-9]*$ ]] || die "bad CGV2_SMP '${smp}' (a vCPU count)"
+  local thp="${CGV2_THP:-$(sed -n 's/.*\[\([a-z]*\)\].*/\1/p' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null)}"
+  case "${thp:=madvise}" in always|madvise|never) ;; *) die "bad CGV2_THP '${thp}' (always, madvise or never)" ;; esac
   : >"${console}"
   local tb; tb=$(now)
-  log "booting the guest (${label}): TCG, -cpu ${cpu}, ${smp} vCPU, ${MEM} MiB, timeout ${timeout_s}s; console ${console}"
+  log "booting the guest (${label}): TCG, -cpu ${cpu}, ${smp} vCPU, ${MEM} MiB, THP ${thp}, timeout ${timeout_s}s; console ${console}"
   "${QEMU}" -accel tcg,thread=multi -cpu "${cpu}" -smp "${smp}" -m "${MEM}" \
     -nodefaults -display none -monitor none -serial "file:${console}" -no-reboot \
     -kernel "${IMAGE}/vmlinuz" -initrd "${IMAGE}/initrd.img" \
-    -append "console=ttyS0 root=/dev/vda rw panic=-1 systemd.unified_cgroup_hierarchy=1 fsck.mode=skip" \
+    -append "console=ttyS0 root=/dev/vda rw panic=-1 systemd.unified_cgroup_hierarchy=1 fsck.mode=skip transparent_hugepage=${thp}" \
     -drive "file=${root},format=raw,if=virtio,snapshot=${snapshot},cache=writeback,discard=unmap" \
     -drive "file=${job},format=raw,if=virtio,cache=writeback" \
     -nic user,model=virtio-net-pci \
@@ -308,6 +313,7 @@ if [ -n "${GUEST_SCRIPT}" ]; then
 else
   printf 'MODE=lab\nREPO_PATH=%q\n' "${REPO_ROOT}" >"${S}/job.env"
 fi
+printf 'LAB_TIMEOUT_SCALE=%q\n' "${LAB_TIMEOUT_SCALE:-8}" >>"${S}/job.env"
 printf '%s\0' "${GUEST_ARGS[@]}" >"${S}/args"
 install -m 0755 "${CGV2_DIR}/guest/gomemlimit-lab-job" "${S}/runner"
 make_disk "${S}" "${JOB_DIR}/job.img" 2048 gv2job
