@@ -5,13 +5,20 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { GenericContainer, ImageName, getContainerRuntimeClient } from 'testcontainers';
 import type { Progress } from '../progress.js';
-import type { GoToolchain } from '../tools/go-toolchain.js';
+import { ensureGoToolchain, type GoToolchain } from '../tools/go-toolchain.js';
 
 /** A Go module with a FROM scratch Dockerfile beside it. */
 export interface ScratchGoProgram {
   dir: string;
   /** Image repository; tags are content hashes. */
   repository: string;
+}
+
+export interface ScratchGoBuild {
+  /** <repository>:<hash12> */
+  image: string;
+  binary: string;
+  goVersion: string;
 }
 
 /** CGO_ENABLED=0 and -trimpath: a static binary that runs in an empty image and builds the same anywhere. */
@@ -42,4 +49,13 @@ export async function buildScratchImage(program: ScratchGoProgram, binary: strin
   progress.step(`building image ${tag} (FROM scratch)`);
   await GenericContainer.fromDockerfile(program.dir).withBuildArgs(buildArgs).build(tag, { deleteOnExit: false });
   return tag;
+}
+
+/** A program of the lab's own, built with the local Go into <dir>/bin/<name> (Go's cache makes a rebuild cheap), and its image. */
+export async function buildLocalGoImage(program: ScratchGoProgram, name: string, progress: Progress): Promise<ScratchGoBuild> {
+  const toolchain = await ensureGoToolchain('local', null, progress);
+  const binary = path.join(program.dir, 'bin', name);
+  progress.step(`building ${name} with ${toolchain.version} (CGO_ENABLED=0, static)`);
+  await buildStaticGo(program.dir, binary, toolchain);
+  return { image: await buildScratchImage(program, binary, progress), binary, goVersion: toolchain.version };
 }
