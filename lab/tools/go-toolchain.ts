@@ -54,8 +54,11 @@ async function legacyGoroot(name: string, progress: Progress): Promise<string> {
   return target;
 }
 
-/** "local" is the go on PATH; anything else is fetched once from the module proxy. */
-export async function ensureGoToolchain(version: string, legacyModfile: string, progress: Progress): Promise<GoToolchain> {
+/**
+ * "local" is the go on PATH; anything else is fetched once from the module proxy. A module that has no
+ * go.mod for toolchains before 1.21 passes no legacyModfile.
+ */
+export async function ensureGoToolchain(version: string, legacyModfile: string | null, progress: Progress): Promise<GoToolchain> {
   if (version === 'local') return { command: 'go', env: {}, modfile: null, version: await goVersion() };
   const name = toolchainName(version);
   if (isLegacy(version)) {

@@ -1,0 +1,3 @@
+module gomemlimit-lab/cgroup-probe
+
+go 1.21
