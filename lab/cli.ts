@@ -2,6 +2,7 @@ import path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { formatBytes, formatRate } from './analyse/stats.js';
 import { InterruptedError, UsageError, errorMessage } from './errors.js';
+import { MEMORY_PROBE_MODES } from './observe/probe-choice.js';
 import { checkOutDir } from './outdir.js';
 import type { LabOptions } from './pipeline.js';
 import type { RegressOptions } from './regress/run.js';
@@ -108,6 +109,7 @@ export function buildProgram(): Command {
     .option('-o, --out <dir>', 'results folder (default: results/<timestamp>-<scenario>/); must be new or empty')
     .option('--keep-cluster', 'kind: leave the cluster for the next run (default: delete the cluster this run created)')
     .option('--node-image <ref>', 'kind: node image; auto = one in the local store, else pull the pinned kindest/node, else build the air-gapped one', 'auto')
+    .addOption(new Option('--memory-probe <how>', "docker: how memory is read; auto = this machine's cgroups where it sees the engine's, else a probe container on the engine").choices([...MEMORY_PROBE_MODES]).default('auto'))
     .option('--context <name>', 'existing: the kubeconfig context of the cluster to use')
     .option('--image <ref>', 'existing: the sample image, pushed where that cluster can pull it')
     .option('--dry-run', 'print the planned repetitions and exit')
@@ -147,6 +149,7 @@ export function buildProgram(): Command {
     .option('--update-baseline', 'store this run\'s peak-memory medians as the baseline for its runtime')
     .option('--keep-cluster', 'kind: leave the cluster for the next run')
     .option('--node-image <ref>', 'kind: node image; auto = one in the local store, else pull the pinned kindest/node, else build the air-gapped one', 'auto')
+    .addOption(new Option('--memory-probe <how>', "docker: how memory is read; auto = this machine's cgroups where it sees the engine's, else a probe container on the engine").choices([...MEMORY_PROBE_MODES]).default('auto'))
     .option('--context <name>', 'existing: the kubeconfig context of the cluster to use')
     .option('--image <ref>', 'existing: the sample image, pushed where that cluster can pull it')
     .option('-q, --quiet', 'no progress lines')

@@ -1,13 +1,16 @@
 // Memory figures read on the engine's own host by a probe container (cgroup-probe/), for engines whose
 // host is not the lab's: Docker Desktop, a remote DOCKER_HOST, the lab itself in a container.
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type Dockerode from 'dockerode';
 import { getContainerRuntimeClient } from 'testcontainers';
-import { LAB_LABEL, PID_LABEL, RUN_LABEL } from '../runtimes/runtime.js';
+import { LAB_LABEL, RUN_LABEL, ownerLabels } from '../runtimes/runtime.js';
 import type { CgroupVersion } from './cgroup.js';
 import { readJsonLines } from './json-lines.js';
+import type { ProbeAbilities } from './probe-choice.js';
 import { ProbeFeed, type TargetStats } from './probe-feed.js';
 import type { MemoryProbe } from './sampler.js';
 
@@ -61,7 +64,7 @@ export async function startEngineProbe(targets: EngineProbeTarget[], options: En
     Image: options.image,
     name: `gomemlimit-lab-${options.runId}-cgroup-probe-${randomBytes(3).toString('hex')}`,
     Cmd: ['-rate', String(rateHz), ...targets.map(targetArg)],
-    Labels: { [LAB_LABEL]: '1', [RUN_LABEL]: options.runId, [PID_LABEL]: String(process.pid), [PROBE_ROLE_LABEL]: 'cgroup-probe' },
+    Labels: { [LAB_LABEL]: '1', [RUN_LABEL]: options.runId, ...ownerLabels(), [PROBE_ROLE_LABEL]: 'cgroup-probe' },
     AttachStdout: true,
     AttachStderr: true,
     HostConfig: {
@@ -136,4 +139,25 @@ export async function startEngineProbe(targets: EngineProbeTarget[], options: En
 export async function engineCgroupProbe(target: EngineProbeTarget, options: EngineProbeOptions): Promise<EngineMemoryProbe & { stop(): Promise<void> }> {
   const probe = await startEngineProbe([target], options);
   return { ...probe.memory(target), stop: () => probe.stop() };
+}
+
+/**
+ * A canary probe (no real target) shows both abilities at once: whether it runs on this engine, and whether
+ * this process sees its cgroup (its /proc/PID/cgroup names the container), as it sees no container's otherwise.
+ */
+export async function probeAbilities(options: EngineProbeOptions, proc = '/proc'): Promise<ProbeAbilities> {
+  let canary: EngineProbe;
+  try {
+    canary = await startEngineProbe([{ containerId: 'gomemlimit-lab-canary' }], options);
+  } catch (error) {
+    return { hostSeesEngine: false, engineProbeError: error instanceof Error ? error.message : String(error) };
+  }
+  try {
+    const docker = options.docker ?? (await getContainerRuntimeClient()).container.dockerode;
+    const pid = (await docker.getContainer(canary.containerId).inspect()).State.Pid;
+    const cgroup = pid ? await readFile(path.join(proc, String(pid), 'cgroup'), 'utf8').catch(() => '') : '';
+    return { hostSeesEngine: cgroup.includes(canary.containerId), engineProbeError: null };
+  } finally {
+    await canary.stop();
+  }
 }

@@ -2,7 +2,7 @@
 // html.ts renders too, so both reports always say the same thing.
 import { describeFrontier } from '../analyse/frontier.js';
 import { rankVariants, recommendation } from '../analyse/recommend.js';
-import { formatBytes, formatRate, headroomShare } from '../analyse/stats.js';
+import { formatBytes, formatRate, headroomShare, median } from '../analyse/stats.js';
 import type { ProcessInstance, Results, RunRecord, VariantSummary } from './results.js';
 
 const DASH = '—';
@@ -44,6 +44,16 @@ function describeScenario(results: Results): string {
   return `${results.scenario}${description}`;
 }
 
+/** Which reader gave the memory figures, why, and the sampling rate it achieved (the kernel's peak covers gaps). */
+function memoryProbe(results: Results): string {
+  const choice = results.environment.memoryProbe;
+  const sources = [...new Set(results.runs.map((run) => run.memory.source))];
+  const rates = results.runs.map((run) => run.memory.achievedHz);
+  const rate = rates.length ? `; ${median(rates)!.toFixed(1)} Hz achieved (median over repetitions, ${Math.min(...rates).toFixed(1)}–${Math.max(...rates).toFixed(1)}) of ${results.runs[0]!.memory.targetHz} Hz` : '';
+  const what = sources.length ? sources.join(', ') : choice ? `${choice.probe} probe` : DASH;
+  return `${what}${choice ? ` (${choice.reason})` : ''}${rate}`;
+}
+
 function setup(results: Results): [string, string][] {
   const { limits, request, environment: env } = results;
   const millicores = (m: number) => `${m}m`;
@@ -58,6 +68,7 @@ function setup(results: Results): [string, string][] {
     ['Versions', versions.length ? versions.join(', ') : DASH],
     ['Host', `${env.platform}, kernel ${env.kernel}, cgroup ${env.cgroupVersion}${env.transparentHugepages ? `, transparent huge pages ${env.transparentHugepages}` : ''}, ${env.cpus} CPUs, ${formatBytes(env.memoryBytes)} RAM, Node ${env.node}`],
     ['Run', `${results.runId}, started ${results.startedAt}${results.finishedAt ? `, finished ${results.finishedAt}` : ''}`],
+    ['Memory probe', memoryProbe(results)],
     ['Timings', timings.length ? timings.join(', ') : DASH],
     ...(env.notes.length ? [['Notes', env.notes.join('; ')] as [string, string]] : []),
   ];

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { probeChoiceSchema } from '../observe/probe-choice.js';
 
 /** Bump on any breaking change: nightly jobs and other tools read these files. */
 export const SCHEMA_VERSION = 1;
@@ -165,6 +166,8 @@ export const resultsSchema = z.object({
     cgroupVersion: z.string(),
     /** The engine kernel's THP mode (always, madvise, never); null where unknown. */
     transparentHugepages: z.string().nullable().default(null),
+    /** How memory was read (host, engine or none) and why; null in results from before it was recorded. */
+    memoryProbe: probeChoiceSchema.nullable().default(null),
     versions: z.record(z.string(), z.string()),
     /** Seconds: provisioning steps (node image, cluster create) and the median repetition. */
     timings: z.record(z.string(), z.number()).default({}),

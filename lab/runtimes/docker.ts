@@ -5,12 +5,16 @@ import Dockerode from 'dockerode';
 import { GenericContainer, Wait, getContainerRuntimeClient, type ContainerRuntimeClient } from 'testcontainers';
 import { UsageError, errorMessage } from '../errors.js';
 import { freeLoopbackPort } from '../net.js';
-import { processAlive } from '../process.js';
 import { hostCgroupProbe } from '../observe/cgroup.js';
 import { transparentHugepages } from '../observe/kernel.js';
+import { engineCgroupProbe, probeAbilities } from '../observe/engine-probe.js';
+import { chooseMemoryProbe, unavailableProbe, type MemoryProbeMode, type ProbeAbilities, type ProbeChoice } from '../observe/probe-choice.js';
+import type { MemoryProbe } from '../observe/sampler.js';
+import type { Progress } from '../progress.js';
+import { buildCgroupProbe } from '../stages/cgroup-probe.js';
 import type { RunSpec } from '../plan.js';
 import { SAMPLE_PORT } from './manifests.js';
-import { LAB_LABEL, PID_LABEL, RUN_LABEL, type Instance, type InstanceStatus, type Runtime, type RuntimeInfo, type Termination } from './runtime.js';
+import { LAB_LABEL, RUN_LABEL, ownerGone, ownerLabels, type Instance, type InstanceStatus, type Runtime, type RuntimeInfo, type Termination } from './runtime.js';
 
 // No reaper image can be pulled here, and the lab cleans up by its own labels; the bridge gateway is not loopback.
 process.env.TESTCONTAINERS_RYUK_DISABLED = 'true';
@@ -104,8 +108,14 @@ export class DockerRuntime implements Runtime {
   private client: ContainerRuntimeClient | null = null;
   private readonly ledger = new EventLedger();
   private events: NodeJS.ReadableStream | null = null;
+  private probeChoice: ProbeChoice = { probe: 'none', reason: 'not provisioned' };
+  private probeImage: string | null = null;
 
-  constructor(private readonly runId: string) {}
+  constructor(
+    private readonly runId: string,
+    private readonly options: { memoryProbe: MemoryProbeMode },
+    private readonly progress: Progress,
+  ) {}
 
   async check(): Promise<void> {
     await checkDockerHost();
@@ -134,14 +144,37 @@ export class DockerRuntime implements Runtime {
     stream.on('error', () => {});
     const version = await client.container.dockerode.version();
     const info = client.info.containerRuntime;
+    this.probeChoice = chooseMemoryProbe(this.options.memoryProbe, await this.memoryProbeAbilities(client));
     return {
       name: 'docker',
       versions: { docker: version.Version, dockerApi: version.ApiVersion, kernel: version.KernelVersion ?? 'unknown' },
       cgroupVersion: (info as { cgroupVersion?: string }).cgroupVersion ?? (await hostCgroupVersion(client)),
       // Only a local engine's kernel is the lab's own, whose /sys it can read.
       transparentHugepages: version.KernelVersion === os.release() ? await transparentHugepages() : null,
+      memoryProbe: this.probeChoice,
       notes: [],
     };
+  }
+
+  /** Builds the engine probe's image and runs it once as a canary; a probe that cannot run is not fatal here. */
+  private async memoryProbeAbilities(client: ContainerRuntimeClient): Promise<ProbeAbilities> {
+    try {
+      this.probeImage = (await buildCgroupProbe(this.progress)).image;
+    } catch (error) {
+      return { hostSeesEngine: this.options.memoryProbe === 'host', engineProbeError: `its image could not be built: ${errorMessage(error).split('\n')[0]}` };
+    }
+    return probeAbilities({ image: this.probeImage, runId: this.runId, docker: client.container.dockerode });
+  }
+
+  private async memoryProbeFor(client: ContainerRuntimeClient, container: Dockerode.Container): Promise<MemoryProbe & { stop?: () => Promise<void> }> {
+    switch (this.probeChoice.probe) {
+      case 'host':
+        return hostCgroupProbe(async () => (await client.container.inspect(container).catch(() => null))?.State?.Pid || null);
+      case 'engine':
+        return engineCgroupProbe({ containerId: container.id }, { image: this.probeImage!, runId: this.runId, docker: client.container.dockerode });
+      case 'none':
+        return unavailableProbe(this.probeChoice.reason);
+    }
   }
 
   private requireClient(): ContainerRuntimeClient {
@@ -153,7 +186,7 @@ export class DockerRuntime implements Runtime {
     const client = this.requireClient();
     const started = await new LabContainer(image)
       .withName(`gomemlimit-lab-${this.runId}-${run.id}`)
-      .withLabels({ [LAB_LABEL]: '1', [RUN_LABEL]: this.runId, [PID_LABEL]: String(process.pid), 'gomemlimit-lab.variant': run.variant })
+      .withLabels({ [LAB_LABEL]: '1', [RUN_LABEL]: this.runId, ...ownerLabels(), 'gomemlimit-lab.variant': run.variant })
       .withEnvironment({ ...run.env, BODY_MIB: String(run.request.bodyMiB) })
       .withKubernetesLikeLimits(run)
       .withLoopbackPort(SAMPLE_PORT, await freeLoopbackPort())
@@ -168,10 +201,11 @@ export class DockerRuntime implements Runtime {
     const hostPort = inspect.NetworkSettings.Ports[`${SAMPLE_PORT}/tcp`]?.[0]?.HostPort;
     if (!hostPort) throw new Error(`container ${run.id} has no published port`);
     const ledger = this.ledger;
+    const memory = await this.memoryProbeFor(client, container);
     return {
       id: started.getId(),
       baseUrl: `http://127.0.0.1:${hostPort}`,
-      memory: hostCgroupProbe(async () => (await client.container.inspect(container).catch(() => null))?.State?.Pid || null),
+      memory,
       restartsAfterExit: run.lifecycle === 'long-lived',
       async status(): Promise<InstanceStatus> {
         const state = await client.container.inspect(container);
@@ -193,6 +227,7 @@ export class DockerRuntime implements Runtime {
       async stop() {
         // force: a container that survived is still running, and must not linger beside the next repetition.
         await container.remove({ force: true, v: true }).catch(() => {});
+        await memory.stop?.();
       },
     };
   }
@@ -216,7 +251,7 @@ async function removeContainers(client: ContainerRuntimeClient, labelFilters: st
 async function removeStaleContainers(client: ContainerRuntimeClient): Promise<void> {
   const dockerode = client.container.dockerode;
   const found = await dockerode.listContainers({ all: true, filters: { label: [LAB_LABEL] } });
-  const stale = found.filter((info) => !processAlive(Number(info.Labels[PID_LABEL])));
+  const stale = found.filter((info) => ownerGone(info.Labels));
   await Promise.all(stale.map((info) => dockerode.getContainer(info.Id).remove({ force: true, v: true }).catch(() => {})));
 }
 

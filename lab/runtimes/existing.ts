@@ -63,7 +63,8 @@ export class ExistingRuntime implements Runtime {
       versions: { context: this.options.context!, image: this.options.image!, ...(await serverVersion(target.kubectl)) },
       cgroupVersion: 'unknown (remote nodes)',
       transparentHugepages: null,
-      notes: ['Memory is not sampled on an existing cluster: its nodes\' cgroups are not on this machine.'],
+      memoryProbe: { probe: 'none', reason: "an existing cluster's nodes are not this machine, so their cgroups cannot be read from here" },
+      notes: [],
     };
   }
 

@@ -135,7 +135,7 @@ export class KindRuntime implements Runtime {
     if (stale.length) this.progress.info(`removed ${stale.length} namespace(s) left by crashed runs`);
     await createNamespace(this.target());
     const versions = { ...(await this.versions(kind.version, nodeImage)), nodeImageSource: choice.source };
-    return { name: 'kind', versions, cgroupVersion: await this.nodeCgroupVersion(), transparentHugepages: await transparentHugepages(), notes: [choice.reason], timings };
+    return { name: 'kind', versions, cgroupVersion: await this.nodeCgroupVersion(), transparentHugepages: await transparentHugepages(), memoryProbe: { probe: 'host', reason: "the kind node runs on this machine's engine: its cgroups are read directly" }, notes: [choice.reason], timings };
   }
 
   /** A cluster created by a run that crashed (its pid is gone) and was not asked to keep it. */

@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { hostCgroupProbe } from '../observe/cgroup.js';
+import { unavailableProbe } from '../observe/probe-choice.js';
 import type { MemoryProbe } from '../observe/sampler.js';
 import type { Kubectl } from '../tools/kubectl.js';
 import { SAMPLE_CONTAINER } from './manifests.js';
@@ -86,7 +87,7 @@ export class KubeInstance implements Instance {
     this.baseUrl = options.baseUrl;
     this.onStop = options.onStop;
     // A remote node's cgroups are out of reach: its memory is then not sampled, and the report says so.
-    this.memory = options.hostCgroup ? hostCgroupProbe(() => hostPidOfContainer(this.containerId()), () => this.containerId()) : { source: 'unavailable (remote node)', read: async () => null };
+    this.memory = options.hostCgroup ? hostCgroupProbe(() => hostPidOfContainer(this.containerId()), () => this.containerId()) : unavailableProbe('a remote node');
     this.loops.push(this.pollStatus(), this.followLogs());
   }
 

@@ -1,9 +1,8 @@
 import type { RunSpec } from '../plan.js';
 import type { Kubectl } from '../tools/kubectl.js';
-import { processAlive } from '../process.js';
 import { scaledDuration } from '../timeouts.js';
 import { KubeInstance } from './kube-instance.js';
-import { LAB_LABEL, PID_LABEL } from './runtime.js';
+import { LAB_LABEL, ownerGone } from './runtime.js';
 import { namespaceManifest, toYaml, workloadManifests, workloadName, type ManifestOptions } from './manifests.js';
 
 export interface WorkloadTarget {
@@ -19,7 +18,7 @@ export async function createNamespace(target: WorkloadTarget): Promise<void> {
 /** Namespaces of earlier lab runs on this machine whose process is gone (a crash, a kill -9). */
 export async function removeStaleNamespaces(kubectl: Kubectl): Promise<string[]> {
   const list = await kubectl.json<{ items: { metadata: { name: string; labels?: Record<string, string> } }[] }>(['get', 'namespaces', '-l', LAB_LABEL]);
-  const stale = list.items.filter((item) => !processAlive(Number(item.metadata.labels?.[PID_LABEL])));
+  const stale = list.items.filter((item) => ownerGone(item.metadata.labels));
   for (const item of stale) await kubectl.run(['delete', 'namespace', item.metadata.name, '--wait=false']).catch(() => {});
   return stale.map((item) => item.metadata.name);
 }

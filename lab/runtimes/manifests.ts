@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { stringify } from 'yaml';
 import type { RunSpec } from '../plan.js';
 import { formatQuantity } from '../quantity.js';
-import { LAB_LABEL, PID_LABEL, RUN_LABEL } from './runtime.js';
+import { LAB_LABEL, RUN_LABEL, ownerLabels } from './runtime.js';
 
 export const SAMPLE_CONTAINER = 'api';
 export const SAMPLE_PORT = 5500;
@@ -37,7 +37,7 @@ export function namespaceManifest(options: ManifestOptions): Manifest {
       labels: {
         [LAB_LABEL]: '1',
         [RUN_LABEL]: options.runId,
-        [PID_LABEL]: String(process.pid), // lets a later run remove what a crashed one left
+        ...ownerLabels(), // lets a later run remove what a crashed one left
         'pod-security.kubernetes.io/enforce': 'restricted',
         'pod-security.kubernetes.io/enforce-version': 'latest',
       },

@@ -1,3 +1,6 @@
+import { readlinkSync } from 'node:fs';
+import { processAlive } from '../process.js';
+import type { ProbeChoice } from '../observe/probe-choice.js';
 import type { MemoryProbe } from '../observe/sampler.js';
 import type { RunSpec, RuntimeName } from '../plan.js';
 
@@ -44,6 +47,8 @@ export interface RuntimeInfo {
   cgroupVersion: string;
   /** The engine kernel's transparent huge page mode; null where the lab cannot see that kernel. */
   transparentHugepages: string | null;
+  /** How instances' memory is read, and why that way. */
+  memoryProbe: ProbeChoice;
   notes: string[];
   /** Seconds spent on provisioning steps worth reporting (node image, cluster create). */
   timings?: Record<string, number>;
@@ -71,3 +76,28 @@ export interface Runtime {
 export const LAB_LABEL = 'gomemlimit-lab';
 export const RUN_LABEL = 'gomemlimit-lab.run';
 export const PID_LABEL = 'gomemlimit-lab.pid';
+export const PIDNS_LABEL = 'gomemlimit-lab.pidns';
+
+/** This process's pid namespace (the inode in /proc/self/ns/pid): a pid label means something only inside it. */
+const OWN_PIDNS = (() => {
+  try {
+    return /\[(\d+)\]/.exec(readlinkSync('/proc/self/ns/pid'))?.[1] ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+})();
+
+/** Labels naming the lab process that owns a container, pod or namespace. */
+export function ownerLabels(): Record<string, string> {
+  return { [PID_LABEL]: String(process.pid), [PIDNS_LABEL]: OWN_PIDNS };
+}
+
+/**
+ * Whether the lab process that made something is gone, so a later run may remove it. Something from another pid
+ * namespace (a lab in another container) is never judged: its pid would name an unrelated process here.
+ */
+export function ownerGone(labels: Record<string, string> | undefined): boolean {
+  const pidns = labels?.[PIDNS_LABEL];
+  if (pidns !== undefined && pidns !== OWN_PIDNS) return false;
+  return !processAlive(Number(labels?.[PID_LABEL]));
+}

@@ -40,6 +40,7 @@ export function assembleResults(context: RunContext, runs: RunRecord[], completi
       memoryBytes: os.totalmem(),
       cgroupVersion: context.runtimeInfo?.cgroupVersion ?? 'unknown',
       transparentHugepages: context.runtimeInfo?.transparentHugepages ?? null,
+      memoryProbe: context.runtimeInfo?.memoryProbe ?? null,
       versions: { ...context.runtimeInfo?.versions, ...context.toolVersions },
       timings: { ...context.runtimeInfo?.timings, ...(runs.length ? { repetitionMedianSeconds: median(runs.map((run) => run.wallSeconds))! } : {}) },
       notes: context.runtimeInfo?.notes ?? [],

@@ -1,3 +1,4 @@
+import { noProbeWarning, type MemoryProbeMode } from '../observe/probe-choice.js';
 import type { RuntimeName } from '../plan.js';
 import type { Progress } from '../progress.js';
 import { DockerRuntime } from '../runtimes/docker.js';
@@ -10,12 +11,13 @@ export interface RuntimeOptions {
   nodeImage?: string;
   context?: string;
   image?: string;
+  memoryProbe?: MemoryProbeMode;
 }
 
 export function createRuntime(name: RuntimeName, runId: string, options: RuntimeOptions, progress: Progress): Runtime {
   switch (name) {
     case 'docker':
-      return new DockerRuntime(runId);
+      return new DockerRuntime(runId, { memoryProbe: options.memoryProbe ?? 'auto' }, progress);
     case 'kind':
       return new KindRuntime(runId, { keepCluster: options.keepCluster ?? false, nodeImage: options.nodeImage }, progress);
     case 'existing':
@@ -27,5 +29,11 @@ export async function provision(runtime: Runtime, progress: Progress): Promise<R
   progress.step(`provisioning the ${runtime.name} runtime`);
   const info = await runtime.provision();
   progress.info(`${Object.entries(info.versions).map(([tool, version]) => `${tool} ${version}`).join(', ')}; cgroup ${info.cgroupVersion}`);
+  const warning = noProbeWarning(info.memoryProbe);
+  if (warning) {
+    progress.info(`WARNING: ${warning}`);
+    return { ...info, notes: [...info.notes, `WARNING: ${warning}`] };
+  }
+  progress.info(`memory: ${info.memoryProbe.probe} probe (${info.memoryProbe.reason})`);
   return info;
 }
