@@ -47,3 +47,20 @@ test('the kubelet step fails loudly when a controller cannot be enabled', async 
   assert.notEqual(result.exitCode, 0);
   assert.match(result.stderr, /cannot enable '\+cpuset .*' in .*cgroup\.subtree_control/);
 });
+
+// Recorded on the cgroup v2 guest (scripts/cgroup-v2-host/record-cgroup-trees.sh): the same node after the real step.
+test('on the recorded node tree the step enables what the real node showed after its ExecStartPre', async () => {
+  const root = await mkdtemp(path.join(os.tmpdir(), 'kind-node-v2-after-'));
+  await materializeTree(RECORDING, root);
+  const cgroupFs = path.join(root, 'sys/fs/cgroup');
+  const result = await execa('bash', [SCRIPT, 'kubelet', 'kubelet.slice'], { env: { CGROUP_FS: cgroupFs }, reject: false });
+  assert.equal(result.exitCode, 0, result.stderr);
+  const after = path.join(await mkdtemp(path.join(os.tmpdir(), 'kind-node-v2-real-')), 'real');
+  await materializeTree(path.join(REPO_ROOT, 'test/fixtures/cgroup-v2/kind-node-after-kubelet.tree'), after);
+  const names = async (file: string) => (await readFile(file, 'utf8')).trim().split(/\s+/).map((name) => name.replace(/^\+/, '')).sort();
+  for (const dir of ['', 'kubelet', 'kubelet.slice']) {
+    const real = await names(path.join(after, 'sys/fs/cgroup', dir, 'cgroup.subtree_control'));
+    assert.ok(real.includes('hugetlb') && real.includes('memory'), `the real /${dir} hands down hugetlb and memory`);
+    assert.deepEqual(await names(path.join(cgroupFs, dir, 'cgroup.subtree_control')), real, `/${dir}/cgroup.subtree_control`);
+  }
+});
