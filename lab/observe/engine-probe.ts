@@ -161,3 +161,45 @@ export async function probeAbilities(options: EngineProbeOptions, proc = '/proc'
     await canary.stop();
   }
 }
+
+/**
+ * An engine probe that follows a container through restarts: when `containerId` names a new container, the old
+ * probe is stopped and one for the new id started. A probe that fails to start is retried at most once a second.
+ */
+export function followingEngineProbe(containerId: () => string, options: EngineProbeOptions): MemoryProbe & { stop(): Promise<void> } {
+  let current: { id: string; probe: Promise<(EngineMemoryProbe & { stop(): Promise<void> }) | null> } | null = null;
+  let failedAt = 0;
+  let version: CgroupVersion | null = null;
+  let stopped = false;
+  const release = (entry: typeof current) => void entry?.probe.then((probe) => probe?.stop());
+  return {
+    get source() {
+      return version ? `engine probe cgroup ${version}` : 'engine probe (never found)';
+    },
+    async read() {
+      const id = containerId();
+      if (stopped || !id) return null;
+      if (current?.id !== id) {
+        if (performance.now() - failedAt < 1000) return null;
+        release(current);
+        current = {
+          id,
+          probe: engineCgroupProbe({ containerId: id }, options).catch(() => {
+            failedAt = performance.now();
+            current = null;
+            return null;
+          }),
+        };
+      }
+      const probe = await current?.probe;
+      if (!probe) return null;
+      if (stopped) return null;
+      version = probe.source.endsWith('v2') ? 'v2' : 'v1';
+      return probe.read();
+    },
+    async stop() {
+      stopped = true;
+      await current?.probe.then((probe) => probe?.stop());
+    },
+  };
+}

@@ -5,13 +5,10 @@ import Dockerode from 'dockerode';
 import { GenericContainer, Wait, getContainerRuntimeClient, type ContainerRuntimeClient } from 'testcontainers';
 import { UsageError, errorMessage } from '../errors.js';
 import { freeLoopbackPort } from '../net.js';
-import { hostCgroupProbe } from '../observe/cgroup.js';
 import { transparentHugepages } from '../observe/kernel.js';
-import { engineCgroupProbe, probeAbilities } from '../observe/engine-probe.js';
-import { chooseMemoryProbe, unavailableProbe, type MemoryProbeMode, type ProbeAbilities, type ProbeChoice } from '../observe/probe-choice.js';
-import type { MemoryProbe } from '../observe/sampler.js';
+import type { MemoryProbeMode } from '../observe/probe-choice.js';
 import type { Progress } from '../progress.js';
-import { buildCgroupProbe } from '../stages/cgroup-probe.js';
+import { engineMemoryReaders, type MemoryReaders } from './memory-readers.js';
 import type { RunSpec } from '../plan.js';
 import { SAMPLE_PORT } from './manifests.js';
 import { LAB_LABEL, RUN_LABEL, ownerGone, ownerLabels, type Instance, type InstanceStatus, type Runtime, type RuntimeInfo, type Termination } from './runtime.js';
@@ -108,8 +105,7 @@ export class DockerRuntime implements Runtime {
   private client: ContainerRuntimeClient | null = null;
   private readonly ledger = new EventLedger();
   private events: NodeJS.ReadableStream | null = null;
-  private probeChoice: ProbeChoice = { probe: 'none', reason: 'not provisioned' };
-  private probeImage: string | null = null;
+  private memory: MemoryReaders | null = null;
 
   constructor(
     private readonly runId: string,
@@ -144,37 +140,16 @@ export class DockerRuntime implements Runtime {
     stream.on('error', () => {});
     const version = await client.container.dockerode.version();
     const info = client.info.containerRuntime;
-    this.probeChoice = chooseMemoryProbe(this.options.memoryProbe, await this.memoryProbeAbilities(client));
+    this.memory = await engineMemoryReaders(this.options.memoryProbe, this.runId, this.progress, client.container.dockerode);
     return {
       name: 'docker',
       versions: { docker: version.Version, dockerApi: version.ApiVersion, kernel: version.KernelVersion ?? 'unknown' },
       cgroupVersion: (info as { cgroupVersion?: string }).cgroupVersion ?? (await hostCgroupVersion(client)),
       // Only a local engine's kernel is the lab's own, whose /sys it can read.
       transparentHugepages: version.KernelVersion === os.release() ? await transparentHugepages() : null,
-      memoryProbe: this.probeChoice,
+      memoryProbe: this.memory.choice,
       notes: [],
     };
-  }
-
-  /** Builds the engine probe's image and runs it once as a canary; a probe that cannot run is not fatal here. */
-  private async memoryProbeAbilities(client: ContainerRuntimeClient): Promise<ProbeAbilities> {
-    try {
-      this.probeImage = (await buildCgroupProbe(this.progress)).image;
-    } catch (error) {
-      return { hostSeesEngine: this.options.memoryProbe === 'host', engineProbeError: `its image could not be built: ${errorMessage(error).split('\n')[0]}` };
-    }
-    return probeAbilities({ image: this.probeImage, runId: this.runId, docker: client.container.dockerode });
-  }
-
-  private async memoryProbeFor(client: ContainerRuntimeClient, container: Dockerode.Container): Promise<MemoryProbe & { stop?: () => Promise<void> }> {
-    switch (this.probeChoice.probe) {
-      case 'host':
-        return hostCgroupProbe(async () => (await client.container.inspect(container).catch(() => null))?.State?.Pid || null);
-      case 'engine':
-        return engineCgroupProbe({ containerId: container.id }, { image: this.probeImage!, runId: this.runId, docker: client.container.dockerode });
-      case 'none':
-        return unavailableProbe(this.probeChoice.reason);
-    }
   }
 
   private requireClient(): ContainerRuntimeClient {
@@ -201,7 +176,10 @@ export class DockerRuntime implements Runtime {
     const hostPort = inspect.NetworkSettings.Ports[`${SAMPLE_PORT}/tcp`]?.[0]?.HostPort;
     if (!hostPort) throw new Error(`container ${run.id} has no published port`);
     const ledger = this.ledger;
-    const memory = await this.memoryProbeFor(client, container);
+    const memory = this.memory!.forContainer(
+      () => container.id,
+      async () => (await client.container.inspect(container).catch(() => null))?.State?.Pid || null,
+    );
     return {
       id: started.getId(),
       baseUrl: `http://127.0.0.1:${hostPort}`,

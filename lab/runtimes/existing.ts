@@ -1,12 +1,15 @@
 import { execa } from 'execa';
 import { UsageError } from '../errors.js';
 import { freeLoopbackPort } from '../net.js';
+import { unavailableProbe } from '../observe/probe-choice.js';
 import type { RunSpec } from '../plan.js';
 import { Kubectl, requireKubectl } from '../tools/kubectl.js';
 import { createNamespace, deleteNamespace, deployWorkload, removeWorkload, serverVersion, watchPod, type WorkloadTarget } from './kube.js';
 import { SAMPLE_PORT, workloadName } from './manifests.js';
 import { supervisedPortForward } from './port-forward.js';
 import type { Instance, Runtime, RuntimeInfo } from './runtime.js';
+
+const REMOTE_NODES = "an existing cluster's nodes are not this machine, so their cgroups cannot be read from here";
 
 export interface ExistingOptions {
   context?: string;
@@ -63,7 +66,7 @@ export class ExistingRuntime implements Runtime {
       versions: { context: this.options.context!, image: this.options.image!, ...(await serverVersion(target.kubectl)) },
       cgroupVersion: 'unknown (remote nodes)',
       transparentHugepages: null,
-      memoryProbe: { probe: 'none', reason: "an existing cluster's nodes are not this machine, so their cgroups cannot be read from here" },
+      memoryProbe: { probe: 'none', reason: REMOTE_NODES },
       notes: [],
     };
   }
@@ -73,7 +76,7 @@ export class ExistingRuntime implements Runtime {
     const target = this.target();
     const pod = await deployWorkload(target, run, { image: this.options.image!, nodePort: null, pullPolicy: 'IfNotPresent' });
     const forward = supervisedPortForward(target.kubectl, this.namespace, workloadName(run), await freeLoopbackPort(), SAMPLE_PORT);
-    return watchPod(target, pod, `http://127.0.0.1:${forward.localPort}`, false, async () => {
+    return watchPod(target, pod, `http://127.0.0.1:${forward.localPort}`, () => unavailableProbe(REMOTE_NODES), async () => {
       await forward.stop();
       await removeWorkload(target, run);
     });

@@ -15,6 +15,8 @@ import { createCluster, deleteCluster, ensureKind, kindClusters, loadImage } fro
 import { Kubectl, kubectlFromNodeImage } from '../tools/kubectl.js';
 import { createNamespace, deleteNamespace, deployWorkload, removeStaleNamespaces, removeWorkload, serverVersion, watchPod, type WorkloadTarget } from './kube.js';
 import { acquireLock, type Lock } from './lock.js';
+import { engineMemoryReaders, type MemoryReaders } from './memory-readers.js';
+import type { MemoryProbeMode } from '../observe/probe-choice.js';
 import type { Instance, Runtime, RuntimeInfo } from './runtime.js';
 
 export const KIND_CLUSTER = 'gomemlimit-lab';
@@ -26,6 +28,7 @@ const LIB_MODULES = '/lib/modules';
 export interface KindOptions {
   keepCluster: boolean;
   nodeImage?: string;
+  memoryProbe: MemoryProbeMode;
 }
 
 interface KindConfig {
@@ -82,6 +85,19 @@ function crashLoopBackOff(setting: unknown): string {
   return max ? `10s doubling to ${max}` : 'default: 10s doubling to 300s';
 }
 
+/** The host pid of a pod's container, found by scanning /proc: a kind node shares the host's kernel and pid view. */
+async function hostPidOfContainer(containerId: string): Promise<number | null> {
+  if (!containerId) return null;
+  const entries = await readdir('/proc').catch(() => [] as string[]);
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    const cgroup = await readFile(`/proc/${entry}/cgroup`, 'utf8').catch(() => '');
+    if (cgroup.includes(containerId)) return Number(entry);
+  }
+  return null;
+}
+
+
 export class KindRuntime implements Runtime {
   readonly name = 'kind' as const;
   readonly capabilities = { localEngine: true };
@@ -91,6 +107,7 @@ export class KindRuntime implements Runtime {
   private lock: Lock | null = null;
   private readonly loadedImages = new Set<string>();
   private readonly namespace: string;
+  private memory: MemoryReaders | null = null;
 
   constructor(
     private readonly runId: string,
@@ -135,7 +152,9 @@ export class KindRuntime implements Runtime {
     if (stale.length) this.progress.info(`removed ${stale.length} namespace(s) left by crashed runs`);
     await createNamespace(this.target());
     const versions = { ...(await this.versions(kind.version, nodeImage)), nodeImageSource: choice.source };
-    return { name: 'kind', versions, cgroupVersion: await this.nodeCgroupVersion(), transparentHugepages: await transparentHugepages(), memoryProbe: { probe: 'host', reason: "the kind node runs on this machine's engine: its cgroups are read directly" }, notes: [choice.reason], timings };
+    // The node is a container on the engine: its pods' cgroups are read like any container's.
+    this.memory = await engineMemoryReaders(this.options.memoryProbe, this.runId, this.progress);
+    return { name: 'kind', versions, cgroupVersion: await this.nodeCgroupVersion(), transparentHugepages: await transparentHugepages(), memoryProbe: this.memory.choice, notes: [choice.reason], timings };
   }
 
   /** A cluster created by a run that crashed (its pid is gone) and was not asked to keep it. */
@@ -170,7 +189,8 @@ export class KindRuntime implements Runtime {
     }
     const ports = await loopbackNodePort();
     const pod = await deployWorkload(target, run, { image, nodePort: ports.nodePort, pullPolicy: 'Never' });
-    return watchPod(target, pod, `http://127.0.0.1:${ports.hostPort}`, true, () => removeWorkload(target, run));
+    const readers = this.memory!;
+    return watchPod(target, pod, `http://127.0.0.1:${ports.hostPort}`, (id) => readers.forContainer(id, () => hostPidOfContainer(id())), () => removeWorkload(target, run));
   }
 
   private async versions(kindVersion: string, nodeImage: string): Promise<Record<string, string>> {

@@ -1,8 +1,5 @@
-import { readdir, readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { hostCgroupProbe } from '../observe/cgroup.js';
-import { unavailableProbe } from '../observe/probe-choice.js';
-import type { MemoryProbe } from '../observe/sampler.js';
+import type { StoppableProbe } from './memory-readers.js';
 import type { Kubectl } from '../tools/kubectl.js';
 import { SAMPLE_CONTAINER } from './manifests.js';
 import type { Instance, InstanceStatus, RuntimeEvent, Termination } from './runtime.js';
@@ -37,26 +34,14 @@ interface Pod {
   status?: { containerStatuses?: ContainerStatus[] };
 }
 
-/** Finds the host pid of a container by scanning /proc: the kind node shares the host's kernel and pid view. */
-async function hostPidOfContainer(containerId: string): Promise<number | null> {
-  if (!containerId) return null;
-  const entries = await readdir('/proc').catch(() => [] as string[]);
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    const cgroup = await readFile(`/proc/${entry}/cgroup`, 'utf8').catch(() => '');
-    if (cgroup.includes(containerId)) return Number(entry);
-  }
-  return null;
-}
-
 export interface KubeInstanceOptions {
   kubectl: Kubectl;
   namespace: string;
   pod: string;
   /** Loopback URL that reaches the pod (a kind NodePort mapping, or a port-forward). */
   baseUrl: string;
-  /** True when the pod runs on this machine (kind), so its cgroup can be read from the host. */
-  hostCgroup: boolean;
+  /** The sample container's memory reader, given its current CRI id (a restart gives a new one). */
+  memory: (containerId: () => string) => StoppableProbe;
   onStop: () => Promise<void>;
 }
 
@@ -65,7 +50,7 @@ export interface KubeInstanceOptions {
  * the logs of every container instance followed as they happen, and its cgroup memory read from the host.
  */
 export class KubeInstance implements Instance {
-  readonly memory: MemoryProbe;
+  readonly memory: StoppableProbe;
   readonly restartsAfterExit = true; // a Deployment's pod always restarts its container
   private readonly terminations = new Map<string, Termination>();
   private latest: ContainerStatus | null = null;
@@ -86,8 +71,7 @@ export class KubeInstance implements Instance {
     this.id = options.pod;
     this.baseUrl = options.baseUrl;
     this.onStop = options.onStop;
-    // A remote node's cgroups are out of reach: its memory is then not sampled, and the report says so.
-    this.memory = options.hostCgroup ? hostCgroupProbe(() => hostPidOfContainer(this.containerId()), () => this.containerId()) : unavailableProbe('a remote node');
+    this.memory = options.memory(() => this.containerId());
     this.loops.push(this.pollStatus(), this.followLogs());
   }
 
@@ -176,6 +160,7 @@ export class KubeInstance implements Instance {
     this.stopped = true;
     for (const follower of this.followers) follower.kill();
     await Promise.allSettled(this.loops);
+    await this.memory.stop?.();
     await this.onStop();
   }
 }

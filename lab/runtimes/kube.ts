@@ -1,7 +1,7 @@
 import type { RunSpec } from '../plan.js';
 import type { Kubectl } from '../tools/kubectl.js';
 import { scaledDuration } from '../timeouts.js';
-import { KubeInstance } from './kube-instance.js';
+import { KubeInstance, type KubeInstanceOptions } from './kube-instance.js';
 import { LAB_LABEL, ownerGone } from './runtime.js';
 import { namespaceManifest, toYaml, workloadManifests, workloadName, type ManifestOptions } from './manifests.js';
 
@@ -47,8 +47,8 @@ export function removeWorkload(target: WorkloadTarget, run: RunSpec): Promise<vo
     .then(() => undefined, () => undefined);
 }
 
-export function watchPod(target: WorkloadTarget, pod: string, baseUrl: string, hostCgroup: boolean, onStop: () => Promise<void>): KubeInstance {
-  return new KubeInstance({ kubectl: target.kubectl, namespace: target.namespace, pod, baseUrl, hostCgroup, onStop });
+export function watchPod(target: WorkloadTarget, pod: string, baseUrl: string, memory: KubeInstanceOptions['memory'], onStop: () => Promise<void>): KubeInstance {
+  return new KubeInstance({ kubectl: target.kubectl, namespace: target.namespace, pod, baseUrl, memory, onStop });
 }
 
 export async function serverVersion(kubectl: Kubectl): Promise<{ kubernetes: string; kubernetesGo: string }> {

@@ -19,7 +19,7 @@ export function createRuntime(name: RuntimeName, runId: string, options: Runtime
     case 'docker':
       return new DockerRuntime(runId, { memoryProbe: options.memoryProbe ?? 'auto' }, progress);
     case 'kind':
-      return new KindRuntime(runId, { keepCluster: options.keepCluster ?? false, nodeImage: options.nodeImage }, progress);
+      return new KindRuntime(runId, { keepCluster: options.keepCluster ?? false, nodeImage: options.nodeImage, memoryProbe: options.memoryProbe ?? 'auto' }, progress);
     case 'existing':
       return new ExistingRuntime(runId, { context: options.context, image: options.image });
   }

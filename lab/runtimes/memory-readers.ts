@@ -1,0 +1,55 @@
+// One choice of memory reader for every runtime whose containers run on a Docker engine (docker, kind).
+import type Dockerode from 'dockerode';
+import { errorMessage } from '../errors.js';
+import { hostCgroupProbe } from '../observe/cgroup.js';
+import { followingEngineProbe, probeAbilities } from '../observe/engine-probe.js';
+import { chooseMemoryProbe, unavailableProbe, type MemoryProbeMode, type ProbeAbilities, type ProbeChoice } from '../observe/probe-choice.js';
+import type { MemoryProbe } from '../observe/sampler.js';
+import type { Progress } from '../progress.js';
+import { buildCgroupProbe } from '../stages/cgroup-probe.js';
+
+export type StoppableProbe = MemoryProbe & { stop?: () => Promise<void> };
+
+export interface MemoryReaders {
+  choice: ProbeChoice;
+  /**
+   * A reader for one experiment container, found by its engine id (docker) or CRI id (a kind pod's, inside
+   * the node); `containerId` is asked again on each read, since a restart gives a new one.
+   */
+  forContainer(containerId: () => string, hostPid: () => Promise<number | null>): StoppableProbe;
+}
+
+/** Builds the probe's image and runs it once as a canary; a probe that cannot run is not fatal here. */
+async function abilities(requested: MemoryProbeMode, image: () => Promise<string>, check: (image: string) => Promise<ProbeAbilities>): Promise<ProbeAbilities> {
+  let built: string;
+  try {
+    built = await image();
+  } catch (error) {
+    return { hostSeesEngine: requested === 'host', engineProbeError: `its image could not be built: ${errorMessage(error).split('\n')[0]}` };
+  }
+  return check(built);
+}
+
+/** `docker` defaults to the engine testcontainers finds (DOCKER_HOST, the local socket). */
+export async function engineMemoryReaders(requested: MemoryProbeMode, runId: string, progress: Progress, docker?: Dockerode): Promise<MemoryReaders> {
+  let image = '';
+  const found = await abilities(
+    requested,
+    async () => (image = (await buildCgroupProbe(progress)).image),
+    (built) => probeAbilities({ image: built, runId, docker }),
+  );
+  const choice = chooseMemoryProbe(requested, found);
+  return {
+    choice,
+    forContainer(containerId, hostPid) {
+      switch (choice.probe) {
+        case 'host':
+          return hostCgroupProbe(hostPid, containerId);
+        case 'engine':
+          return followingEngineProbe(containerId, { image, runId, docker });
+        case 'none':
+          return unavailableProbe(choice.reason);
+      }
+    },
+  };
+}
