@@ -2,9 +2,9 @@
 # The seed on a cgroup v2 guest: docker, then (unless CGROUP_V2_SKIP_KIND=1) kind, 2 repetitions each,
 # each into a fresh folder under results/; checks that every results.json records cgroup v2, memory read from
 # the host's cgroup v2 files with a peak for every variant, and the failure itself: every baseline repetition
-# OOM-killed. GOMEMLIMIT's survival is reported, not asserted (in the emulated guest it has not held; README).
-# CGROUP_V2_SCENARIO picks another scenario (default seed-v2, the seed at half scale: in TCG the seed's 120 s
-# request timeout ends every request, see README.md: scripts/cgroup-v2-host/scenarios/seed-tcg.yaml).
+# OOM-killed. GOMEMLIMIT's survival is reported, not asserted: 2 repetitions cannot tell a rate (README).
+# CGROUP_V2_SCENARIO picks another scenario (default scenarios/seed-v2-tcg.yaml, the seed at half scale with a
+# 900 s request timeout: in TCG the seed's 120 s, and on a busy host seed-v2's 300 s, end requests early).
 #   npm run test:cgroup-v2          (as root; the first run builds the guest pieces, see README.md)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -23,11 +23,11 @@ check() { # results.json
     if (!baseline || baseline.oomKills < baseline.repetitions) problems.push(`baseline: ${baseline?.oomKills} OOM kills in ${baseline?.repetitions} repetitions`);
     const peaks = (r.variants ?? []).map((v) => `${v.name} ${(v.peakMemoryBytes / 2 ** 20).toFixed(1)} MiB, survived ${v.survivedRepetitions}/${v.repetitions}`);
     if (problems.length) { console.error(`FAIL ${process.argv[1]}: ${problems.join("; ")}`); process.exit(1); }
-    console.error(`PASS ${process.argv[1]}: ${r.runtime}, cgroup ${r.environment.cgroupVersion}; ${peaks.join("; ")}`);
+    console.error(`PASS ${process.argv[1]}: ${r.runtime}, cgroup ${r.environment.cgroupVersion}, THP ${r.environment.transparentHugepages}; ${peaks.join("; ")}`);
   ' "$1"
 }
 
-scenario="${CGROUP_V2_SCENARIO:-seed-v2}"
+scenario="${CGROUP_V2_SCENARIO:-scripts/cgroup-v2-host/scenarios/seed-v2-tcg.yaml}"
 
 run() { # runtime
   local out; out="${repo}/results/$(date +%Y%m%d-%H%M%S)-cgroup-v2-$1-$(basename "${scenario}" .yaml)"
