@@ -28,7 +28,7 @@ const (
 	v2CPUStat   = "usage_usec 8123456\nuser_usec 7001234\nsystem_usec 1122222\ncore_sched.force_idle_usec 0\nnr_periods 412\nnr_throttled 377\nthrottled_usec 29876543\nnr_bursts 0\nburst_usec 0\n"
 )
 
-// v2Tree is a systemd-driver host as recorded in test/fixtures/cgroup-v2/host.tree.
+// v2Tree is a systemd-driver host with the files of test/fixtures/cgroup-v2/host.tree (recorded on the v2 guest), other figures.
 func v2Tree(t *testing.T, dir string) string {
 	return fakeTree(t, map[string]string{
 		"cgroup.controllers":         "cpuset cpu io memory hugetlb pids rdma misc\n",

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -17,8 +17,10 @@ test('on a cgroup v2 node the kubelet step drains the root, enables every contro
   const cgroupFs = path.join(root, 'sys/fs/cgroup');
   const controllers = (await readFile(path.join(cgroupFs, 'cgroup.controllers'), 'utf8')).trim().split(' ');
   assert.ok(controllers.includes('hugetlb') && controllers.includes('memory'), 'the recording has the controllers the kubelet needs');
-  const stragglers = (await readFile(path.join(cgroupFs, 'cgroup.procs'), 'utf8')).trim().split('\n');
-  assert.ok(stragglers.length > 0, 'the recording has processes left in the root cgroup');
+  // The recorded node had none left in its root; kind's design names `docker exec` processes started before the
+  // kubelet as the stragglers to move, so two are put there.
+  await writeFile(path.join(cgroupFs, 'cgroup.procs'), '4711\n4712\n');
+  const stragglers = ['4711', '4712'];
 
   const result = await execa('bash', [SCRIPT, 'kubelet', 'kubelet.slice'], { env: { CGROUP_FS: cgroupFs }, reject: false });
   assert.equal(result.exitCode, 0, result.stderr);

@@ -26,17 +26,18 @@ test('cgroup directories come from /proc/PID/cgroup: v1 controllers (separate or
   assert.equal(cgroupPathsFromProcFile('1:name=systemd:/x\n'), null);
 });
 
+// Recorded on the cgroup v2 guest (scripts/cgroup-v2-host/record-cgroup-trees.sh): a --memory 64m container after one OOM kill.
 test('a recorded cgroup v2 host: the container found from /proc, memory.current, memory.peak, memory.events and cpu.stat read', async () => {
   const root = await mkdtemp(path.join(os.tmpdir(), 'cgroup-v2-host-'));
   await materializeTree(path.join(FIXTURES, 'host.tree'), root);
-  const paths = await cgroupPathsOfPid(4242, path.join(root, 'sys/fs/cgroup'), path.join(root, 'proc'));
+  const paths = await cgroupPathsOfPid(678, path.join(root, 'sys/fs/cgroup'), path.join(root, 'proc'));
   assert.equal(paths?.version, 'v2');
-  assert.match(paths!.memory, /system\.slice\/docker-3f1c9a7e[0-9a-f]+\.scope$/);
+  assert.match(paths!.memory, /system\.slice\/docker-9d447a10[0-9a-f]+\.scope$/);
   assert.deepEqual(await readCgroup(paths!), {
-    usageBytes: 312483840,
-    peakBytes: 419430400,
+    usageBytes: 2551808,
+    peakBytes: 67108864,
     oomKills: 1,
-    cpu: { usageUsec: 8123456, throttledUsec: 29876543, throttledPeriods: 377 },
+    cpu: { usageUsec: 4003091, throttledUsec: 0, throttledPeriods: 0 },
   });
   assert.equal(await readCgroup({ ...paths!, memory: path.join(root, 'gone') }), null, 'a removed cgroup reads as gone');
 });
