@@ -32,7 +32,9 @@ test('regress on docker: GOMEMLIMIT far above the limit is caught, with one reas
   const result = await spawnLab(['regress', '--runtime', 'docker', '--reps', '2', '--scenario', broken, '--out', out, '--quiet'], {});
   assert.equal(result.exitCode, 1, `${result.stdout}\n${result.stderr}`);
   assert.match(result.stdout, /REGRESSION/);
-  assert.match(result.stdout, /FAILED\s+limit-90: survival 0% \(0\/2, 95% CI 0–66%\) is below the expected 95% even at the top of its interval$/m);
+  // Without an effective GOMEMLIMIT the variant is the baseline, which a loaded host lets survive now and then
+  // (1 of 2 seen once): the check must fail either way, since 1/2's interval tops out at 91%.
+  assert.match(result.stdout, /FAILED\s+limit-90: survival (0|50)% \([01]\/2, 95% CI \d+–\d+%\) is below the expected 95% even at the top of its interval$/m);
   const junit = await readFile(path.join(out, 'junit.xml'), 'utf8');
-  assert.match(junit, /<failure message="limit-90: survival 0%/);
+  assert.match(junit, /<failure message="limit-90: survival (0|50)%/);
 });
