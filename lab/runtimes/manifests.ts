@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { stringify } from 'yaml';
 import type { RunSpec } from '../plan.js';
 import { formatQuantity } from '../quantity.js';
+import { timeoutScale } from '../timeouts.js';
 import { LAB_LABEL, RUN_LABEL, ownerLabels } from './runtime.js';
 
 export const SAMPLE_CONTAINER = 'api';
@@ -70,6 +71,8 @@ export function workloadManifests(run: RunSpec, options: ManifestOptions): Manif
       metadata: { name, namespace: options.namespace, labels },
       spec: {
         replicas: 1,
+        // Kubernetes' default 600 s, stretched on slow hosts with the lab's other waits (LAB_TIMEOUT_SCALE).
+        progressDeadlineSeconds: Math.round(600 * timeoutScale()),
         selector: { matchLabels: selector },
         template: {
           metadata: { labels },
