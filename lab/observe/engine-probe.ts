@@ -7,6 +7,7 @@ import { PassThrough } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type Dockerode from 'dockerode';
 import { getContainerRuntimeClient } from 'testcontainers';
+import { errorMessage } from '../errors.js';
 import { LAB_LABEL, RUN_LABEL, ownerLabels } from '../runtimes/runtime.js';
 import type { CgroupVersion } from './cgroup.js';
 import { readJsonLines } from './json-lines.js';
@@ -150,7 +151,7 @@ export async function probeAbilities(options: EngineProbeOptions, proc = '/proc'
   try {
     canary = await startEngineProbe([{ containerId: 'gomemlimit-lab-canary' }], options);
   } catch (error) {
-    return { hostSeesEngine: false, engineProbeError: error instanceof Error ? error.message : String(error) };
+    return { hostSeesEngine: false, engineProbeError: errorMessage(error) };
   }
   try {
     const docker = options.docker ?? (await getContainerRuntimeClient()).container.dockerode;
@@ -171,7 +172,7 @@ export function followingEngineProbe(containerId: () => string, options: EngineP
   let failedAt = 0;
   let version: CgroupVersion | null = null;
   let stopped = false;
-  const release = (entry: typeof current) => void entry?.probe.then((probe) => probe?.stop());
+  const release = (entry: typeof current) => entry?.probe.then((probe) => probe?.stop());
   return {
     get source() {
       return version ? `engine probe cgroup ${version}` : 'engine probe (never found)';
@@ -181,7 +182,7 @@ export function followingEngineProbe(containerId: () => string, options: EngineP
       if (stopped || !id) return null;
       if (current?.id !== id) {
         if (performance.now() - failedAt < 1000) return null;
-        release(current);
+        void release(current);
         current = {
           id,
           probe: engineCgroupProbe({ containerId: id }, options).catch(() => {
@@ -199,7 +200,7 @@ export function followingEngineProbe(containerId: () => string, options: EngineP
     },
     async stop() {
       stopped = true;
-      await current?.probe.then((probe) => probe?.stop());
+      await release(current);
     },
   };
 }

@@ -19,25 +19,17 @@ export interface MemoryReaders {
   forContainer(containerId: () => string, hostPid: () => Promise<number | null>): StoppableProbe;
 }
 
-/** Builds the probe's image and runs it once as a canary; a probe that cannot run is not fatal here. */
-async function abilities(requested: MemoryProbeMode, image: () => Promise<string>, check: (image: string) => Promise<ProbeAbilities>): Promise<ProbeAbilities> {
-  let built: string;
-  try {
-    built = await image();
-  } catch (error) {
-    return { hostSeesEngine: requested === 'host', engineProbeError: `its image could not be built: ${errorMessage(error).split('\n')[0]}` };
-  }
-  return check(built);
-}
-
 /** `docker` defaults to the engine testcontainers finds (DOCKER_HOST, the local socket). */
 export async function engineMemoryReaders(requested: MemoryProbeMode, runId: string, progress: Progress, docker?: Dockerode): Promise<MemoryReaders> {
+  // The probe's image is built and run once as a canary; a probe that cannot run is not fatal here.
   let image = '';
-  const found = await abilities(
-    requested,
-    async () => (image = (await buildCgroupProbe(progress)).image),
-    (built) => probeAbilities({ image: built, runId, docker }),
-  );
+  let buildError: string | null = null;
+  try {
+    image = (await buildCgroupProbe(progress)).image;
+  } catch (error) {
+    buildError = `its image could not be built: ${errorMessage(error).split('\n')[0]}`;
+  }
+  const found: ProbeAbilities = buildError ? { hostSeesEngine: requested === 'host', engineProbeError: buildError } : await probeAbilities({ image, runId, docker });
   const choice = chooseMemoryProbe(requested, found);
   return {
     choice,
