@@ -112,6 +112,8 @@ export function buildProgram(): Command {
     .addOption(new Option('--memory-probe <how>', "docker, kind: how memory is read; auto = this machine's cgroups where it sees the engine's, else a probe container on the engine").choices([...MEMORY_PROBE_MODES]).default('auto'))
     .option('--context <name>', 'existing: the kubeconfig context of the cluster to use')
     .option('--image <ref>', 'existing: the sample image, pushed where that cluster can pull it')
+    .option('--node-probe', "existing: read memory with a probe pod on the workload's node (hostPath /sys/fs/cgroup, read-only; needs a namespace that admits it)")
+    .option('--probe-image <ref>', 'existing, with --node-probe: the cgroup-probe image where the cluster can pull it (default: the locally built one)')
     .option('--dry-run', 'print the planned repetitions and exit')
     .option('-q, --quiet', 'no progress lines')
     .option('--ci', 'the nightly regression: same as the regress command with its defaults')
@@ -152,6 +154,8 @@ export function buildProgram(): Command {
     .addOption(new Option('--memory-probe <how>', "docker, kind: how memory is read; auto = this machine's cgroups where it sees the engine's, else a probe container on the engine").choices([...MEMORY_PROBE_MODES]).default('auto'))
     .option('--context <name>', 'existing: the kubeconfig context of the cluster to use')
     .option('--image <ref>', 'existing: the sample image, pushed where that cluster can pull it')
+    .option('--node-probe', "existing: read memory with a probe pod on the workload's node (hostPath /sys/fs/cgroup, read-only; needs a namespace that admits it)")
+    .option('--probe-image <ref>', 'existing, with --node-probe: the cgroup-probe image where the cluster can pull it (default: the locally built one)')
     .option('-q, --quiet', 'no progress lines')
     .action(regressCommand);
 

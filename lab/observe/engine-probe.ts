@@ -10,10 +10,8 @@ import { getContainerRuntimeClient } from 'testcontainers';
 import { errorMessage } from '../errors.js';
 import { LAB_LABEL, RUN_LABEL, ownerLabels } from '../runtimes/runtime.js';
 import type { CgroupVersion } from './cgroup.js';
-import { readJsonLines } from './json-lines.js';
 import type { ProbeAbilities } from './probe-choice.js';
-import { ProbeFeed, type TargetStats } from './probe-feed.js';
-import type { MemoryProbe } from './sampler.js';
+import { followProbeStream, followingProbe, type StoppableProbe, type TargetMemoryProbe } from './probe-stream.js';
 
 /** A container's cgroup, or a cgroup inside it: a kind node's id with the pod's path inside the node. */
 export interface EngineProbeTarget {
@@ -36,10 +34,7 @@ export interface EngineProbeOptions {
   startTimeoutMs?: number;
 }
 
-/** A MemoryProbe for one target, and how often the probe has read it. */
-export interface EngineMemoryProbe extends MemoryProbe {
-  stats(): TargetStats;
-}
+export type EngineMemoryProbe = TargetMemoryProbe;
 
 /** One probe container reading several targets. */
 export interface EngineProbe {
@@ -86,43 +81,25 @@ export async function startEngineProbe(targets: EngineProbeTarget[], options: En
   const stderr = new PassThrough();
   let stderrText = '';
   stderr.on('data', (chunk: Buffer) => (stderrText = (stderrText + chunk.toString('utf8')).slice(-4000)));
-  const feed = new ProbeFeed();
-  let ended = false;
   try {
     // Attached before start, so the hello line cannot be missed.
     const stream = (await container.attach({ stream: true, stdout: true, stderr: true })) as NodeJS.ReadWriteStream & { destroy(): void };
     docker.modem.demuxStream(stream, stdout, stderr);
     stream.on('end', () => (stdout.end(), stderr.end()));
     stream.on('error', () => (stdout.end(), stderr.end()));
-    const hello = new Promise<void>((resolve, reject) => {
-      (async () => {
-        for await (const line of readJsonLines(stdout)) if ('value' in line && feed.accept(line.value) && feed.hello) resolve();
-        ended = true;
-        await finished(stderr).catch(() => {}); // its last words come with the same stream end
-        reject(new Error(`the cgroup probe stopped${stderrText ? `: ${stderrText.trim()}` : ''}`));
-      })().catch(reject);
-    });
-    await container.start();
-    const timeoutMs = options.startTimeoutMs ?? 15_000;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`the cgroup probe said nothing in ${timeoutMs} ms`)), timeoutMs)));
-    await Promise.race([hello, timeout]).finally(() => clearTimeout(timer));
-    // A probe is stale after ten missed ticks (at least a second): its container died or the engine stalls.
-    const staleMs = Math.max(1000, 10_000 / rateHz);
-    const version = feed.version!;
+    const lastWords = async () => {
+      await finished(stderr).catch(() => {}); // its last words come with the same stream end
+      return stderrText;
+    };
+    const [probe] = await Promise.all([
+      followProbeStream(stdout, { where: 'engine probe', rateHz, timeoutMs: options.startTimeoutMs ?? 15_000, lastWords }),
+      container.start(),
+    ]);
     let stopped = false;
     return {
       containerId: container.id,
-      version,
-      memory(target) {
-        const arg = targetArg(target);
-        if (!targets.some((known) => targetArg(known) === arg)) throw new Error(`the cgroup probe was not started for ${arg}`);
-        return {
-          source: `engine probe cgroup ${version}`,
-          read: async () => (ended ? null : feed.latest(arg, performance.now(), staleMs)),
-          stats: () => feed.stats(arg),
-        };
-      },
+      version: probe.version,
+      memory: (target) => probe.memory(targetArg(target)),
       async stop() {
         if (stopped) return;
         stopped = true;
@@ -163,44 +140,7 @@ export async function probeAbilities(options: EngineProbeOptions, proc = '/proc'
   }
 }
 
-/**
- * An engine probe that follows a container through restarts: when `containerId` names a new container, the old
- * probe is stopped and one for the new id started. A probe that fails to start is retried at most once a second.
- */
-export function followingEngineProbe(containerId: () => string, options: EngineProbeOptions): MemoryProbe & { stop(): Promise<void> } {
-  let current: { id: string; probe: Promise<(EngineMemoryProbe & { stop(): Promise<void> }) | null> } | null = null;
-  let failedAt = 0;
-  let version: CgroupVersion | null = null;
-  let stopped = false;
-  const release = (entry: typeof current) => entry?.probe.then((probe) => probe?.stop());
-  return {
-    get source() {
-      return version ? `engine probe cgroup ${version}` : 'engine probe (never found)';
-    },
-    async read() {
-      const id = containerId();
-      if (stopped || !id) return null;
-      if (current?.id !== id) {
-        if (performance.now() - failedAt < 1000) return null;
-        void release(current);
-        current = {
-          id,
-          probe: engineCgroupProbe({ containerId: id }, options).catch(() => {
-            failedAt = performance.now();
-            current = null;
-            return null;
-          }),
-        };
-      }
-      const probe = await current?.probe;
-      if (!probe) return null;
-      if (stopped) return null;
-      version = probe.source.endsWith('v2') ? 'v2' : 'v1';
-      return probe.read();
-    },
-    async stop() {
-      stopped = true;
-      await release(current);
-    },
-  };
+/** An engine probe that follows a container through restarts (a new probe container per container id). */
+export function followingEngineProbe(containerId: () => string, options: EngineProbeOptions): StoppableProbe {
+  return followingProbe('engine probe', containerId, (id) => engineCgroupProbe({ containerId: id }, options));
 }

@@ -5,7 +5,7 @@ import type { MemoryProbe } from './sampler.js';
 export const MEMORY_PROBE_MODES = ['auto', 'host', 'engine'] as const;
 export type MemoryProbeMode = (typeof MEMORY_PROBE_MODES)[number];
 
-export const probeChoiceSchema = z.object({ probe: z.enum(['host', 'engine', 'none']), reason: z.string() });
+export const probeChoiceSchema = z.object({ probe: z.enum(['host', 'engine', 'node-probe', 'none']), reason: z.string() });
 export type ProbeChoice = z.infer<typeof probeChoiceSchema>;
 
 /** What a canary found out: whether this process sees the engine's cgroups, and why the engine probe cannot run (null: it can). */

@@ -1,19 +1,38 @@
 import { execa } from 'execa';
 import { UsageError } from '../errors.js';
 import { freeLoopbackPort } from '../net.js';
-import { unavailableProbe } from '../observe/probe-choice.js';
+import { unavailableProbe, type ProbeChoice } from '../observe/probe-choice.js';
+import { followingProbe } from '../observe/probe-stream.js';
 import type { RunSpec } from '../plan.js';
+import type { Progress } from '../progress.js';
+import { buildCgroupProbe } from '../stages/cgroup-probe.js';
 import { Kubectl, requireKubectl } from '../tools/kubectl.js';
 import { createNamespace, deleteNamespace, deployWorkload, removeWorkload, serverVersion, watchPod, type WorkloadTarget } from './kube.js';
-import { SAMPLE_PORT, workloadName } from './manifests.js';
+import { SAMPLE_CONTAINER, SAMPLE_PORT, workloadName } from './manifests.js';
+import { NodeProbeError, nodeCgroupProbe, startNodeProbe, type NodeProbeSite } from './node-probe.js';
+import type { KubeInstanceOptions } from './kube-instance.js';
 import { supervisedPortForward } from './port-forward.js';
 import type { Instance, Runtime, RuntimeInfo } from './runtime.js';
 
-const REMOTE_NODES = "an existing cluster's nodes are not this machine, so their cgroups cannot be read from here";
+const REMOTE_NODES = "an existing cluster's nodes are not this machine, so their cgroups cannot be read from here (--node-probe reads them on the node)";
+const NODE_PROBE_REASON = "--node-probe: a pod on the workload's node reads its /sys/fs/cgroup (hostPath, read-only)";
 
 export interface ExistingOptions {
   context?: string;
   image?: string;
+  /** Run cgroup-probe as a pod on the workload's node. */
+  nodeProbe?: boolean;
+  /** The probe's image where the cluster can pull it; default the locally built one (a kind cluster after `kind load`). */
+  probeImage?: string;
+}
+
+function requirePinned(flag: string, image: string): void {
+  if (/:latest$/.test(image) || !/[:@]/.test(image.split('/').pop() ?? '')) throw new UsageError(`${flag} ${image}: use a pinned tag or digest, not latest`);
+}
+
+interface WorkloadPod {
+  spec?: { nodeName?: string };
+  status?: { containerStatuses?: { name: string; containerID?: string }[] };
 }
 
 /**
@@ -25,10 +44,12 @@ export class ExistingRuntime implements Runtime {
   readonly capabilities = { localEngine: false };
   private kubectl: Kubectl | null = null;
   private readonly namespace: string;
+  private probeSite: NodeProbeSite | null = null;
 
   constructor(
     private readonly runId: string,
     private readonly options: ExistingOptions,
+    private readonly progress: Progress,
   ) {
     this.namespace = `gomemlimit-lab-${runId}`;
   }
@@ -36,9 +57,9 @@ export class ExistingRuntime implements Runtime {
   async check(): Promise<void> {
     if (!this.options.context) throw new UsageError('--runtime existing needs --context NAME (a context in your kubeconfig)');
     if (!this.options.image) throw new UsageError('--runtime existing needs --image REF (the sample image, pushed where the cluster can pull it)');
-    if (/:latest$/.test(this.options.image) || !/[:@]/.test(this.options.image.split('/').pop() ?? '')) {
-      throw new UsageError(`--image ${this.options.image}: use a pinned tag or digest, not latest`);
-    }
+    requirePinned('--image', this.options.image);
+    if (this.options.probeImage && !this.options.nodeProbe) throw new UsageError('--probe-image is for --node-probe');
+    if (this.options.probeImage) requirePinned('--probe-image', this.options.probeImage);
     const binary = await requireKubectl();
     const contexts = await execa(binary, ['config', 'get-contexts', '-o', 'name'], { reject: false });
     if (!contexts.stdout.split('\n').includes(this.options.context)) {
@@ -60,23 +81,54 @@ export class ExistingRuntime implements Runtime {
       () => false,
     );
     if (!reachable) throw new UsageError(`the cluster of context "${this.options.context}" does not answer`);
-    await createNamespace(target);
+    await createNamespace(target, this.options.nodeProbe ? 'privileged' : 'restricted');
+    const probe = this.options.nodeProbe ? await this.startNodeProbes(target) : null;
+    const memoryProbe: ProbeChoice = probe ? { probe: 'node-probe', reason: NODE_PROBE_REASON } : { probe: 'none', reason: REMOTE_NODES };
     return {
       name: 'existing',
-      versions: { context: this.options.context!, image: this.options.image!, ...(await serverVersion(target.kubectl)) },
-      cgroupVersion: 'unknown (remote nodes)',
+      versions: { context: this.options.context!, image: this.options.image!, ...(probe ? { probeImage: probe.image } : {}), ...(await serverVersion(target.kubectl)) },
+      cgroupVersion: probe ? `${probe.version} (node probe)` : 'unknown (remote nodes)',
       transparentHugepages: null,
-      memoryProbe: { probe: 'none', reason: REMOTE_NODES },
+      memoryProbe,
       notes: [],
     };
+  }
+
+  /** A canary probe pod proves that the namespace admits it and the cluster can run its image, before any repetition. */
+  private async startNodeProbes(target: WorkloadTarget): Promise<{ image: string; version: string }> {
+    const image = this.options.probeImage ?? (await buildCgroupProbe(this.progress)).image;
+    this.progress.step(`starting a canary node probe (${image})`);
+    const site: NodeProbeSite = { kubectl: target.kubectl, namespace: this.namespace, runId: this.runId, image };
+    try {
+      const canary = await startNodeProbe(site, null, ['id:gomemlimit-lab-canary']);
+      await canary.stop();
+      this.probeSite = site;
+      return { image, version: canary.version };
+    } catch (error) {
+      if (!(error instanceof NodeProbeError)) throw error;
+      if (error.refusedByAdmission) throw new UsageError(`--node-probe: namespace ${this.namespace} does not admit the probe's hostPath pod: ${error.message}`);
+      throw new UsageError(`--node-probe: the probe pod cannot run (${error.message}); make ${image} pullable by the cluster and pass --probe-image`);
+    }
+  }
+
+  /** The node probe for this pod's container, started before any load so that no early reading is lost. */
+  private async podMemory(target: WorkloadTarget, pod: string): Promise<KubeInstanceOptions['memory']> {
+    const site = this.probeSite;
+    if (!site) return () => unavailableProbe(REMOTE_NODES);
+    const found = await target.kubectl.json<WorkloadPod>(['get', 'pod', pod, '-n', this.namespace]);
+    const node = found.spec?.nodeName ?? '';
+    const id = found.status?.containerStatuses?.find((status) => status.name === SAMPLE_CONTAINER)?.containerID?.replace(/^\w+:\/\//, '') ?? '';
+    const first = await nodeCgroupProbe(site, node, id);
+    return (containerId) => followingProbe('node probe', containerId, (next) => nodeCgroupProbe(site, node, next), { id, probe: first });
   }
 
   /** The user's pushed image replaces the locally built one. */
   async start(run: RunSpec): Promise<Instance> {
     const target = this.target();
     const pod = await deployWorkload(target, run, { image: this.options.image!, nodePort: null, pullPolicy: 'IfNotPresent' });
+    const memory = await this.podMemory(target, pod);
     const forward = supervisedPortForward(target.kubectl, this.namespace, workloadName(run), await freeLoopbackPort(), SAMPLE_PORT);
-    return watchPod(target, pod, `http://127.0.0.1:${forward.localPort}`, () => unavailableProbe(REMOTE_NODES), async () => {
+    return watchPod(target, pod, `http://127.0.0.1:${forward.localPort}`, memory, async () => {
       await forward.stop();
       await removeWorkload(target, run);
     });

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { StoppableProbe } from './memory-readers.js';
+import type { ContainerMemoryProbe } from './memory-readers.js';
 import type { Kubectl } from '../tools/kubectl.js';
 import { SAMPLE_CONTAINER } from './manifests.js';
 import type { Instance, InstanceStatus, RuntimeEvent, Termination } from './runtime.js';
@@ -41,7 +41,7 @@ export interface KubeInstanceOptions {
   /** Loopback URL that reaches the pod (a kind NodePort mapping, or a port-forward). */
   baseUrl: string;
   /** The sample container's memory reader, given its current CRI id (a restart gives a new one). */
-  memory: (containerId: () => string) => StoppableProbe;
+  memory: (containerId: () => string) => ContainerMemoryProbe;
   onStop: () => Promise<void>;
 }
 
@@ -50,7 +50,7 @@ export interface KubeInstanceOptions {
  * the logs of every container instance followed as they happen, and its cgroup memory read from the host.
  */
 export class KubeInstance implements Instance {
-  readonly memory: StoppableProbe;
+  readonly memory: ContainerMemoryProbe;
   readonly restartsAfterExit = true; // a Deployment's pod always restarts its container
   private readonly terminations = new Map<string, Termination>();
   private latest: ContainerStatus | null = null;

@@ -11,8 +11,8 @@ export interface WorkloadTarget {
   runId: string;
 }
 
-export async function createNamespace(target: WorkloadTarget): Promise<void> {
-  await target.kubectl.apply(toYaml([namespaceManifest({ namespace: target.namespace, runId: target.runId, image: '', nodePort: null })]));
+export async function createNamespace(target: WorkloadTarget, podSecurity: ManifestOptions['podSecurity'] = 'restricted'): Promise<void> {
+  await target.kubectl.apply(toYaml([namespaceManifest({ namespace: target.namespace, runId: target.runId, image: '', nodePort: null, podSecurity })]));
 }
 
 /** Namespaces of earlier lab runs on this machine whose process is gone (a crash, a kill -9). */

@@ -16,6 +16,8 @@ export interface ManifestOptions {
   nodePort: number | null;
   /** Never for images loaded into kind; IfNotPresent for a pushed image on an existing cluster. */
   pullPolicy?: 'Never' | 'IfNotPresent';
+  /** The Pod Security level the namespace enforces: privileged only where the node probe's hostPath pod must run. */
+  podSecurity?: 'restricted' | 'privileged';
 }
 
 type Manifest = Record<string, unknown>;
@@ -28,7 +30,7 @@ export function workloadName(run: RunSpec): string {
   return `${name.slice(0, 54).replace(/-+$/, '')}-${hash}`;
 }
 
-/** Namespace labels that make the API server enforce the restricted Pod Security Standard. */
+/** Namespace labels that make the API server enforce the restricted Pod Security Standard (or a chosen level). */
 export function namespaceManifest(options: ManifestOptions): Manifest {
   return {
     apiVersion: 'v1',
@@ -39,8 +41,10 @@ export function namespaceManifest(options: ManifestOptions): Manifest {
         [LAB_LABEL]: '1',
         [RUN_LABEL]: options.runId,
         ...ownerLabels(), // lets a later run remove what a crashed one left
-        'pod-security.kubernetes.io/enforce': 'restricted',
+        'pod-security.kubernetes.io/enforce': options.podSecurity ?? 'restricted',
         'pod-security.kubernetes.io/enforce-version': 'latest',
+        // The sample itself stays restricted: a violation still shows in kubectl's warnings.
+        'pod-security.kubernetes.io/warn': 'restricted',
       },
     },
   };

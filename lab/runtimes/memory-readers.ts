@@ -8,7 +8,7 @@ import type { MemoryProbe } from '../observe/sampler.js';
 import type { Progress } from '../progress.js';
 import { buildCgroupProbe } from '../stages/cgroup-probe.js';
 
-export type StoppableProbe = MemoryProbe & { stop?: () => Promise<void> };
+export type ContainerMemoryProbe = MemoryProbe & { stop?: () => Promise<void> };
 
 export interface MemoryReaders {
   choice: ProbeChoice;
@@ -16,7 +16,7 @@ export interface MemoryReaders {
    * A reader for one experiment container, found by its engine id (docker) or CRI id (a kind pod's, inside
    * the node); `containerId` is asked again on each read, since a restart gives a new one.
    */
-  forContainer(containerId: () => string, hostPid: () => Promise<number | null>): StoppableProbe;
+  forContainer(containerId: () => string, hostPid: () => Promise<number | null>): ContainerMemoryProbe;
 }
 
 /** `docker` defaults to the engine testcontainers finds (DOCKER_HOST, the local socket). */
@@ -39,6 +39,7 @@ export async function engineMemoryReaders(requested: MemoryProbeMode, runId: str
           return hostCgroupProbe(hostPid, containerId);
         case 'engine':
           return followingEngineProbe(containerId, { image, runId, docker });
+        case 'node-probe': // a cluster's choice (--node-probe), never an engine's
         case 'none':
           return unavailableProbe(choice.reason);
       }

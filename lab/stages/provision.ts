@@ -1,3 +1,4 @@
+import { UsageError } from '../errors.js';
 import { noProbeWarning, type MemoryProbeMode } from '../observe/probe-choice.js';
 import type { RuntimeName } from '../plan.js';
 import type { Progress } from '../progress.js';
@@ -12,16 +13,21 @@ export interface RuntimeOptions {
   context?: string;
   image?: string;
   memoryProbe?: MemoryProbeMode;
+  nodeProbe?: boolean;
+  probeImage?: string;
 }
 
 export function createRuntime(name: RuntimeName, runId: string, options: RuntimeOptions, progress: Progress): Runtime {
+  if (name !== 'existing' && (options.nodeProbe || options.probeImage)) {
+    throw new UsageError(`--node-probe is for --runtime existing: ${name} reads memory on the engine itself (see --memory-probe)`);
+  }
   switch (name) {
     case 'docker':
       return new DockerRuntime(runId, { memoryProbe: options.memoryProbe ?? 'auto' }, progress);
     case 'kind':
       return new KindRuntime(runId, { keepCluster: options.keepCluster ?? false, nodeImage: options.nodeImage, memoryProbe: options.memoryProbe ?? 'auto' }, progress);
     case 'existing':
-      return new ExistingRuntime(runId, { context: options.context, image: options.image });
+      return new ExistingRuntime(runId, { context: options.context, image: options.image, nodeProbe: options.nodeProbe, probeImage: options.probeImage }, progress);
   }
 }
 

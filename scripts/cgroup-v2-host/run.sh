@@ -301,7 +301,8 @@ mkdir -p "${S}/repo" "${S}/out"
   cd "${REPO_ROOT}"
   { git ls-files -z -co --exclude-standard | while IFS= read -r -d '' f; do [ -e "$f" ] || [ -L "$f" ] && printf '%s\0' "$f"; done
     [ -d node_modules ] && printf 'node_modules\0'
-    [ -d "${CACHE_ROOT}/bin" ] && [ "${CACHE_ROOT}" = "${REPO_ROOT}/.cache" ] && printf '.cache/bin\0'
+    # An if, not &&: under pipefail a false test at the end of the list would fail the copy.
+    if [ -d "${CACHE_ROOT}/bin" ] && [ "${CACHE_ROOT}" = "${REPO_ROOT}/.cache" ]; then printf '.cache/bin\0'; fi
   } | tar -c --null -T - -f - | tar -x -f - -C "${S}/repo"
 ) || die "could not copy the working tree"
 if [ "${CACHE_ROOT}" != "${REPO_ROOT}/.cache" ] && [ -d "${CACHE_ROOT}/bin" ]; then
