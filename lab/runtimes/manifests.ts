@@ -43,8 +43,6 @@ export function namespaceManifest(options: ManifestOptions): Manifest {
         ...ownerLabels(), // lets a later run remove what a crashed one left
         'pod-security.kubernetes.io/enforce': options.podSecurity ?? 'restricted',
         'pod-security.kubernetes.io/enforce-version': 'latest',
-        // The sample itself stays restricted: a violation still shows in kubectl's warnings.
-        'pod-security.kubernetes.io/warn': 'restricted',
       },
     },
   };

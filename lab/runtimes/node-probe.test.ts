@@ -19,6 +19,7 @@ test("the node probe pod: on the workload's node, the node's cgroupfs read-only,
   assert.equal((nodeProbeManifest(site, 'canary', null, ['id:x']) as { spec: { nodeName?: string } }).spec.nodeName, undefined, 'a canary is placed by the scheduler');
 });
 
+// The messages are kubectl 1.34's, recorded against a kind cluster.
 test("admission refusals are told from other failures, with the API server's reason", () => {
   assert.equal(
     admissionRefusal('Error from server (Forbidden): pods "node-probe-1" is forbidden: violates PodSecurity "baseline:latest": hostPath volumes (volume "cgroup")'),
@@ -28,6 +29,14 @@ test("admission refusals are told from other failures, with the API server's rea
     admissionRefusal('Error from server (Forbidden): admission webhook "validate.kyverno.svc" denied the request: hostPath is not allowed'),
     'hostPath is not allowed',
   );
+  assert.equal(
+    admissionRefusal(
+      'Warning: would violate PodSecurity "restricted:latest": restricted volume types (volume "cgroup" uses restricted volume type "hostPath")\n' +
+        'The pods "p1" is invalid: : ValidatingAdmissionPolicy \'no-hostpath\' with binding \'no-hostpath\' denied request: hostPath volumes are not allowed here',
+    ),
+    "ValidatingAdmissionPolicy 'no-hostpath' with binding 'no-hostpath' denied request: hostPath volumes are not allowed here",
+  );
+  assert.equal(admissionRefusal('Warning: would violate PodSecurity "restricted:latest": seccompProfile'), null, 'a warning is no refusal');
   assert.equal(admissionRefusal('error: the server doesn\'t have a resource type "pods"'), null);
   assert.equal(admissionRefusal('Unable to connect to the server: dial tcp 127.0.0.1:6443: connect: connection refused'), null);
 });

@@ -62,10 +62,19 @@ export function nodeProbeManifest(site: NodeProbeSite, name: string, node: strin
   };
 }
 
-/** The API server's reason when admission refused an object (Pod Security, a policy, a webhook); null otherwise. */
+/**
+ * The API server's reason when admission refused an object, from kubectl's stderr; null for other failures.
+ * Pod Security says "is forbidden: violates PodSecurity ...", a ValidatingAdmissionPolicy "is invalid: :
+ * ValidatingAdmissionPolicy '...' denied request: ...", a webhook "denied the request: ...". Warnings are skipped.
+ */
 export function admissionRefusal(output: string): string | null {
-  const forbidden = /is forbidden: (.+)/.exec(output) ?? /admission webhook .+ denied the request: (.+)/.exec(output);
-  return forbidden ? forbidden[1]!.trim() : null;
+  for (const line of output.split('\n')) {
+    if (line.startsWith('Warning:')) continue;
+    const policy = /(ValidatingAdmissionPolicy .+ denied request: .+)/.exec(line);
+    const refused = policy ?? /is forbidden: (.+)/.exec(line) ?? /admission webhook .+ denied the request: (.+)/.exec(line);
+    if (refused) return refused[1]!.trim();
+  }
+  return null;
 }
 
 interface ProbePod {
@@ -105,7 +114,7 @@ export async function startNodeProbe(site: NodeProbeSite, node: string | null, t
   } catch (error) {
     const output = String((error as { stderr?: string }).stderr ?? errorMessage(error));
     const refusal = admissionRefusal(output);
-    throw new NodeProbeError(refusal ?? output.trim().split('\n')[0]!, refusal !== null);
+    throw new NodeProbeError(refusal ?? output.trim().split('\n').filter((line) => !line.startsWith('Warning:')).join(' '), refusal !== null);
   }
   const follower = { current: null as ReturnType<Kubectl['spawn']> | null };
   let stopped = false;
