@@ -39,10 +39,10 @@ export async function preparePlan(options: LabOptions): Promise<Plan> {
   const scenario = await loadScenario(options.scenario);
   await checkOutDir(options.out);
   const plan = planRuns(scenario, { runtime: options.runtime, reps: options.reps, variants: options.variants });
-  createRuntime(options.runtime, 'check', options, silentProgress); // refuses runtimes that do not exist yet
+  const runtime = createRuntime(options.runtime, 'check', options, silentProgress); // refuses what a runtime cannot take
   const rebuilt = plan.variants.find((variant) => flavourKey(variant.build) !== 'local');
-  if (options.runtime === 'existing' && rebuilt) {
-    throw new UsageError(`variant ${rebuilt.name} needs its own build (${flavourKey(rebuilt.build)}), but --runtime existing runs the one pushed --image: use docker or kind`);
+  if (runtime.capabilities.image === 'pushed' && rebuilt) {
+    throw new UsageError(`variant ${rebuilt.name} needs its own build (${flavourKey(rebuilt.build)}), but --runtime ${options.runtime} runs the one pushed --image: use docker or kind`);
   }
   return plan;
 }
@@ -127,7 +127,7 @@ export async function runLab(options: LabOptions, progress: Progress, signal: Ab
     dir = await createOutDir(options.out ? path.resolve(options.out) : defaultOutDir(plan.scenario.name), Boolean(options.out));
     await mkdir(path.join(dir, 'logs'));
     progress.info(`results go to ${path.relative(process.cwd(), dir) || dir}`);
-    const built = await build(progress, plan.variants.map((variant) => variant.build), { image: options.runtime !== 'existing' });
+    const built = await build(progress, plan.variants.map((variant) => variant.build), { image: runtime.capabilities.image === 'local' });
     context.toolVersions = { ...built.versions, ...imageVersions(built) };
     const execute = async (run: RunSpec, label: string): Promise<RunRecord> => {
       if (signal.aborted) throw new InterruptedError(String(signal.reason ?? 'signal'));

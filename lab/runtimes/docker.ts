@@ -11,7 +11,7 @@ import type { Progress } from '../progress.js';
 import { engineMemoryReaders, type MemoryReaders } from './memory-readers.js';
 import type { RunSpec } from '../plan.js';
 import { SAMPLE_PORT } from './manifests.js';
-import { LAB_LABEL, RUN_LABEL, ownerGone, ownerLabels, type Instance, type InstanceStatus, type Runtime, type RuntimeInfo, type Termination } from './runtime.js';
+import { LAB_LABEL, RUN_LABEL, ownerGone, ownerLabels, type Instance, type InstanceStatus, type Runtime, type RuntimeCapabilities, type RuntimeInfo, type Termination } from './runtime.js';
 
 // No reaper image can be pulled here, and the lab cleans up by its own labels; the bridge gateway is not loopback.
 process.env.TESTCONTAINERS_RYUK_DISABLED = 'true';
@@ -101,7 +101,7 @@ async function demuxedLogs(dockerode: Dockerode, container: Dockerode.Container)
 
 export class DockerRuntime implements Runtime {
   readonly name = 'docker' as const;
-  readonly capabilities = { localEngine: true };
+  readonly capabilities: RuntimeCapabilities = { localEngine: true, image: 'local' };
   private client: ContainerRuntimeClient | null = null;
   private readonly ledger = new EventLedger();
   private events: NodeJS.ReadableStream | null = null;

@@ -12,7 +12,7 @@ import { SAMPLE_CONTAINER, SAMPLE_PORT, workloadName } from './manifests.js';
 import { NodeProbeError, nodeCgroupProbe, startNodeProbe, type NodeProbeSite } from './node-probe.js';
 import type { KubeInstanceOptions } from './kube-instance.js';
 import { supervisedPortForward } from './port-forward.js';
-import type { Instance, Runtime, RuntimeInfo } from './runtime.js';
+import type { Instance, Runtime, RuntimeCapabilities, RuntimeInfo } from './runtime.js';
 
 const REMOTE_NODES = "an existing cluster's nodes are not this machine, so their cgroups cannot be read from here (--node-probe reads them on the node)";
 const NODE_PROBE_REASON = "--node-probe: a pod on the workload's node reads its /sys/fs/cgroup (hostPath, read-only)";
@@ -41,7 +41,7 @@ interface WorkloadPod {
  */
 export class ExistingRuntime implements Runtime {
   readonly name = 'existing' as const;
-  readonly capabilities = { localEngine: false };
+  readonly capabilities: RuntimeCapabilities = { localEngine: false, image: 'pushed' };
   private kubectl: Kubectl | null = null;
   private readonly namespace: string;
   private probeSite: NodeProbeSite | null = null;

@@ -17,7 +17,7 @@ import { createNamespace, deleteNamespace, deployWorkload, removeStaleNamespaces
 import { acquireLock, type Lock } from './lock.js';
 import { engineMemoryReaders, type MemoryReaders } from './memory-readers.js';
 import type { MemoryProbeMode } from '../observe/probe-choice.js';
-import type { Instance, Runtime, RuntimeInfo } from './runtime.js';
+import type { Instance, Runtime, RuntimeCapabilities, RuntimeInfo } from './runtime.js';
 
 export const KIND_CLUSTER = 'gomemlimit-lab';
 const KIND_CONFIG = path.join(REPO_ROOT, 'kind-config.yaml');
@@ -100,7 +100,7 @@ async function hostPidOfContainer(containerId: string): Promise<number | null> {
 
 export class KindRuntime implements Runtime {
   readonly name = 'kind' as const;
-  readonly capabilities = { localEngine: true };
+  readonly capabilities: RuntimeCapabilities = { localEngine: true, image: 'local' };
   private kind = '';
   private kubectl: Kubectl | null = null;
   private createdCluster = false;

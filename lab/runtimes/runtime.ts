@@ -58,6 +58,8 @@ export interface RuntimeInfo {
 export interface RuntimeCapabilities {
   /** It runs containers on a Docker engine this machine drives (started by the lab on a fresh machine). */
   localEngine: boolean;
+  /** local: the lab builds the sample's image (each variant's own flavour); pushed: the user's --image runs every variant. */
+  image: 'local' | 'pushed';
 }
 
 export interface Runtime {
