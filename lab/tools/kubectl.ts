@@ -1,5 +1,7 @@
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { execa, type ResultPromise } from 'execa';
+import { timeoutScale } from '../timeouts.js';
 import { UsageError } from '../errors.js';
 import { pathExists } from '../fs.js';
 import { CACHE_DIR } from '../paths.js';
@@ -40,6 +42,18 @@ export async function requireKubectl(): Promise<string> {
   return found;
 }
 
+/**
+ * kubectl failures that say the API server was slow or briefly away, not that the request was wrong: seen on a
+ * cgroup v2 guest under software emulation, where the first apply after cluster creation hit a TLS handshake timeout.
+ */
+const TRANSIENT = /TLS handshake timeout|connection refused|i\/o timeout|connection reset by peer|net\/http: request canceled|Client\.Timeout exceeded|the server is currently unable to handle the request|http2: client connection lost|unexpected EOF/;
+
+export function transientKubectlFailure(stderr: string): boolean {
+  return TRANSIENT.test(stderr);
+}
+
+const ATTEMPTS = 4;
+
 /** A kubectl bound to one kubeconfig (and optionally one context). */
 export class Kubectl {
   constructor(
@@ -52,9 +66,14 @@ export class Kubectl {
     return [...(this.kubeconfig ? ['--kubeconfig', this.kubeconfig] : []), ...(this.context ? ['--context', this.context] : []), ...args];
   }
 
+  /** Retried (with a pause that LAB_TIMEOUT_SCALE stretches) while the failure is a transient one. */
   async run(args: string[], input?: string): Promise<string> {
-    const { stdout } = await execa(this.binary, this.args(args), { input });
-    return stdout;
+    for (let attempt = 1; ; attempt++) {
+      const result = await execa(this.binary, this.args(args), { input, reject: false });
+      if (result.exitCode === 0) return result.stdout;
+      if (attempt >= ATTEMPTS || !transientKubectlFailure(result.stderr)) throw Object.assign(new Error(`${result.shortMessage}\n${result.stderr}`.trim()), { stderr: result.stderr, exitCode: result.exitCode });
+      await sleep(2000 * attempt * timeoutScale());
+    }
   }
 
   async json<T>(args: string[]): Promise<T> {
