@@ -73,7 +73,7 @@ async function runCommand(options: LabOptions & { dryRun?: boolean; quiet?: bool
   const { preparePlan, runLab } = await pipeline();
   if (options.dryRun) {
     const plan = await preparePlan(options);
-    const { namespaceManifest, toYaml, workloadManifests } = await import('./runtimes/manifests.js');
+    const { namespaceManifest, toYaml, workloadManifests } = await import('./runtimes/kube/manifests.js');
     const { IMAGE_REPOSITORY } = await import('./stages/build.js');
     if (plan.runtime === 'docker') {
       const { scenario, runtime, reps, variants, frontier, runs } = plan;
@@ -174,7 +174,7 @@ export function buildProgram(): Command {
     .description('remove every cluster, container and volume the lab ever created')
     .action(async () => {
       const { removeAllLabContainers } = await import('./runtimes/docker.js');
-      const { removeLabClusters } = await import('./runtimes/kind.js');
+      const { removeLabClusters } = await import('./runtimes/kind/runtime.js');
       const removed = await removeAllLabContainers();
       const clusters = await removeLabClusters();
       process.stdout.write(`removed ${removed} container(s) and ${clusters.length} kind cluster(s)${clusters.length ? `: ${clusters.join(', ')}` : ''}\n`);

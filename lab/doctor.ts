@@ -2,8 +2,8 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { pathExists } from './fs.js';
 import { CACHE_BIN_DIR } from './paths.js';
-import { NODE_IMAGE, imageExists } from './stages/node-image.js';
-import { KIND_VERSION } from './tools/kind.js';
+import { NODE_IMAGE, imageExists } from './runtimes/kind/node-image.js';
+import { KIND_VERSION } from './pins.js';
 import { findKubectl } from './tools/kubectl.js';
 import { VEGETA_VERSION } from './tools/vegeta.js';
 

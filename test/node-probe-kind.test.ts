@@ -10,9 +10,9 @@ import { median } from '../lab/analyse/stats.js';
 import { silentProgress } from '../lab/progress.js';
 import { readResults } from '../lab/report/write.js';
 import type { Results } from '../lab/report/results.js';
-import { KIND_CLUSTER } from '../lab/runtimes/kind.js';
+import { KIND_CLUSTER } from '../lab/runtimes/kind/runtime.js';
 import { buildCgroupProbe } from '../lab/stages/cgroup-probe.js';
-import { ensureKind, loadImage } from '../lab/tools/kind.js';
+import { ensureKind, loadImage } from '../lab/runtimes/kind/cli.js';
 import { requireKubectl } from '../lab/tools/kubectl.js';
 import { spawnLab } from './helpers.js';
 

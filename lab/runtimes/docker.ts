@@ -10,7 +10,7 @@ import type { MemoryProbeMode } from '../observe/probe-choice.js';
 import type { Progress } from '../progress.js';
 import { engineMemoryReaders, type MemoryReaders } from './memory-readers.js';
 import type { RunSpec } from '../plan.js';
-import { SAMPLE_PORT } from './manifests.js';
+import { SAMPLE_PORT } from './kube/manifests.js';
 import { LAB_LABEL, RUN_LABEL, ownerGone, ownerLabels, type Instance, type InstanceStatus, type Runtime, type RuntimeCapabilities, type RuntimeInfo, type Termination } from './runtime.js';
 
 // No reaper image can be pulled here, and the lab cleans up by its own labels; the bridge gateway is not loopback.
@@ -101,7 +101,7 @@ async function demuxedLogs(dockerode: Dockerode, container: Dockerode.Container)
 
 export class DockerRuntime implements Runtime {
   readonly name = 'docker' as const;
-  readonly capabilities: RuntimeCapabilities = { localEngine: true, image: 'local' };
+  readonly capabilities: RuntimeCapabilities = { localEngine: true, image: 'local', memory: ['host', 'engine'] };
   private client: ContainerRuntimeClient | null = null;
   private readonly ledger = new EventLedger();
   private events: NodeJS.ReadableStream | null = null;

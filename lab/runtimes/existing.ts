@@ -7,11 +7,12 @@ import type { RunSpec } from '../plan.js';
 import type { Progress } from '../progress.js';
 import { buildCgroupProbe } from '../stages/cgroup-probe.js';
 import { Kubectl, requireKubectl } from '../tools/kubectl.js';
-import { createNamespace, deleteNamespace, deployWorkload, removeWorkload, serverVersion, watchPod, type WorkloadTarget } from './kube.js';
-import { SAMPLE_CONTAINER, SAMPLE_PORT, workloadName } from './manifests.js';
-import { NodeProbeError, nodeCgroupProbe, startNodeProbe, type NodeProbeSite } from './node-probe.js';
-import type { KubeInstanceOptions } from './kube-instance.js';
-import { supervisedPortForward } from './port-forward.js';
+import { createNamespace, deleteNamespace, deployWorkload, removeWorkload, serverVersion, watchPod, type WorkloadTarget } from './kube/workload.js';
+import { SAMPLE_CONTAINER, SAMPLE_PORT, workloadName } from './kube/manifests.js';
+import { NodeProbeError, nodeCgroupProbe, startNodeProbe, type NodeProbeSite } from './kube/node-probe.js';
+import type { KubeInstanceOptions } from './kube/instance.js';
+import { containerStatus, criContainerId, readPod } from './kube/pod.js';
+import { supervisedPortForward } from './kube/port-forward.js';
 import type { Instance, Runtime, RuntimeCapabilities, RuntimeInfo } from './runtime.js';
 
 const REMOTE_NODES = "an existing cluster's nodes are not this machine, so their cgroups cannot be read from here (--node-probe reads them on the node)";
@@ -30,18 +31,13 @@ function requirePinned(flag: string, image: string): void {
   if (/:latest$/.test(image) || !/[:@]/.test(image.split('/').pop() ?? '')) throw new UsageError(`${flag} ${image}: use a pinned tag or digest, not latest`);
 }
 
-interface WorkloadPod {
-  spec?: { nodeName?: string };
-  status?: { containerStatuses?: { name: string; containerID?: string }[] };
-}
-
 /**
  * Any cluster the user's kubeconfig reaches (GKE, EKS, a kept kind cluster). The lab only creates and deletes its
  * own namespace; it never creates or deletes the cluster. The image is one the user pushed where the cluster can pull it.
  */
 export class ExistingRuntime implements Runtime {
   readonly name = 'existing' as const;
-  readonly capabilities: RuntimeCapabilities = { localEngine: false, image: 'pushed' };
+  readonly capabilities: RuntimeCapabilities = { localEngine: false, image: 'pushed', memory: ['node-probe'] };
   private kubectl: Kubectl | null = null;
   private readonly namespace: string;
   private probeSite: NodeProbeSite | null = null;
@@ -115,9 +111,9 @@ export class ExistingRuntime implements Runtime {
   private async podMemory(target: WorkloadTarget, pod: string): Promise<KubeInstanceOptions['memory']> {
     const site = this.probeSite;
     if (!site) return () => unavailableProbe(REMOTE_NODES);
-    const found = await target.kubectl.json<WorkloadPod>(['get', 'pod', pod, '-n', this.namespace]);
-    const node = found.spec?.nodeName ?? '';
-    const id = found.status?.containerStatuses?.find((status) => status.name === SAMPLE_CONTAINER)?.containerID?.replace(/^\w+:\/\//, '') ?? '';
+    const found = await readPod(target.kubectl, this.namespace, pod);
+    const node = found?.spec?.nodeName ?? '';
+    const id = criContainerId(containerStatus(found, SAMPLE_CONTAINER));
     const first = await nodeCgroupProbe(site, node, id);
     return (containerId) => followingProbe('node probe', containerId, (next) => nodeCgroupProbe(site, node, next), { id, probe: first });
   }

@@ -1,6 +1,6 @@
 import { readlinkSync } from 'node:fs';
 import { processAlive } from '../process.js';
-import type { ProbeChoice } from '../observe/probe-choice.js';
+import type { MemoryProbeKind, ProbeChoice } from '../observe/probe-choice.js';
 import type { MemoryProbe } from '../observe/sampler.js';
 import type { RunSpec, RuntimeName } from '../plan.js';
 
@@ -60,6 +60,8 @@ export interface RuntimeCapabilities {
   localEngine: boolean;
   /** local: the lab builds the sample's image (each variant's own flavour); pushed: the user's --image runs every variant. */
   image: 'local' | 'pushed';
+  /** The memory readers it can offer: host and engine where its containers run on an engine; node-probe on a cluster (opt-in). */
+  memory: readonly MemoryProbeKind[];
 }
 
 export interface Runtime {

@@ -4,7 +4,7 @@ import type { RuntimeName } from '../plan.js';
 import type { Progress } from '../progress.js';
 import { DockerRuntime } from '../runtimes/docker.js';
 import { ExistingRuntime } from '../runtimes/existing.js';
-import { KindRuntime } from '../runtimes/kind.js';
+import { KindRuntime } from '../runtimes/kind/runtime.js';
 import type { Runtime, RuntimeInfo } from '../runtimes/runtime.js';
 
 export interface RuntimeOptions {
@@ -17,10 +17,7 @@ export interface RuntimeOptions {
   probeImage?: string;
 }
 
-export function createRuntime(name: RuntimeName, runId: string, options: RuntimeOptions, progress: Progress): Runtime {
-  if (name !== 'existing' && (options.nodeProbe || options.probeImage)) {
-    throw new UsageError(`--node-probe is for --runtime existing: ${name} reads memory on the engine itself (see --memory-probe)`);
-  }
+function constructRuntime(name: RuntimeName, runId: string, options: RuntimeOptions, progress: Progress): Runtime {
   switch (name) {
     case 'docker':
       return new DockerRuntime(runId, { memoryProbe: options.memoryProbe ?? 'auto' }, progress);
@@ -29,6 +26,20 @@ export function createRuntime(name: RuntimeName, runId: string, options: Runtime
     case 'existing':
       return new ExistingRuntime(runId, { context: options.context, image: options.image, nodeProbe: options.nodeProbe, probeImage: options.probeImage }, progress);
   }
+}
+
+/** The runtime, once the memory flags asked for are ones it declares it can honour. */
+export function createRuntime(name: RuntimeName, runId: string, options: RuntimeOptions, progress: Progress): Runtime {
+  const runtime = constructRuntime(name, runId, options, progress);
+  const offers = runtime.capabilities.memory;
+  if ((options.nodeProbe || options.probeImage) && !offers.includes('node-probe')) {
+    throw new UsageError(`--node-probe is for a cluster the lab does not run: --runtime ${name} reads memory on the engine itself (see --memory-probe)`);
+  }
+  const forced = options.memoryProbe && options.memoryProbe !== 'auto' ? options.memoryProbe : null;
+  if (forced && !offers.includes(forced)) {
+    throw new UsageError(`--memory-probe ${forced}: --runtime ${name} cannot read memory that way (it offers ${offers.join(', ') || 'none'}${offers.includes('node-probe') ? ': use --node-probe' : ''})`);
+  }
+  return runtime;
 }
 
 export async function provision(runtime: Runtime, progress: Progress): Promise<RuntimeInfo> {

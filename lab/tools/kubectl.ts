@@ -5,9 +5,8 @@ import { timeoutScale } from '../timeouts.js';
 import { UsageError } from '../errors.js';
 import { pathExists } from '../fs.js';
 import { CACHE_DIR } from '../paths.js';
+import { K8S_VERSION } from '../pins.js';
 
-/** The Kubernetes version the air-gapped node image is built from (its kubectl comes with it). */
-export const K8S_VERSION = 'v1.34.4';
 export const CACHED_K8S_BIN = path.join(CACHE_DIR, 'k8s', K8S_VERSION, 'bin');
 
 /**

@@ -2,7 +2,8 @@
 // functions, so the guest finds them there and never compiles them under TCG.
 //   node_modules/.bin/tsx scripts/cgroup-v2-host/prebuild-tools.ts [kind]
 import { ensureGoTool } from '../../lab/tools/go.js';
-import { KIND_MODULE, KIND_VERSION } from '../../lab/tools/kind.js';
+import { KIND_MODULE } from '../../lab/runtimes/kind/cli.js';
+import { KIND_VERSION } from '../../lab/pins.js';
 import { ensureVegeta } from '../../lab/tools/vegeta.js';
 
 const progress = {

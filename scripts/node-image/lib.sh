@@ -11,8 +11,10 @@ SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "${SCRIPT_DIR}/../.." && pwd)"
 # shellcheck disable=SC2034 # used by the scripts that source this file
 CACHE_ROOT="${GOMEMLIMIT_LAB_CACHE:-${REPO_ROOT}/.cache}"
-# Kubernetes 1.34 is the last minor whose kubelet runs on cgroup v1 hosts by default (failCgroupV1 from 1.35).
-K8S_VERSION="${K8S_VERSION:-v1.34.4}"
-# Keep in step with NODE_IMAGE in lab/stages/node-image.ts.
+# The versions the lab pins (lab/pins.json, read by lab/pins.ts too): Kubernetes, the recipe revision, kind.
+pin() { node -p "require(process.argv[1]).$1" "${REPO_ROOT}/lab/pins.json"; }
+K8S_VERSION="${K8S_VERSION:-$(pin kubernetes)}"
+# shellcheck disable=SC2034 # used by the scripts that source this file
+KIND_VERSION="${KIND_VERSION:-$(pin kind)}"
 # shellcheck disable=SC2034
-NODE_IMAGE="${NODE_IMAGE:-gomemlimit-lab/kind-node:${K8S_VERSION}-r2}"
+NODE_IMAGE="${NODE_IMAGE:-gomemlimit-lab/kind-node:${K8S_VERSION}-r$(pin nodeImageRecipe)}"

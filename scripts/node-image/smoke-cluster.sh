@@ -6,17 +6,18 @@
 # 1. `kind create cluster` with kind-config.yaml and NODE_IMAGE (built with build.sh when missing);
 #    the node must be Ready and every kube-system pod Running and Ready (no CoreDNS: skipped).
 # 2. The lab's sample image, built the way the lab builds it, goes in with `kind load docker-image`.
-# 3. baseline: a Deployment (imagePullPolicy Never, limits 200m/400Mi, requests 100m/200Mi,
-#    GODEBUG=gctrace=1, non-root 65532, read-only root, restricted Pod Security) and a NodePort
-#    Service on 30550. GET /healthz on 127.0.0.1:30550 (the kind port mapping) must answer "ok".
+# 3. baseline: the seed's Deployment and NodePort Service exactly as the lab renders them
+#    (smoke-manifests.ts: scenarios/seed.yaml's limits and requests, the lab's env, non-root,
+#    read-only root, restricted Pod Security), on the first NodePort kind-config.yaml maps to
+#    127.0.0.1. GET /healthz there must answer "ok".
 #    GET /bulk?mib=66 must OOM-kill the container: restartCount 1, lastState.terminated
 #    OOMKilled / exit 137, and the pod's memory cgroup on the host counts an oom_kill.
 # 4. gomemlimit: the same with GOMEMLIMIT from resourceFieldRef limits.memory; the outcome
 #    (HTTP code, restarts) is reported, not required (it is what the lab measures).
 #
 # Environment:
-#   NODE_IMAGE      default gomemlimit-lab/kind-node:v1.34.4-r2
-#   K8S_VERSION     default v1.34.4 (for the kubectl in .cache/k8s/<ver>/bin)
+#   NODE_IMAGE      default: the lab's (lab/pins.json)
+#   K8S_VERSION     default: lab/pins.json (for the kubectl in .cache/k8s/<ver>/bin)
 #   SMOKE_CLUSTER   default gomemlimit-lab-smoke (an existing cluster of that name is deleted first)
 #   GOMEMLIMIT_REQUESTS  requests for the gomemlimit variant (default 3)
 #   KEEP_CLUSTER=1  do not delete the cluster at the end (for debugging; the kubeconfig is printed)
@@ -32,8 +33,10 @@ NODE="${CLUSTER}-control-plane"
 KIND_CONFIG="${REPO_ROOT}/kind-config.yaml"
 SAMPLE_IMAGE=gomemlimit-lab/go-sample:smoke
 NS=gomemlimit-lab-smoke
-APP=go-sample-smoke
-NODE_PORT=30550
+APP=""
+VARIANT=""
+# The first NodePort kind-config.yaml maps to 127.0.0.1 (the lab's own mapping).
+read -r NODE_PORT _ < <(cd "${REPO_ROOT}" && node --import tsx scripts/node-image/smoke-manifests.ts port) || die "no loopback port in kind-config.yaml"
 BASE_URL="http://127.0.0.1:${NODE_PORT}"
 GOMEMLIMIT_REQUESTS="${GOMEMLIMIT_REQUESTS:-3}"
 
@@ -43,12 +46,12 @@ T0=$(now)
 
 # ------------------------------------------------------------------ tools
 KIND=""
-for k in "${CACHE_ROOT}/bin/kind-v0.30.0" "${CACHE_ROOT}/bin/kind"; do [[ -x "$k" ]] && { KIND="$k"; break; }; done
+for k in "${CACHE_ROOT}/bin/kind-${KIND_VERSION}" "${CACHE_ROOT}/bin/kind"; do [[ -x "$k" ]] && { KIND="$k"; break; }; done
 if [[ -z "${KIND}" ]]; then
   if command -v kind >/dev/null; then KIND="$(command -v kind)"
   else
-    log "building kind v0.30.0 into ${CACHE_ROOT}/bin"
-    GOBIN="${CACHE_ROOT}/bin" go install sigs.k8s.io/kind@v0.30.0
+    log "building kind ${KIND_VERSION} into ${CACHE_ROOT}/bin"
+    GOBIN="${CACHE_ROOT}/bin" go install "sigs.k8s.io/kind@${KIND_VERSION}"
     KIND="${CACHE_ROOT}/bin/kind"
   fi
 fi
@@ -155,68 +158,13 @@ else
 fi
 
 # ------------------------------------------------------------------ 3/4. workload
+# The seed's workload as the lab itself renders it (smoke-manifests.ts): its limits, requests, env and ports.
+lab_manifests() { (cd "${REPO_ROOT}" && node --import tsx scripts/node-image/smoke-manifests.ts "$@"); }
 manifests() {  # manifests <variant>: namespace, Deployment and NodePort Service
-  local variant="$1" gomemlimit_env=""
-  if [[ "${variant}" == gomemlimit ]]; then
-    gomemlimit_env='
-            - name: GOMEMLIMIT
-              valueFrom:
-                resourceFieldRef: { containerName: api, resource: limits.memory }'
-  fi
-  cat <<YAML
-apiVersion: v1
-kind: Namespace
-metadata:
-  name: ${NS}
-  labels:
-    pod-security.kubernetes.io/enforce: restricted
-    pod-security.kubernetes.io/enforce-version: latest
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: { name: ${APP}, namespace: ${NS} }
-spec:
-  replicas: 1
-  selector: { matchLabels: { app: ${APP} } }
-  template:
-    metadata: { labels: { app: ${APP}, variant: ${variant} } }
-    spec:
-      automountServiceAccountToken: false
-      enableServiceLinks: false
-      terminationGracePeriodSeconds: 5
-      securityContext:
-        runAsNonRoot: true
-        runAsUser: 65532
-        runAsGroup: 65532
-        seccompProfile: { type: RuntimeDefault }
-      containers:
-        - name: api
-          image: ${SAMPLE_IMAGE}
-          imagePullPolicy: Never
-          ports: [{ containerPort: 5500, name: http }]
-          env:
-            - { name: GODEBUG, value: gctrace=1 }
-            - { name: BODY_MIB, value: "66" }${gomemlimit_env}
-          resources:
-            limits: { cpu: 200m, memory: 400Mi }
-            requests: { cpu: 100m, memory: 200Mi }
-          readinessProbe: { httpGet: { path: /healthz, port: http }, periodSeconds: 1, failureThreshold: 1 }
-          securityContext:
-            allowPrivilegeEscalation: false
-            readOnlyRootFilesystem: true
-            capabilities: { drop: [ALL] }
----
-apiVersion: v1
-kind: Service
-metadata: { name: ${APP}, namespace: ${NS} }
-spec:
-  type: NodePort
-  selector: { app: ${APP} }
-  ports: [{ port: 5500, targetPort: http, nodePort: ${NODE_PORT} }]
-YAML
+  lab_manifests yaml "$1" "${NS}" "${SAMPLE_IMAGE}" "${NODE_PORT}"
 }
 
-pod_json() { k -n "${NS}" get pods -l "app=${APP}" -o json; }
+pod_json() { k -n "${NS}" get pods -l "gomemlimit-lab/variant=${VARIANT}" -o json; }
 current_pod() {  # the one pod of the current ReplicaSet that is not being deleted
   pod_json | jq -r '[.items[] | select(.metadata.deletionTimestamp == null)] | .[0].metadata.name // empty'
 }
@@ -247,6 +195,9 @@ host_memcg() {  # host_memcg <pod> -> path of the container's memory cgroup on t
 
 deploy_variant() {  # deploy_variant <variant>: apply, wait for the rollout and /healthz
   local variant="$1" t; t=$(now)
+  # Each variant is a workload of its own on the same NodePort: the previous one goes first.
+  [[ -n "${APP}" ]] && k -n "${NS}" delete deployment,service "${APP}" --wait=true >/dev/null 2>&1
+  VARIANT="${variant}"; APP="$(lab_manifests name "${variant}")" || die "smoke-manifests.ts failed"
   manifests "${variant}" | k apply -f - >/dev/null || die "kubectl apply (${variant}) failed"
   k -n "${NS}" rollout status "deploy/${APP}" --timeout=120s >/dev/null || { k -n "${NS}" describe pods >&2; die "rollout of ${variant} failed"; }
   for _ in $(seq 1 60); do  # the old ReplicaSet's pod may still be terminating

@@ -1,12 +1,11 @@
 import { execa } from 'execa';
-import { UsageError } from '../errors.js';
-import { scaledDuration } from '../timeouts.js';
-import type { Progress } from '../progress.js';
-import { ensureGoTool } from './go.js';
+import { UsageError } from '../../errors.js';
+import { scaledDuration } from '../../timeouts.js';
+import type { Progress } from '../../progress.js';
+import { ensureGoTool } from '../../tools/go.js';
+import { KIND_VERSION } from '../../pins.js';
 
 export const KIND_MODULE = 'sigs.k8s.io/kind';
-/** kind v0.30 writes kubeadm v1beta3 configs for Kubernetes 1.34, whose kubelet still runs on cgroup v1. */
-export const KIND_VERSION = 'v0.30.0';
 
 async function versionOf(binary: string): Promise<string | null> {
   const result = await execa(binary, ['version'], { reject: false });

@@ -1,24 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ContainerMemoryProbe } from './memory-readers.js';
-import type { Kubectl } from '../tools/kubectl.js';
+import type { ContainerMemoryProbe } from '../memory-readers.js';
+import type { Kubectl } from '../../tools/kubectl.js';
 import { SAMPLE_CONTAINER } from './manifests.js';
-import type { Instance, InstanceStatus, RuntimeEvent, Termination } from './runtime.js';
-
-interface ContainerStatus {
-  name: string;
-  containerID?: string;
-  restartCount: number;
-  ready: boolean;
-  state?: { running?: { startedAt?: string }; terminated?: TerminatedState; waiting?: { reason?: string } };
-  lastState?: { terminated?: TerminatedState };
-}
-
-interface TerminatedState {
-  reason?: string;
-  exitCode?: number;
-  finishedAt?: string;
-  containerID?: string;
-}
+import { containerStatus, criContainerId, readPod, type ContainerStatus } from './pod.js';
+import type { Instance, InstanceStatus, RuntimeEvent, Termination } from '../runtime.js';
 
 interface KubeEvent {
   reason?: string;
@@ -27,11 +12,6 @@ interface KubeEvent {
   firstTimestamp?: string;
   lastTimestamp?: string;
   eventTime?: string;
-}
-
-interface Pod {
-  metadata: { name: string; uid: string };
-  status?: { containerStatuses?: ContainerStatus[] };
 }
 
 export interface KubeInstanceOptions {
@@ -75,9 +55,8 @@ export class KubeInstance implements Instance {
     this.loops.push(this.pollStatus(), this.followLogs());
   }
 
-  private async readPod(): Promise<ContainerStatus | null> {
-    const pod = await this.kubectl.json<Pod>(['get', 'pod', this.id, '-n', this.namespace]).catch(() => null);
-    const status = pod?.status?.containerStatuses?.find((candidate) => candidate.name === SAMPLE_CONTAINER) ?? null;
+  private async refreshStatus(): Promise<ContainerStatus | null> {
+    const status = containerStatus(await readPod(this.kubectl, this.namespace, this.id), SAMPLE_CONTAINER);
     if (status) this.record(status);
     return status;
   }
@@ -99,7 +78,7 @@ export class KubeInstance implements Instance {
 
   private async pollStatus(): Promise<void> {
     while (!this.stopped) {
-      await this.readPod();
+      await this.refreshStatus();
       await sleep(200);
     }
   }
@@ -123,11 +102,11 @@ export class KubeInstance implements Instance {
   }
 
   private containerId(): string {
-    return this.latest?.containerID?.replace(/^\w+:\/\//, '') ?? '';
+    return criContainerId(this.latest);
   }
 
   async status(): Promise<InstanceStatus> {
-    const status = (await this.readPod()) ?? this.latest;
+    const status = (await this.refreshStatus()) ?? this.latest;
     return {
       running: Boolean(status?.state?.running),
       restarts: status?.restartCount ?? 0,

@@ -1,8 +1,8 @@
-import type { RunSpec } from '../plan.js';
-import type { Kubectl } from '../tools/kubectl.js';
-import { scaledDuration } from '../timeouts.js';
-import { KubeInstance, type KubeInstanceOptions } from './kube-instance.js';
-import { LAB_LABEL, ownerGone } from './runtime.js';
+import type { RunSpec } from '../../plan.js';
+import type { Kubectl } from '../../tools/kubectl.js';
+import { scaledDuration } from '../../timeouts.js';
+import { KubeInstance, type KubeInstanceOptions } from './instance.js';
+import { LAB_LABEL, ownerGone } from '../runtime.js';
 import { namespaceManifest, toYaml, workloadManifests, workloadName, type ManifestOptions } from './manifests.js';
 
 export interface WorkloadTarget {

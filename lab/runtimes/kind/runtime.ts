@@ -1,73 +1,44 @@
 import { mkdir, readFile, readdir, rm, rmdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
-import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import { engineAnswers } from '../engine.js';
-import { scaledDuration, timeoutScale } from '../timeouts.js';
-import { UsageError, errorMessage } from '../errors.js';
-import { transparentHugepages } from '../observe/kernel.js';
-import { processAlive } from '../process.js';
-import { CACHE_DIR, REPO_ROOT } from '../paths.js';
-import type { RunSpec } from '../plan.js';
-import type { Progress } from '../progress.js';
-import { NODE_IMAGE, resolveNodeImage } from '../stages/node-image.js';
-import { createCluster, deleteCluster, ensureKind, kindClusters, loadImage } from '../tools/kind.js';
-import { Kubectl, kubectlFromNodeImage } from '../tools/kubectl.js';
-import { createNamespace, deleteNamespace, deployWorkload, removeStaleNamespaces, removeWorkload, serverVersion, watchPod, type WorkloadTarget } from './kube.js';
-import { acquireLock, type Lock } from './lock.js';
-import { engineMemoryReaders, type MemoryReaders } from './memory-readers.js';
-import type { MemoryProbeMode } from '../observe/probe-choice.js';
-import type { Instance, Runtime, RuntimeCapabilities, RuntimeInfo } from './runtime.js';
+import { parse as parseYaml } from 'yaml';
+import { engineAnswers } from '../../engine.js';
+import { UsageError, errorMessage } from '../../errors.js';
+import { transparentHugepages } from '../../observe/kernel.js';
+import { processAlive } from '../../process.js';
+import { CACHE_DIR } from '../../paths.js';
+import type { RunSpec } from '../../plan.js';
+import type { Progress } from '../../progress.js';
+import { resolveNodeImage, type NodeImageChoice } from './node-image.js';
+import { runSteps, type Step } from '../../steps.js';
+import { KIND_STATE_DIR, clusterConfigFor, loopbackNodePorts } from './config.js';
+import { createCluster, deleteCluster, ensureKind, kindClusters, loadImage } from './cli.js';
+import { Kubectl, kubectlFromNodeImage } from '../../tools/kubectl.js';
+import { createNamespace, deleteNamespace, deployWorkload, removeStaleNamespaces, removeWorkload, serverVersion, watchPod, type WorkloadTarget } from '../kube/workload.js';
+import { acquireLock, type Lock } from '../lock.js';
+import { engineMemoryReaders, type MemoryReaders } from '../memory-readers.js';
+import type { MemoryProbeMode } from '../../observe/probe-choice.js';
+import type { Instance, Runtime, RuntimeCapabilities, RuntimeInfo } from '../runtime.js';
 
 export const KIND_CLUSTER = 'gomemlimit-lab';
-const KIND_CONFIG = path.join(REPO_ROOT, 'kind-config.yaml');
-const STATE_DIR = path.join(CACHE_DIR, 'kind');
+const STATE_DIR = KIND_STATE_DIR;
 const LIB_MODULES = '/lib/modules';
 
+
+/** What the provisioning steps hand to each other. */
+interface KindProvision {
+  kind: { path: string; version: string };
+  nodeImage: NodeImageChoice | null;
+  /** Whether the lab's cluster was already there (known once kind is). */
+  reused: boolean;
+  kubeconfig: string;
+  timings: Record<string, number>;
+}
 
 export interface KindOptions {
   keepCluster: boolean;
   nodeImage?: string;
   memoryProbe: MemoryProbeMode;
-}
-
-interface KindConfig {
-  nodes?: { extraPortMappings?: { containerPort: number; hostPort: number; listenAddress?: string }[] }[];
-}
-
-/** kubeadm's own bound on the control plane becoming healthy (its default is 4 minutes). */
-const CONTROL_PLANE_SECONDS = 240;
-
-/**
- * kind-config.yaml is made for the air-gapped node image (no kindnet, no CoreDNS). A stock kindest/node image
- * (online runners) brings both, so it gets the same config without those two settings. With LAB_TIMEOUT_SCALE,
- * kubeadm's control-plane check is stretched too (kind writes kubeadm's v1beta3, which has timeoutForControlPlane).
- */
-export async function clusterConfigFor(nodeImage: string, stateDir = STATE_DIR, env: NodeJS.ProcessEnv = process.env): Promise<string> {
-  const airGapped = nodeImage.startsWith(`${NODE_IMAGE.split(':')[0]}:`);
-  const scale = timeoutScale(env);
-  if (airGapped && scale === 1) return KIND_CONFIG;
-  const config = parseYaml(await readFile(KIND_CONFIG, 'utf8')) as { networking?: Record<string, unknown>; kubeadmConfigPatches?: string[] };
-  if (!airGapped) {
-    delete config.networking?.disableDefaultCNI;
-    delete config.kubeadmConfigPatches;
-  }
-  if (scale > 1) {
-    const patch = `kind: ClusterConfiguration\napiServer:\n  timeoutForControlPlane: ${scaledDuration(CONTROL_PLANE_SECONDS, env)}\n`;
-    config.kubeadmConfigPatches = [...(config.kubeadmConfigPatches ?? []), patch];
-  }
-  await mkdir(stateDir, { recursive: true });
-  const file = path.join(stateDir, `kind-config.${airGapped ? 'air-gapped' : 'stock'}-node-image.yaml`);
-  await writeFile(file, stringifyYaml(config));
-  return file;
-}
-
-/** The NodePort that kind-config.yaml maps to 127.0.0.1 on the host. */
-async function loopbackNodePort(): Promise<{ nodePort: number; hostPort: number }> {
-  const config = parseYaml(await readFile(KIND_CONFIG, 'utf8')) as KindConfig;
-  const mapping = config.nodes?.[0]?.extraPortMappings?.find((candidate) => candidate.listenAddress === '127.0.0.1');
-  if (!mapping) throw new UsageError(`${KIND_CONFIG} has no extraPortMappings entry with listenAddress 127.0.0.1`);
-  return { nodePort: mapping.containerPort, hostPort: mapping.hostPort };
 }
 
 /**
@@ -100,7 +71,7 @@ async function hostPidOfContainer(containerId: string): Promise<number | null> {
 
 export class KindRuntime implements Runtime {
   readonly name = 'kind' as const;
-  readonly capabilities: RuntimeCapabilities = { localEngine: true, image: 'local' };
+  readonly capabilities: RuntimeCapabilities = { localEngine: true, image: 'local', memory: ['host', 'engine'] };
   private kind = '';
   private kubectl: Kubectl | null = null;
   private createdCluster = false;
@@ -119,42 +90,69 @@ export class KindRuntime implements Runtime {
 
   async check(): Promise<void> {
     if (!(await engineAnswers())) throw new UsageError('Docker is not running: kind needs it; start it, or run `sudo bash scripts/setup-docker.sh`');
-    await loopbackNodePort();
+    await loopbackNodePorts();
   }
 
   async provision(): Promise<RuntimeInfo> {
-    this.lock = await acquireLock(path.join(STATE_DIR, `${KIND_CLUSTER}.lock`), 'the kind cluster');
-    const kind = await ensureKind(this.progress);
-    this.kind = kind.path;
-    const timings: Record<string, number> = {};
-    const imageStarted = Date.now();
-    const choice = await resolveNodeImage(this.options.nodeImage ?? 'auto', this.progress);
-    const nodeImage = choice.image;
-    timings.nodeImageSeconds = (Date.now() - imageStarted) / 1000;
-    const kubeconfig = path.join(STATE_DIR, `${KIND_CLUSTER}.kubeconfig`);
-    await mkdir(STATE_DIR, { recursive: true });
-    await this.removeCrashedCluster();
-    if ((await kindClusters(this.kind)).includes(KIND_CLUSTER)) {
-      this.progress.step(`re-using kind cluster ${KIND_CLUSTER}`);
-      await writeFile(kubeconfig, (await execa(this.kind, ['get', 'kubeconfig', '--name', KIND_CLUSTER])).stdout);
-    } else {
-      this.progress.step(`creating kind cluster ${KIND_CLUSTER} from ${nodeImage}`);
-      await this.markCreated(true);
-      this.createdCluster = true;
-      const clusterStarted = Date.now();
-      const config = await clusterConfigFor(nodeImage);
-      const logsDir = path.join(STATE_DIR, `create-failed-${new Date().toISOString().replace(/[:.]/g, '')}`);
-      await createCluster(this.kind, { name: KIND_CLUSTER, config, image: nodeImage, kubeconfig, logsDir });
-      timings.clusterCreateSeconds = (Date.now() - clusterStarted) / 1000;
-    }
-    this.kubectl = new Kubectl(await kubectlFromNodeImage(nodeImage, STATE_DIR), kubeconfig);
-    const stale = await removeStaleNamespaces(this.kubectl);
-    if (stale.length) this.progress.info(`removed ${stale.length} namespace(s) left by crashed runs`);
-    await createNamespace(this.target());
-    const versions = { ...(await this.versions(kind.version, nodeImage)), nodeImageSource: choice.source };
-    // The node is a container on the engine: its pods' cgroups are read like any container's.
-    this.memory = await engineMemoryReaders(this.options.memoryProbe, this.runId, this.progress);
-    return { name: 'kind', versions, cgroupVersion: await this.nodeCgroupVersion(), transparentHugepages: await transparentHugepages(), memoryProbe: this.memory.choice, notes: [choice.reason], timings };
+    const context: KindProvision = { kind: { path: '', version: '' }, nodeImage: null, reused: false, kubeconfig: path.join(STATE_DIR, `${KIND_CLUSTER}.kubeconfig`), timings: {} };
+    await runSteps(this.provisionSteps(), context, this.progress);
+    const { kind, nodeImage, timings } = context;
+    const versions = { ...(await this.versions(kind.version, nodeImage!.image)), nodeImageSource: nodeImage!.source };
+    return { name: 'kind', versions, cgroupVersion: await this.nodeCgroupVersion(), transparentHugepages: await transparentHugepages(), memoryProbe: this.memory!.choice, notes: [nodeImage!.reason], timings };
+  }
+
+  /** Provisioning as small steps, one status line each (kind's own create flow is the model). */
+  private provisionSteps(): Step<KindProvision>[] {
+    const timed = async (context: KindProvision, key: string, action: () => Promise<void>) => {
+      const started = Date.now();
+      await action();
+      context.timings[key] = (Date.now() - started) / 1000;
+    };
+    return [
+      {
+        title: () => `locking the kind cluster ${KIND_CLUSTER} and finding kind`,
+        execute: async (context) => {
+          await mkdir(STATE_DIR, { recursive: true });
+          this.lock = await acquireLock(path.join(STATE_DIR, `${KIND_CLUSTER}.lock`), 'the kind cluster');
+          context.kind = await ensureKind(this.progress);
+          this.kind = context.kind.path;
+          await this.removeCrashedCluster();
+          context.reused = (await kindClusters(this.kind)).includes(KIND_CLUSTER);
+        },
+      },
+      {
+        title: () => `choosing the node image (--node-image ${this.options.nodeImage ?? 'auto'})`,
+        execute: (context) => timed(context, 'nodeImageSeconds', async () => void (context.nodeImage = await resolveNodeImage(this.options.nodeImage ?? 'auto', this.progress))),
+      },
+      {
+        title: (context) => (context.reused ? `re-using kind cluster ${KIND_CLUSTER}` : `creating kind cluster ${KIND_CLUSTER} from ${context.nodeImage!.image}`),
+        execute: async (context) => {
+          if (context.reused) {
+            await writeFile(context.kubeconfig, (await execa(this.kind, ['get', 'kubeconfig', '--name', KIND_CLUSTER])).stdout);
+            return;
+          }
+          await this.markCreated(true);
+          this.createdCluster = true;
+          const config = await clusterConfigFor(context.nodeImage!.image);
+          const logsDir = path.join(STATE_DIR, `create-failed-${new Date().toISOString().replace(/[:.]/g, '')}`);
+          await timed(context, 'clusterCreateSeconds', () => createCluster(this.kind, { name: KIND_CLUSTER, config, image: context.nodeImage!.image, kubeconfig: context.kubeconfig, logsDir }));
+        },
+      },
+      {
+        title: () => `creating namespace ${this.namespace}`,
+        execute: async (context) => {
+          this.kubectl = new Kubectl(await kubectlFromNodeImage(context.nodeImage!.image, STATE_DIR), context.kubeconfig);
+          const stale = await removeStaleNamespaces(this.kubectl);
+          if (stale.length) this.progress.info(`removed ${stale.length} namespace(s) left by crashed runs`);
+          await createNamespace(this.target());
+        },
+      },
+      {
+        // The node is a container on the engine: its pods' cgroups are read like any container's.
+        title: () => `choosing the memory probe (--memory-probe ${this.options.memoryProbe})`,
+        execute: async () => void (this.memory = await engineMemoryReaders(this.options.memoryProbe, this.runId, this.progress)),
+      },
+    ];
   }
 
   /** A cluster created by a run that crashed (its pid is gone) and was not asked to keep it. */
@@ -187,7 +185,7 @@ export class KindRuntime implements Runtime {
       await loadImage(this.kind, KIND_CLUSTER, image);
       this.loadedImages.add(image);
     }
-    const ports = await loopbackNodePort();
+    const ports = (await loopbackNodePorts())[0]!;
     const pod = await deployWorkload(target, run, { image, nodePort: ports.nodePort, pullPolicy: 'Never' });
     const readers = this.memory!;
     return watchPod(target, pod, `http://127.0.0.1:${ports.hostPort}`, (id) => readers.forContainer(id, () => hostPidOfContainer(id())), () => removeWorkload(target, run));

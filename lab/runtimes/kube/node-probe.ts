@@ -3,12 +3,13 @@
 // this machine, where nothing else can see a container's cgroup.
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { errorMessage } from '../errors.js';
-import { followProbeStream, type StoppableProbe } from '../observe/probe-stream.js';
-import type { CgroupVersion } from '../observe/cgroup.js';
-import type { Kubectl } from '../tools/kubectl.js';
-import { LAB_LABEL, RUN_LABEL } from './runtime.js';
+import { errorMessage } from '../../errors.js';
+import { followProbeStream, type StoppableProbe } from '../../observe/probe-stream.js';
+import type { CgroupVersion } from '../../observe/cgroup.js';
+import type { Kubectl } from '../../tools/kubectl.js';
+import { LAB_LABEL, RUN_LABEL } from '../runtime.js';
 import { toYaml } from './manifests.js';
+import { containerStatus, readPod } from './pod.js';
 
 export const NODE_PROBE_RATE_HZ = 50;
 const PROBE_CONTAINER = 'probe';
@@ -77,20 +78,12 @@ export function admissionRefusal(output: string): string | null {
   return null;
 }
 
-interface ProbePod {
-  spec?: { nodeName?: string };
-  status?: {
-    phase?: string;
-    containerStatuses?: { state?: { waiting?: { reason?: string; message?: string }; terminated?: { reason?: string; message?: string; exitCode?: number } } }[];
-  };
-}
-
 async function untilRunning(site: NodeProbeSite, name: string, timeoutMs: number): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   let last = 'not scheduled';
   while (performance.now() < deadline) {
-    const pod = await site.kubectl.json<ProbePod>(['get', 'pod', name, '-n', site.namespace]).catch(() => null);
-    const state = pod?.status?.containerStatuses?.[0]?.state;
+    const pod = await readPod(site.kubectl, site.namespace, name);
+    const state = containerStatus(pod, PROBE_CONTAINER)?.state;
     if (pod?.status?.phase === 'Running') return;
     if (state?.waiting?.reason) {
       last = `${state.waiting.reason}${state.waiting.message ? `: ${state.waiting.message}` : ''}`;
@@ -129,8 +122,7 @@ export async function startNodeProbe(site: NodeProbeSite, node: string | null, t
     const logs = site.kubectl.spawn(['logs', '-f', '-n', site.namespace, name, '-c', PROBE_CONTAINER]);
     follower.current = logs;
     const lastWords = async () => {
-      const pod = await site.kubectl.json<ProbePod>(['get', 'pod', name, '-n', site.namespace]).catch(() => null);
-      return pod?.status?.containerStatuses?.[0]?.state?.terminated?.message ?? '';
+      return containerStatus(await readPod(site.kubectl, site.namespace, name), PROBE_CONTAINER)?.state?.terminated?.message ?? '';
     };
     const stream = await followProbeStream(logs.stdout!, { where: 'node probe', rateHz: NODE_PROBE_RATE_HZ, timeoutMs, lastWords });
     return { version: stream.version, memory: (arg) => ({ ...stream.memory(arg), stop }), stop };

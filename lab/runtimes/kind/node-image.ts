@@ -1,14 +1,13 @@
 import path from 'node:path';
 import { execa } from 'execa';
-import { errorMessage } from '../errors.js';
-import { REPO_ROOT } from '../paths.js';
-import type { Progress } from '../progress.js';
-import { K8S_VERSION } from '../tools/kubectl.js';
+import { errorMessage } from '../../errors.js';
+import { REPO_ROOT } from '../../paths.js';
+import type { Progress } from '../../progress.js';
+import { K8S_VERSION, NODE_IMAGE } from '../../pins.js';
+
+export { NODE_IMAGE };
 
 const BUILD_SCRIPT = path.join(REPO_ROOT, 'scripts', 'node-image', 'build.sh');
-/** Bump with any change to the node image recipe, so a cached image is rebuilt. */
-export const NODE_IMAGE_RECIPE = 2;
-export const NODE_IMAGE = `gomemlimit-lab/kind-node:${K8S_VERSION}-r${NODE_IMAGE_RECIPE}`;
 /** The node image kind v0.30.0 (KIND_VERSION) was released with, pinned by digest. */
 export const STOCK_NODE_IMAGE = 'kindest/node:v1.34.0@sha256:7416a61b42b1662ca6ca89f02028ac133a309a2a30ba309614e8ec94d976dc5a';
 /** A pull that shows no progress in this long is given up: the registry is out of reach. */

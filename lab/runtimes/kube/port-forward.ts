@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Kubectl } from '../tools/kubectl.js';
+import type { Kubectl } from '../../tools/kubectl.js';
 
 export interface PortForward {
   localPort: number;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Kubectl } from '../tools/kubectl.js';
+import { Kubectl } from '../../tools/kubectl.js';
 import { admissionRefusal, nodeProbeManifest } from './node-probe.js';
 
 const site = { kubectl: new Kubectl('kubectl', undefined), namespace: 'gomemlimit-lab-r1', runId: 'r1', image: 'gomemlimit-lab/cgroup-probe:0123456789ab' };

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { stringify } from 'yaml';
-import type { RunSpec } from '../plan.js';
-import { formatQuantity } from '../quantity.js';
-import { timeoutScale } from '../timeouts.js';
-import { LAB_LABEL, RUN_LABEL, ownerLabels } from './runtime.js';
+import type { RunSpec } from '../../plan.js';
+import { formatQuantity } from '../../quantity.js';
+import { timeoutScale } from '../../timeouts.js';
+import { LAB_LABEL, RUN_LABEL, ownerLabels } from '../runtime.js';
 
 export const SAMPLE_CONTAINER = 'api';
 export const SAMPLE_PORT = 5500;

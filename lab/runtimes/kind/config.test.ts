@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { parse as parseYaml } from 'yaml';
-import { NODE_IMAGE } from '../stages/node-image.js';
-import { clusterConfigFor } from './kind.js';
+import { NODE_IMAGE } from './node-image.js';
+import { clusterConfigFor } from './config.js';
 
 test('kind config: the air-gapped node image keeps its settings; a stock image gets kindnet and CoreDNS back', async () => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'kind-config-'));

@@ -1,0 +1,20 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+/**
+ * Versions the TypeScript lab and the shell scripts must agree on, kept in pins.json so both read one file
+ * (scripts/node-image/lib.sh reads it with node).
+ */
+const pinsSchema = z.object({
+  /** Kubernetes 1.34 is the last minor whose kubelet runs on cgroup v1 hosts by default (failCgroupV1 from 1.35). */
+  kubernetes: z.string().regex(/^v1\.\d+\.\d+$/),
+  /** Bump with any change to the node image recipe, so a cached image is rebuilt. */
+  nodeImageRecipe: z.number().int().positive(),
+  /** kind v0.30 writes kubeadm v1beta3 configs for Kubernetes 1.34. */
+  kind: z.string().regex(/^v\d+\.\d+\.\d+$/),
+});
+
+export const PINS = pinsSchema.parse(JSON.parse(readFileSync(new URL('./pins.json', import.meta.url), 'utf8')));
+export const K8S_VERSION = PINS.kubernetes;
+export const KIND_VERSION = PINS.kind;
+export const NODE_IMAGE = `gomemlimit-lab/kind-node:${K8S_VERSION}-r${PINS.nodeImageRecipe}`;
