@@ -1,22 +1,31 @@
 import path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { formatBytes, formatRate } from './analyse/stats.js';
+import { MAX_PARALLEL, parseParallel, type ParallelRequest } from './concurrency.js';
 import { InterruptedError, UsageError, errorMessage } from './errors.js';
 import { MEMORY_PROBE_MODES } from './observe/probe-choice.js';
 import { checkOutDir } from './outdir.js';
-import type { LabOptions } from './pipeline.js';
+import type { LabOptions } from './pipeline/index.js';
 import type { RegressOptions } from './regress/run.js';
 import { consoleProgress } from './progress.js';
 import type { Results } from './report/results.js';
 
 // The pipeline (engines, charts) loads in a few seconds: commands import it only once their cheap checks passed.
-const pipeline = () => import('./pipeline.js');
+const pipeline = () => import('./pipeline/index.js');
 
 function parseReps(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 1000) {
     throw new InvalidArgumentError('use a whole number from 1 to 1000');
   }
   return Number(value);
+}
+
+function parseParallelOption(value: string): ParallelRequest {
+  try {
+    return parseParallel(value);
+  } catch {
+    throw new InvalidArgumentError(`use auto or a whole number from 1 to ${MAX_PARALLEL}`);
+  }
 }
 
 function parseList(value: string): string[] {
@@ -114,6 +123,7 @@ export function buildProgram(): Command {
     .option('--image <ref>', 'existing: the sample image, pushed where that cluster can pull it')
     .option('--node-probe', "existing: read memory with a probe pod on the workload's node (hostPath /sys/fs/cgroup, read-only; needs a namespace that admits it)")
     .option('--probe-image <ref>', 'existing, with --node-probe: the cgroup-probe image where the cluster can pull it (default: the locally built one)')
+    .option('--parallel <n>', 'repetitions at once: auto = as many as the CPU quotas and memory limits fit (at most 16), 1 = one after another', parseParallelOption, 'auto')
     .option('--dry-run', 'print the planned repetitions and exit')
     .option('-q, --quiet', 'no progress lines')
     .option('--ci', 'the nightly regression: same as the regress command with its defaults')
@@ -148,6 +158,7 @@ export function buildProgram(): Command {
     .option('-o, --out <dir>', 'results folder (default: results/<timestamp>-<scenario>/); must be new or empty')
     .option('-e, --expectations <name>', 'expectations in scenarios/expectations/, or a path to a YAML file', 'regress')
     .option('-s, --scenario <name>', 'run this scenario instead of the one the expectations name (e.g. a broken copy, to see a check fail)')
+    .option('--parallel <n>', 'repetitions at once: auto = as many as the CPU quotas and memory limits fit (at most 16), 1 = one after another', parseParallelOption, 'auto')
     .option('--update-baseline', 'store this run\'s peak-memory medians as the baseline for its runtime')
     .option('--keep-cluster', 'kind: leave the cluster for the next run')
     .option('--node-image <ref>', 'kind: node image; auto = one in the local store, else pull the pinned kindest/node, else build the air-gapped one', 'auto')
@@ -205,6 +216,11 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+// `npm run lab -- --dry-run | head`: a reader that stops early is not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
 process.exitCode = await main(process.argv.slice(2));
 // Engine sockets may linger after cleanup; do not let them hold the process open.
 setTimeout(() => process.exit(), 200).unref();

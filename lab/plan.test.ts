@@ -4,14 +4,16 @@ import { UsageError } from './errors.js';
 import { planRuns } from './plan.js';
 import { loadScenario, parseScenario } from './scenario.js';
 
-test('the seed scenario plans interleaved repetitions with GOMEMLIMIT as the Downward API renders it', async () => {
+const ORDER_SEED_1 = ['gomemlimit-2', 'baseline-2', 'baseline-1', 'gomemlimit-1'];
+
+test('the seed scenario plans shuffled repetitions with GOMEMLIMIT as the Downward API renders it', async () => {
   const seed = await loadScenario('seed');
   const plan = planRuns(seed, { runtime: 'docker', reps: 2 });
-  assert.deepEqual(
-    plan.runs.map((run) => run.id),
-    ['baseline-1', 'gomemlimit-1', 'baseline-2', 'gomemlimit-2'],
-  );
-  const [baseline, gomemlimit] = plan.runs;
+  // Shuffled with the scenario's orderSeed (default 1): the same order on every machine, another with another seed.
+  assert.deepEqual(plan.runs.map((run) => run.id), ORDER_SEED_1);
+  assert.notDeepEqual(planRuns({ ...seed, orderSeed: 7 }, { runtime: 'docker', reps: 5 }).runs.map((run) => run.id), planRuns(seed, { runtime: 'docker', reps: 5 }).runs.map((run) => run.id));
+  const baseline = plan.runs.find((run) => run.variant === 'baseline');
+  const gomemlimit = plan.runs.find((run) => run.variant === 'gomemlimit');
   assert.equal(baseline!.memoryLimitBytes, 419430400);
   assert.equal(baseline!.env.GOMEMLIMIT, undefined);
   assert.equal(baseline!.env.GODEBUG, 'gctrace=1');

@@ -1,3 +1,4 @@
+import { seededShuffle } from './concurrency.js';
 import { UsageError } from './errors.js';
 import type { FrontierSpec, Scenario } from './scenario.js';
 import { resolveVariants, type BuildFlavour, type ResolvedVariant } from './variants.js';
@@ -93,7 +94,7 @@ export function probeVariant(variant: ResolvedVariant, bodyMiB: number): Resolve
   return { ...variant, name: `${variant.name}.body-${size}`, axes: { ...variant.axes, body: String(size) }, bodyMiB: size };
 }
 
-/** Pure: scenario + flags -> the ordered list of repetitions. Variants are interleaved so drift hits all alike. */
+/** Pure: scenario + flags -> the list of repetitions, shuffled with the scenario's orderSeed so drift hits all variants alike. */
 export function planRuns(scenario: Scenario, options: PlanOptions): Plan {
   const reps = options.reps ?? scenario.reps;
   if (!Number.isInteger(reps) || reps < 1 || reps > 1000) {
@@ -102,11 +103,7 @@ export function planRuns(scenario: Scenario, options: PlanOptions): Plan {
   const variants = selectVariants(scenario, resolveVariants(scenario), options.variants);
   // For a frontier search, --reps sets the repetitions at each probed size.
   const frontier = scenario.frontier ? { ...scenario.frontier, repsPerProbe: options.reps ?? scenario.frontier.repsPerProbe } : null;
-  const runs: RunSpec[] = [];
-  if (!frontier) {
-    for (let rep = 1; rep <= reps; rep++) {
-      for (const variant of variants) runs.push(...variantRuns(scenario, variant, [rep]));
-    }
-  }
+  const repNumbers = Array.from({ length: reps }, (_, index) => index + 1);
+  const runs = frontier ? [] : seededShuffle(variants.flatMap((variant) => variantRuns(scenario, variant, repNumbers)), scenario.orderSeed);
   return { scenario, runtime: options.runtime, reps, variants, runs, frontier };
 }

@@ -125,6 +125,8 @@ export const scenarioSchema = z
     reps: z.number().int().min(1).max(1000).default(5),
     /** Seeds the sample's generated dataset (DATASET_SEED), so every run serves the same bytes. */
     datasetSeed: z.number().int().min(0).default(1),
+    /** Seeds the shuffled order of the repetitions, so drift on a shared machine favours no variant, reproducibly. */
+    orderSeed: z.number().int().min(0).default(1),
     variants: z.array(variantSchema).min(1),
     sweep: sweepSchema.optional(),
     frontier: frontierSchema.optional(),

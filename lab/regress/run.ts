@@ -1,7 +1,7 @@
 // The nightly regression: run the fixed scenario, check it against the expectations, write JUnit and a summary.
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { runLab, type LabOptions } from '../pipeline.js';
+import { runLab, type LabOptions } from '../pipeline/index.js';
 import type { Progress } from '../progress.js';
 import { checkExpectations, regressSummary, updatedBaseline, type RegressSummary } from './check.js';
 import { loadBaseline, loadExpectations, serializeBaseline } from './expectations.js';

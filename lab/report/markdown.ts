@@ -69,6 +69,7 @@ function setup(results: Results): [string, string][] {
     ['Host', `${env.platform}, kernel ${env.kernel}, cgroup ${env.cgroupVersion}${env.transparentHugepages ? `, transparent huge pages ${env.transparentHugepages}` : ''}, ${env.cpus} CPUs, ${formatBytes(env.memoryBytes)} RAM, Node ${env.node}`],
     ['Run', `${results.runId}, started ${results.startedAt}${results.finishedAt ? `, finished ${results.finishedAt}` : ''}`],
     ['Memory probe', memoryProbe(results)],
+    ['Concurrency', results.execution ? `${results.execution.parallel} repetition(s) at once (${results.execution.reason}), in a shuffled order` : DASH],
     ['Timings', timings.length ? timings.join(', ') : DASH],
     ...(env.notes.length ? [['Notes', env.notes.join('; ')] as [string, string]] : []),
   ];

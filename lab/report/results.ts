@@ -173,7 +173,14 @@ export const resultsSchema = z.object({
     timings: z.record(z.string(), z.number()).default({}),
     /** What the runtime chose and why (the node image, a memory probe that could not run...). */
     notes: z.array(z.string()).default([]),
+    /** The lab's own cost (its process and the tools it waited for); null in results from before it was recorded. */
+    harness: z.object({ peakRssBytes: z.number(), cpuSeconds: z.number(), cpuSecondsPerRepetition: z.number().nullable() }).nullable().default(null),
   }),
+  /** How the repetitions were scheduled: how many at once, why, and the (seeded, shuffled) order they started in. */
+  execution: z
+    .object({ parallel: z.number().int().positive(), requested: z.union([z.number().int().positive(), z.literal('auto')]), reason: z.string(), order: z.array(z.string()) })
+    .nullable()
+    .default(null),
   limits: z.object({ memoryLimitBytes: z.number(), memoryRequestBytes: z.number(), cpuLimitMillis: z.number(), cpuRequestMillis: z.number() }),
   request: z.object({ path: z.string(), bodyMiB: z.number(), count: z.number(), concurrency: z.number() }),
   variants: z.array(variantSummarySchema),

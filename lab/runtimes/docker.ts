@@ -4,10 +4,11 @@ import os from 'node:os';
 import Dockerode from 'dockerode';
 import { GenericContainer, Wait, getContainerRuntimeClient, type ContainerRuntimeClient } from 'testcontainers';
 import { UsageError, errorMessage } from '../errors.js';
-import { freeLoopbackPort } from '../net.js';
 import { transparentHugepages } from '../observe/kernel.js';
 import type { MemoryProbeMode } from '../observe/probe-choice.js';
 import type { Progress } from '../progress.js';
+import { engineCapacity } from './capacity.js';
+import type { Capacity } from '../concurrency.js';
 import { engineMemoryReaders, type MemoryReaders } from './memory-readers.js';
 import type { RunSpec } from '../plan.js';
 import { SAMPLE_PORT } from './kube/manifests.js';
@@ -40,9 +41,10 @@ class LabContainer extends GenericContainer {
     return this;
   }
 
-  withLoopbackPort(port: number, hostPort: number): this {
+  /** The engine picks a free port on 127.0.0.1: containers started side by side cannot race for one. */
+  withLoopbackPort(port: number): this {
     this.createOpts.ExposedPorts = { ...this.createOpts.ExposedPorts, [`${port}/tcp`]: {} };
-    this.hostConfig.PortBindings = { [`${port}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: String(hostPort) }] };
+    this.hostConfig.PortBindings = { [`${port}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: '' }] };
     return this;
   }
 
@@ -157,6 +159,10 @@ export class DockerRuntime implements Runtime {
     return this.client;
   }
 
+  capacity(): Promise<Capacity> {
+    return engineCapacity();
+  }
+
   async start(run: RunSpec, image: string): Promise<Instance> {
     const client = this.requireClient();
     const started = await new LabContainer(image)
@@ -164,7 +170,7 @@ export class DockerRuntime implements Runtime {
       .withLabels({ [LAB_LABEL]: '1', [RUN_LABEL]: this.runId, ...ownerLabels(), 'gomemlimit-lab.variant': run.variant })
       .withEnvironment({ ...run.env, BODY_MIB: String(run.request.bodyMiB) })
       .withKubernetesLikeLimits(run)
-      .withLoopbackPort(SAMPLE_PORT, await freeLoopbackPort())
+      .withLoopbackPort(SAMPLE_PORT)
       .withRestrictedSecurity()
       .withRestartPolicy(run.lifecycle === 'long-lived' ? 'always' : 'no')
       .withPullPolicy({ shouldPull: () => false })

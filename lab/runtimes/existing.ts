@@ -1,5 +1,7 @@
 import { execa } from 'execa';
+import type { Capacity } from '../concurrency.js';
 import { UsageError } from '../errors.js';
+import { clusterCapacity } from './capacity.js';
 import { freeLoopbackPort } from '../net.js';
 import { unavailableProbe, type ProbeChoice } from '../observe/probe-choice.js';
 import { followingProbe } from '../observe/probe-stream.js';
@@ -116,6 +118,10 @@ export class ExistingRuntime implements Runtime {
     const id = criContainerId(containerStatus(found, SAMPLE_CONTAINER));
     const first = await nodeCgroupProbe(site, node, id);
     return (containerId) => followingProbe('node probe', containerId, (next) => nodeCgroupProbe(site, node, next), { id, probe: first });
+  }
+
+  capacity(): Promise<Capacity> {
+    return clusterCapacity(this.target().kubectl);
   }
 
   /** The user's pushed image replaces the locally built one. */

@@ -1,5 +1,6 @@
 import { readlinkSync } from 'node:fs';
 import { processAlive } from '../process.js';
+import type { Capacity } from '../concurrency.js';
 import type { MemoryProbeKind, ProbeChoice } from '../observe/probe-choice.js';
 import type { MemoryProbe } from '../observe/sampler.js';
 import type { RunSpec, RuntimeName } from '../plan.js';
@@ -71,6 +72,8 @@ export interface Runtime {
   check(): Promise<void>;
   /** Prepares the runtime (cleans a crashed run's leftovers, starts watching events). */
   provision(): Promise<RuntimeInfo>;
+  /** What the runtime's machine (or cluster) has room for, once provisioned: the input of --parallel auto. */
+  capacity(): Promise<Capacity>;
   /** The image reference an instance runs, once the local image exists. */
   start(run: RunSpec, image: string): Promise<Instance>;
   /** Removes everything this run created; safe to call twice and from a signal handler. */

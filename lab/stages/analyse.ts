@@ -16,6 +16,8 @@ export interface RunContext {
   toolVersions: Record<string, string>;
   /** The frontier search's state, for scenarios that have one. */
   frontier?: Frontier[];
+  execution?: Results['execution'];
+  harness?: Results['environment']['harness'];
 }
 
 /** Pure over recorded data: the same records always give the same summaries. */
@@ -44,7 +46,9 @@ export function assembleResults(context: RunContext, runs: RunRecord[], completi
       versions: { ...context.runtimeInfo?.versions, ...context.toolVersions },
       timings: { ...context.runtimeInfo?.timings, ...(runs.length ? { repetitionMedianSeconds: median(runs.map((run) => run.wallSeconds))! } : {}) },
       notes: context.runtimeInfo?.notes ?? [],
+      harness: context.harness ?? null,
     },
+    execution: context.execution ?? null,
     limits: {
       memoryLimitBytes: limit,
       memoryRequestBytes: plan.scenario.container.memoryRequest,

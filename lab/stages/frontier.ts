@@ -4,17 +4,21 @@ import { probeVariant, variantRuns, type Plan, type RunSpec } from '../plan.js';
 import type { Progress } from '../progress.js';
 import type { Frontier, RunRecord } from '../report/results.js';
 import type { FrontierSpec } from '../scenario.js';
-import type { RunContext } from './analyse.js';
+import type { ResolvedVariant } from '../variants.js';
 
-export type ExecuteRun = (run: RunSpec, label: string) => Promise<RunRecord>;
+export interface FrontierHooks {
+  /** Runs one probe's repetitions (side by side where the lab runs several at once). */
+  execute(runs: RunSpec[], label: string): Promise<RunRecord[]>;
+  /** A probe variant is about to run: it becomes a variant of the results. */
+  onProbe(variant: ResolvedVariant): void;
+  /** The search so far, after each probe, for the results saved in between. */
+  onProgress(frontiers: Frontier[]): void;
+}
 
-/**
- * Variants take turns probe by probe, so slow drift on the host hits every variant alike.
- * context.frontier and context.variants grow as probes finish, so every save shows the search so far.
- */
-export async function searchFrontiers(plan: Plan, spec: FrontierSpec, context: RunContext, execute: ExecuteRun, progress: Progress): Promise<Frontier[]> {
+/** Variants take turns probe by probe, so slow drift on the host hits every variant alike. */
+export async function searchFrontiers(plan: Plan, spec: FrontierSpec, hooks: FrontierHooks, progress: Progress): Promise<Frontier[]> {
   const frontiers = plan.variants.map((variant) => startFrontier(variant.name, variant.memoryLimitBytes, spec));
-  context.frontier = frontiers;
+  hooks.onProgress([...frontiers]);
   for (;;) {
     let probed = false;
     for (const [index, variant] of plan.variants.entries()) {
@@ -23,21 +27,17 @@ export async function searchFrontiers(plan: Plan, spec: FrontierSpec, context: R
       if (size === null) continue;
       probed = true;
       const probe = probeVariant(variant, size);
-      context.variants.push(probe);
+      hooks.onProbe(probe);
       const bracket = `bracket ${state.frontierMiB ?? '?'}–${state.failedMiB ?? '?'} MiB`;
-      let survived = 0;
       const reps = Array.from({ length: spec.repsPerProbe }, (_, i) => i + 1);
-      for (const run of variantRuns(plan.scenario, probe, reps)) {
-        const record = await execute(run, `[frontier ${variant.name}, probe ${state.probes.length + 1} at ${size} MiB, ${bracket}]`);
-        if (record.survived) survived += 1;
-      }
+      const records = await hooks.execute(variantRuns(plan.scenario, probe, reps), `[frontier ${variant.name}, probe ${state.probes.length + 1} at ${size} MiB, ${bracket}]`);
+      const survived = records.filter((record) => record.survived).length;
       frontiers[index] = recordProbe(state, probeOutcome(probe.name, size, survived, spec.repsPerProbe, spec.targetSurvival), spec);
-      context.frontier = [...frontiers];
+      hooks.onProgress([...frontiers]);
     }
     if (!probed) break;
   }
   const finished = frontiers.map(finishFrontier);
-  context.frontier = finished;
   for (const frontier of finished) progress.info(`frontier ${frontier.variant}: ${describeFrontier(frontier)}`);
   return finished;
 }

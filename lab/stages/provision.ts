@@ -43,7 +43,6 @@ export function createRuntime(name: RuntimeName, runId: string, options: Runtime
 }
 
 export async function provision(runtime: Runtime, progress: Progress): Promise<RuntimeInfo> {
-  progress.step(`provisioning the ${runtime.name} runtime`);
   const info = await runtime.provision();
   progress.info(`${Object.entries(info.versions).map(([tool, version]) => `${tool} ${version}`).join(', ')}; cgroup ${info.cgroupVersion}`);
   const warning = noProbeWarning(info.memoryProbe);

@@ -11,7 +11,9 @@ import type { RunSpec } from '../../plan.js';
 import type { Progress } from '../../progress.js';
 import { resolveNodeImage, type NodeImageChoice } from './node-image.js';
 import { runSteps, type Step } from '../../steps.js';
-import { KIND_STATE_DIR, clusterConfigFor, loopbackNodePorts } from './config.js';
+import { KIND_STATE_DIR, clusterConfigFor, loopbackNodePorts, type LoopbackPort } from './config.js';
+import { engineCapacity } from '../capacity.js';
+import type { Capacity } from '../../concurrency.js';
 import { createCluster, deleteCluster, ensureKind, kindClusters, loadImage } from './cli.js';
 import { Kubectl, kubectlFromNodeImage } from '../../tools/kubectl.js';
 import { createNamespace, deleteNamespace, deployWorkload, removeStaleNamespaces, removeWorkload, serverVersion, watchPod, type WorkloadTarget } from '../kube/workload.js';
@@ -76,7 +78,10 @@ export class KindRuntime implements Runtime {
   private kubectl: Kubectl | null = null;
   private createdCluster = false;
   private lock: Lock | null = null;
-  private readonly loadedImages = new Set<string>();
+  private readonly loadedImages = new Map<string, Promise<void>>();
+  /** NodePorts mapped to loopback that no instance holds: one per repetition in flight. */
+  private freePorts: LoopbackPort[] = [];
+  private mappedPorts = 0;
   private readonly namespace: string;
   private memory: MemoryReaders | null = null;
 
@@ -145,6 +150,11 @@ export class KindRuntime implements Runtime {
           const stale = await removeStaleNamespaces(this.kubectl);
           if (stale.length) this.progress.info(`removed ${stale.length} namespace(s) left by crashed runs`);
           await createNamespace(this.target());
+          this.freePorts = await this.publishedPorts();
+          this.mappedPorts = this.freePorts.length;
+          const wanted = (await loopbackNodePorts()).length;
+          if (this.mappedPorts < wanted) this.progress.info(`the kept cluster maps ${this.mappedPorts} of kind-config.yaml's ${wanted} loopback NodePorts: at most ${this.mappedPorts} repetition(s) at once (\`npm run lab -- clean\` for all)`);
+          if (this.mappedPorts === 0) throw new UsageError(`kind cluster ${KIND_CLUSTER} publishes none of kind-config.yaml's loopback NodePorts: remove it with \`npm run lab -- clean\``);
         },
       },
       {
@@ -178,17 +188,48 @@ export class KindRuntime implements Runtime {
     return { kubectl: this.kubectl, namespace: this.namespace, runId: this.runId };
   }
 
+  async capacity(): Promise<Capacity> {
+    return { ...(await engineCapacity()), slots: { count: this.mappedPorts, what: 'NodePort(s) mapped to 127.0.0.1 by the cluster' } };
+  }
+
+  /** Each image goes into the node once, even when several repetitions start with it at the same moment. */
+  private loadOnce(image: string): Promise<void> {
+    let loading = this.loadedImages.get(image);
+    if (!loading) {
+      this.progress.info(`loading ${image} into the kind node`);
+      loading = loadImage(this.kind, KIND_CLUSTER, image);
+      loading.catch(() => this.loadedImages.delete(image));
+      this.loadedImages.set(image, loading);
+    }
+    return loading;
+  }
+
   async start(run: RunSpec, image: string): Promise<Instance> {
     const target = this.target();
-    if (!this.loadedImages.has(image)) {
-      this.progress.info(`loading ${image} into the kind node`);
-      await loadImage(this.kind, KIND_CLUSTER, image);
-      this.loadedImages.add(image);
+    await this.loadOnce(image);
+    const port = this.freePorts.shift();
+    if (!port) throw new Error(`no free NodePort for ${run.id}: more repetitions in flight than the ${this.mappedPorts} the cluster maps`);
+    const release = () => void this.freePorts.push(port);
+    try {
+      const pod = await deployWorkload(target, run, { image, nodePort: port.nodePort, pullPolicy: 'Never' });
+      const readers = this.memory!;
+      return watchPod(target, pod, `http://127.0.0.1:${port.hostPort}`, (id) => readers.forContainer(id, () => hostPidOfContainer(id())), async () => {
+        await removeWorkload(target, run);
+        release();
+      });
+    } catch (error) {
+      await removeWorkload(target, run);
+      release();
+      throw error;
     }
-    const ports = (await loopbackNodePorts())[0]!;
-    const pod = await deployWorkload(target, run, { image, nodePort: ports.nodePort, pullPolicy: 'Never' });
-    const readers = this.memory!;
-    return watchPod(target, pod, `http://127.0.0.1:${ports.hostPort}`, (id) => readers.forContainer(id, () => hostPidOfContainer(id())), () => removeWorkload(target, run));
+  }
+
+  /** The config's loopback NodePorts that the node container really publishes (a kept cluster may predate some). */
+  private async publishedPorts(): Promise<LoopbackPort[]> {
+    const wanted = await loopbackNodePorts();
+    const { stdout } = await execa('docker', ['port', `${KIND_CLUSTER}-control-plane`], { reject: false });
+    const published = new Set(stdout.split('\n').map((line) => /^(\d+)\/tcp -> 127\.0\.0\.1:(\d+)$/.exec(line.trim())).filter(Boolean).map((m) => `${m![1]}:${m![2]}`));
+    return wanted.filter((port) => published.has(`${port.nodePort}:${port.hostPort}`));
   }
 
   private async versions(kindVersion: string, nodeImage: string): Promise<Record<string, string>> {

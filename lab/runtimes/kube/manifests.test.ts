@@ -59,5 +59,5 @@ test('swept and frontier-probe runs get DNS-1035 workload names, unique and at m
   const names = [...runs, probe].map(workloadName);
   for (const name of names) assert.match(name, /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/, name);
   assert.equal(new Set(names).size, names.length);
-  assert.equal(workloadName(runs[0]!), 'go-sample-baseline-go-1-19-13-1');
+  assert.equal(workloadName(runs.find((run) => run.id === 'baseline.go-1.19.13-1')!), 'go-sample-baseline-go-1-19-13-1');
 });

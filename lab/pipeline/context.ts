@@ -1,0 +1,46 @@
+import type { ConcurrencyChoice, ParallelRequest } from '../concurrency.js';
+import type { Plan, RuntimeName } from '../plan.js';
+import type { Progress } from '../progress.js';
+import type { Frontier, Results, RunRecord } from '../report/results.js';
+import type { Runtime, RuntimeInfo } from '../runtimes/runtime.js';
+import type { BuildOutput } from '../stages/build.js';
+import type { RuntimeOptions } from '../stages/provision.js';
+import type { ResolvedVariant } from '../variants.js';
+import type { HarnessMeter } from './harness.js';
+
+export interface LabOptions extends RuntimeOptions {
+  scenario: string;
+  runtime: RuntimeName;
+  reps?: number;
+  variants?: string[];
+  out?: string;
+  /** Repetitions at once (default auto). */
+  parallel?: ParallelRequest;
+}
+
+/** The one context every step of a run reads and adds to; data flows one way, step by step. */
+export interface LabContext {
+  readonly runId: string;
+  readonly plan: Plan;
+  readonly options: LabOptions;
+  readonly runtime: Runtime;
+  readonly progress: Progress;
+  readonly signal: AbortSignal;
+  readonly startedAt: string;
+  readonly harness: HarnessMeter;
+  runtimeInfo: RuntimeInfo | null;
+  concurrency: ConcurrencyChoice | null;
+  /** The run folder, once provisioning worked (nothing is written before). */
+  dir: string | null;
+  built: BuildOutput | null;
+  toolVersions: Record<string, string>;
+  /** The variants to summarise: the plan's, or the frontier probes run so far. */
+  variants: ResolvedVariant[];
+  /** Finished repetitions, in the order they finished. */
+  records: RunRecord[];
+  /** Repetition ids in the order they were started. */
+  order: string[];
+  frontier?: Frontier[];
+  /** The saved results, once the last step wrote them. */
+  results: Results | null;
+}

@@ -1,0 +1,83 @@
+import { ensureEngine } from '../engine.js';
+import { InterruptedError, UsageError, errorMessage } from '../errors.js';
+import { checkOutDir } from '../outdir.js';
+import { planRuns, type Plan } from '../plan.js';
+import { silentProgress, type Progress } from '../progress.js';
+import type { Results } from '../report/results.js';
+import { loadScenario } from '../scenario.js';
+import { createRuntime } from '../stages/provision.js';
+import { runSteps } from '../steps.js';
+import { goVersion } from '../tools/go.js';
+import { flavourKey } from '../variants.js';
+import type { LabContext, LabOptions } from './context.js';
+import { startHarnessMeter } from './harness.js';
+import { saveResults } from './save.js';
+import { LAB_STEPS } from './steps.js';
+
+export type { LabOptions } from './context.js';
+
+export interface LabOutcome {
+  dir: string;
+  results: Results;
+}
+
+/** Validates everything that needs no side effect; any problem is a UsageError before anything starts. */
+export async function preparePlan(options: LabOptions): Promise<Plan> {
+  const scenario = await loadScenario(options.scenario);
+  await checkOutDir(options.out);
+  const plan = planRuns(scenario, { runtime: options.runtime, reps: options.reps, variants: options.variants });
+  const runtime = createRuntime(options.runtime, 'check', options, silentProgress); // refuses what a runtime cannot take
+  const rebuilt = plan.variants.find((variant) => flavourKey(variant.build) !== 'local');
+  if (runtime.capabilities.image === 'pushed' && rebuilt) {
+    throw new UsageError(`variant ${rebuilt.name} needs its own build (${flavourKey(rebuilt.build)}), but --runtime ${options.runtime} runs the one pushed --image: use docker or kind`);
+  }
+  return plan;
+}
+
+function newRunId(): string {
+  return `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+}
+
+/**
+ * Runs the whole pipeline: plan -> provision -> build -> repetitions (deploy, drive, observe; several at once) ->
+ * analyse -> report. results.json is rewritten after every repetition, so a crash or Ctrl-C still leaves an
+ * (incomplete) record.
+ */
+export async function runLab(options: LabOptions, progress: Progress, signal: AbortSignal): Promise<LabOutcome> {
+  const plan = await preparePlan(options);
+  await goVersion();
+  const runId = newRunId();
+  const runtime = createRuntime(options.runtime, runId, options, progress);
+  if (runtime.capabilities.localEngine) await ensureEngine(progress);
+  await runtime.check();
+  const context: LabContext = {
+    runId,
+    plan,
+    options,
+    runtime,
+    progress,
+    signal,
+    startedAt: new Date().toISOString(),
+    harness: startHarnessMeter(),
+    runtimeInfo: null,
+    concurrency: null,
+    dir: null,
+    built: null,
+    toolVersions: {},
+    // A frontier search adds each probe as a variant of its own as it goes.
+    variants: plan.frontier ? [] : plan.variants,
+    records: [],
+    order: [],
+    results: null,
+  };
+  try {
+    await runSteps(LAB_STEPS, context, progress);
+    return { dir: context.dir!, results: context.results! };
+  } catch (error) {
+    const reason = signal.aborted ? `interrupted (${String(signal.reason ?? 'signal')})` : errorMessage(error).split('\n')[0]!;
+    if (context.dir) await saveResults(context, { complete: false, reason }).catch(() => {});
+    throw signal.aborted ? new InterruptedError(String(signal.reason ?? 'signal')) : error;
+  } finally {
+    await runtime.teardown().catch(() => {});
+  }
+}

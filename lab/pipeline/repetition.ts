@@ -1,0 +1,45 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { buildRunRecord } from '../analyse/summarise.js';
+import { startSampler } from '../observe/sampler.js';
+import type { RunSpec } from '../plan.js';
+import type { RunRecord } from '../report/results.js';
+import type { Runtime } from '../runtimes/runtime.js';
+import type { BuildOutput } from '../stages/build.js';
+import { drive } from '../stages/drive.js';
+import { settledStatus } from '../stages/observe.js';
+import { flavourKey } from '../variants.js';
+
+/** One repetition: deploy, drive, settle, sample and collect its logs; its instance is removed whatever happens. */
+export async function runRepetition(runtime: Runtime, built: BuildOutput, run: RunSpec, dir: string, signal: AbortSignal): Promise<RunRecord> {
+  const startedAt = new Date();
+  const instance = await runtime.start(run, built.samples[flavourKey(run.build)]!.image);
+  try {
+    const sampler = startSampler(instance.memory, 20);
+    const requests = await drive(built.vegeta, instance, run, signal);
+    const status = await settledStatus(instance, requests);
+    const memory = await sampler.stop();
+    const logs = await instance.logs();
+    const logFile = path.join('logs', `${run.id}.log`);
+    await writeFile(path.join(dir, logFile), logs);
+    return buildRunRecord(run, {
+      instanceId: instance.id,
+      startedAt: startedAt.toISOString(),
+      wallSeconds: (Date.now() - startedAt.getTime()) / 1000,
+      requests,
+      status,
+      memory,
+      logs,
+      logFile,
+    });
+  } finally {
+    await instance.stop();
+  }
+}
+
+export function describeRecord(record: RunRecord): string {
+  const verdict = record.survived ? 'survived' : record.oomKills > 0 ? `OOMKilled ×${record.oomKills}` : 'failed';
+  const peak = record.memory.peakBytes === null ? 'n/a' : `${(record.memory.peakBytes / 2 ** 20).toFixed(0)} MiB`;
+  const gc = record.processes.reduce((sum, process) => sum + process.gcCycles.length, 0);
+  return `${record.id}: ${verdict}, ${record.successes}/${record.attempts} requests ok, peak ${peak}, ${gc} GC cycles, restarts ${record.restarts} (${record.wallSeconds.toFixed(1)} s)`;
+}

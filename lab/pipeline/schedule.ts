@@ -1,0 +1,61 @@
+import { InterruptedError } from '../errors.js';
+import type { RunSpec } from '../plan.js';
+import type { RunRecord } from '../report/results.js';
+import type { LabContext } from './context.js';
+import { describeRecord, runRepetition } from './repetition.js';
+import { saveResults } from './save.js';
+
+function formatDuration(seconds: number): string {
+  const whole = Math.max(0, Math.round(seconds));
+  return whole >= 60 ? `${Math.floor(whole / 60)}m${String(whole % 60).padStart(2, '0')}s` : `${whole}s`;
+}
+
+/**
+ * Runs repetitions with at most context.concurrency.parallel in flight, in the given order. After an error or
+ * Ctrl-C no new one starts; those in flight end (their load stopped by the signal, their instances removed)
+ * before this returns, and only finished repetitions are recorded.
+ */
+export async function runScheduled(context: LabContext, runs: RunSpec[], label: (index: number, total: number) => string): Promise<RunRecord[]> {
+  const { progress, signal, built, dir } = context;
+  if (!built || !dir) throw new Error('repetitions scheduled before build and provision');
+  const parallel = Math.max(1, Math.min(context.concurrency?.parallel ?? 1, runs.length));
+  const records: RunRecord[] = new Array(runs.length);
+  const started = Date.now();
+  let next = 0;
+  let running = 0;
+  let finished = 0;
+  let failed = 0;
+  let firstError: unknown = null;
+  const status = () => {
+    const remaining = runs.length - finished;
+    const eta = finished && remaining ? `, ETA ${formatDuration(((Date.now() - started) / 1000 / finished) * remaining)}` : '';
+    progress.status?.(`[${finished}/${runs.length}] ${running} running, ${failed} failed${eta}`);
+  };
+  const worker = async () => {
+    while (next < runs.length && firstError === null && !signal.aborted) {
+      const index = next++;
+      const run = runs[index]!;
+      context.order.push(run.id);
+      running += 1;
+      progress.step(`${label(index, runs.length)} ${run.id}: ${run.request.count} × GET ${run.request.path} (${run.request.bodyMiB} MiB) under ${(run.memoryLimitBytes / 2 ** 20).toFixed(0)} MiB`);
+      try {
+        const record = await runRepetition(context.runtime, built, run, dir, signal);
+        records[index] = record;
+        context.records.push(record);
+        finished += 1;
+        if (!record.survived) failed += 1;
+        running -= 1;
+        progress.info(describeRecord(record));
+        if (parallel > 1) status();
+        await saveResults(context, { complete: false, reason: 'in progress' });
+      } catch (error) {
+        running -= 1;
+        firstError ??= error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: parallel }, worker));
+  if (signal.aborted) throw new InterruptedError(String(signal.reason ?? 'signal'));
+  if (firstError !== null) throw firstError;
+  return records;
+}

@@ -1,0 +1,71 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { chooseConcurrency } from '../concurrency.js';
+import { createOutDir, defaultOutDir } from '../outdir.js';
+import { build } from '../stages/build.js';
+import { searchFrontiers } from '../stages/frontier.js';
+import { provision } from '../stages/provision.js';
+import type { Step } from '../steps.js';
+import type { LabContext } from './context.js';
+import { runScheduled } from './schedule.js';
+import { saveResults } from './save.js';
+
+function imageVersions(context: LabContext): Record<string, string> {
+  return Object.fromEntries(Object.entries(context.built!.samples).map(([key, sample]) => [key === 'local' ? 'image' : `image (${key})`, sample.image]));
+}
+
+/** The largest limits of the plan: auto concurrency packs by them, so no variant is over-packed. */
+function largestLimits(context: LabContext): { cpuLimitMillis: number; memoryLimitBytes: number } {
+  const { plan } = context;
+  return {
+    cpuLimitMillis: plan.scenario.container.cpuLimit,
+    memoryLimitBytes: Math.max(...plan.variants.map((variant) => variant.memoryLimitBytes)),
+  };
+}
+
+/** A run after its plan: each step one status line, all on one context (kind's create flow is the model). */
+export const LAB_STEPS: readonly Step<LabContext>[] = [
+  {
+    title: (context) => `provisioning the ${context.runtime.name} runtime`,
+    execute: async (context) => {
+      context.runtimeInfo = await provision(context.runtime, context.progress);
+      const capacity = await context.runtime.capacity();
+      context.concurrency = chooseConcurrency(context.options.parallel ?? 'auto', capacity, largestLimits(context));
+      context.progress.info(`concurrency: ${context.concurrency.reason}`);
+      const { options, plan } = context;
+      context.dir = await createOutDir(options.out ? path.resolve(options.out) : defaultOutDir(plan.scenario.name), Boolean(options.out));
+      await mkdir(path.join(context.dir, 'logs'));
+      context.progress.info(`results go to ${path.relative(process.cwd(), context.dir) || context.dir}`);
+    },
+  },
+  {
+    title: () => 'building the sample and the load generator',
+    execute: async (context) => {
+      context.built = await build(context.progress, context.plan.variants.map((variant) => variant.build), { image: context.runtime.capabilities.image === 'local' });
+      context.toolVersions = { ...context.built.versions, ...imageVersions(context) };
+    },
+  },
+  {
+    title: (context) => (context.plan.frontier ? null : `running ${context.plan.runs.length} repetitions, ${Math.min(context.concurrency!.parallel, context.plan.runs.length)} at once`),
+    execute: async (context) => void (await runScheduled(context, context.plan.runs, (index, total) => `[${index + 1}/${total}]`)),
+  },
+  {
+    title: (context) => (context.plan.frontier ? `searching the OOM frontier, ${context.plan.frontier.repsPerProbe} repetitions per probe, ${context.concurrency!.parallel} at once` : null),
+    execute: async (context) => {
+      context.frontier = await searchFrontiers(
+        context.plan,
+        context.plan.frontier!,
+        {
+          execute: (runs, label) => runScheduled(context, runs, (index, total) => `${label} ${index + 1}/${total}`),
+          onProbe: (variant) => void context.variants.push(variant),
+          onProgress: (frontiers) => void (context.frontier = frontiers),
+        },
+        context.progress,
+      );
+    },
+  },
+  {
+    title: () => 'writing reports',
+    execute: async (context) => void (context.results = await saveResults(context, { complete: true, reason: null })),
+  },
+];
