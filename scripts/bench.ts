@@ -6,6 +6,7 @@
  * Then how fast bad input is refused: a --out that can never be created, per runtime, against a bare Node start.
  *
  *   npm run bench [-- --reps 3 --rounds 2] [--refusals-only]
+ *   npm run bench -- --parallel [...]   parallel against sequential repetitions (scripts/bench-parallel.ts)
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -19,6 +20,11 @@ import { planRuns, type RunSpec } from '../lab/plan.js';
 import { buildSampleBinary, buildSampleImage } from '../lab/stages/build.js';
 import { silentProgress } from '../lab/progress.js';
 import { loadScenario } from '../lab/scenario.js';
+
+if (process.argv.includes('--parallel')) {
+  await import('./bench-parallel.js');
+  process.exit(process.exitCode ?? 0);
+}
 
 const { values } = parseArgs({
   options: { reps: { type: 'string', default: '3' }, rounds: { type: 'string', default: '2' }, 'refusals-only': { type: 'boolean', default: false } },

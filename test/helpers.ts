@@ -17,3 +17,13 @@ export async function containersOf(pid: number | undefined): Promise<string> {
   const { stdout } = await execa('docker', ['ps', '-aq', '--filter', `label=gomemlimit-lab.pid=${pid}`], { reject: false });
   return stdout.trim();
 }
+
+/** The vegeta attacks a lab process is running (its children), as pids. */
+export async function vegetaAttacksOf(pid: number | undefined): Promise<number[]> {
+  const { stdout } = await execa('ps', ['-eo', 'pid=,ppid=,args='], { reject: false });
+  return stdout
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([, ppid, binary, verb]) => Number(ppid) === pid && /vegeta/.test(binary ?? '') && verb === 'attack')
+    .map(([child]) => Number(child));
+}

@@ -4,25 +4,29 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { readResults } from '../lab/report/write.js';
-import { containersOf, spawnLab } from './helpers.js';
+import { containersOf, spawnLab, vegetaAttacksOf } from './helpers.js';
 
 
 // The seed experiment on the real Docker engine: real cgroup limits, real OOM kills, real gctrace.
 test('seed on docker: baseline is OOM-killed, GOMEMLIMIT returns the body, reports hold the charts', { timeout: 15 * 60_000 }, async () => {
   const out = path.join(await mkdtemp(path.join(os.tmpdir(), 'lab-seed-')), 'run');
   const subprocess = spawnLab(['--runtime', 'docker', '--reps', '4', '--out', out], {});
-  // Each repetition is a fresh container: a survivor must be gone before the next one starts.
+  // Each repetition is a fresh container of its own; by default several run side by side (--parallel auto).
   let mostAtOnce = 0;
   const watch = setInterval(() => {
     void containersOf(subprocess.pid).then((ids) => (mostAtOnce = Math.max(mostAtOnce, ids ? ids.split('\n').length : 0)));
   }, 500);
   const result = await subprocess;
   clearInterval(watch);
-  assert.equal(mostAtOnce, 1, 'one container at a time');
   assert.equal(result.exitCode, 0, result.stderr);
   assert.match(result.stdout, /baseline\s+survived 0\/4/);
 
   const results = await readResults(out);
+  const execution = results.execution!;
+  assert.equal(execution.requested, 'auto');
+  assert.ok(mostAtOnce >= 2 && mostAtOnce <= execution.parallel, `${mostAtOnce} containers at once, ${execution.parallel} allowed`);
+  assert.equal(execution.order.length, 8);
+  assert.ok(results.environment.harness!.peakRssBytes < 300 * 2 ** 20, `harness RSS ${results.environment.harness!.peakRssBytes}`);
   assert.equal(results.schemaVersion, 1);
   assert.equal(results.runtime, 'docker');
   assert.equal(results.scenario, 'seed');
@@ -64,25 +68,32 @@ test('seed on docker: baseline is OOM-killed, GOMEMLIMIT returns the body, repor
   assert.equal(await containersOf(subprocess.pid), '', 'no container is left behind');
 });
 
-test('Ctrl-C stops the run, removes its containers and leaves results.json marked incomplete', { timeout: 5 * 60_000 }, async () => {
+test('Ctrl-C with three repetitions in flight stops every load, removes every container, keeps the finished ones', { timeout: 5 * 60_000 }, async () => {
   const out = path.join(await mkdtemp(path.join(os.tmpdir(), 'lab-sigint-')), 'run');
-  const subprocess = spawnLab(['--runtime', 'docker', '--reps', '3', '--out', out], {});
+  const subprocess = spawnLab(['--runtime', 'docker', '--reps', '4', '--parallel', '3', '--out', out], {});
   let stderr = '';
-  let interruptScheduled = false;
-  subprocess.stderr!.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-    // Interrupt once, in the middle of the second repetition, while a container is serving the request.
-    if (stderr.includes('[2/6]') && !interruptScheduled) {
-      interruptScheduled = true;
-      setTimeout(() => subprocess.kill('SIGINT'), 1500);
-    }
-  });
+  subprocess.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const finishedLines = () => stderr.match(/^ {10}\S+-\d+: (survived|OOMKilled|failed)/gm)?.length ?? 0;
+  // Once one repetition has finished and three containers serve requests again, interrupt.
+  let inFlight = 0;
+  let loads = 0;
+  for (let waited = 0; waited < 180_000; waited += 250) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const ids = await containersOf(subprocess.pid);
+    inFlight = ids ? ids.split('\n').length : 0;
+    loads = (await vegetaAttacksOf(subprocess.pid)).length;
+    if (finishedLines() >= 1 && inFlight >= 3 && loads >= 3) break;
+  }
+  assert.ok(inFlight >= 3 && loads >= 3, `${inFlight} containers and ${loads} loads in flight before the interrupt`);
+  subprocess.kill('SIGINT');
   const result = await subprocess;
   assert.equal(result.exitCode, 130, stderr);
   assert.match(stderr, /interrupted by SIGINT/);
   const results = await readResults(out);
   assert.equal(results.complete, false);
   assert.match(results.incompleteReason ?? '', /interrupted/);
-  assert.equal(results.runs.length, 1, 'the finished repetition is kept');
-  assert.equal(await containersOf(subprocess.pid), '');
+  assert.ok(results.runs.length >= 1, 'the finished repetitions are kept');
+  assert.equal(results.runs.length, finishedLines(), 'exactly the repetitions that finished');
+  assert.equal(await containersOf(subprocess.pid), '', 'no container is left');
+  assert.deepEqual(await vegetaAttacksOf(subprocess.pid), [], 'no load generator is left');
 });
