@@ -23,12 +23,16 @@ test('rank: survival evidence first, then headroom, then latency', () => {
 
 test('recommendation: names the fix with its evidence, flags what cannot be told apart, and what did not help', () => {
   const text = recommendation([variant('baseline', 0, 10, 400), variant('gogc-50', 0, 10, 400), variant('limit-90', 10, 10, 392), variant('stream', 10, 10, 131, 3000)], LIMIT);
-  assert.match(text, /^Ship stream: survived 10\/10 \(100%, 95% CI 72–100%\), median peak 131\.0 MiB \(67% headroom\), p50 3\.0 s\./);
+  assert.match(text, /^Ship stream: survived 10\/10 \(100%, 95% CI 72–100%\), median peak 131\.0 MiB \(67\.3% headroom\), p50 3\.0 s\./);
   assert.match(text, /Also survived every repetition: limit-90 \(10\/10/);
   assert.match(text, /Its survival interval overlaps those of limit-90, but they peak within 2% of the limit/);
   const tie = recommendation([variant('limit-90', 10, 10, 392), variant('stream', 9, 10, 393)], LIMIT);
   assert.match(tie, /Survival and headroom cannot separate it from stream \(overlapping 95% intervals\)/);
   assert.match(text, /For comparison, baseline survived 0\/10 \(0%, 95% CI 0–28%\) with 10 OOM kills\./);
   assert.match(text, /Did not help here: gogc-50/);
+  // Within 2% of the limit the verdict says so in the same sentence, with the death rate the repetitions allow.
+  const near = recommendation([variant('baseline', 0, 2, 400), variant('gomemlimit', 2, 2, 397.9)], LIMIT);
+  assert.match(near, /^Ship gomemlimit: survived 2\/2 \(100%, 95% CI 34–100%\), median peak 397\.9 MiB \(0\.5% headroom\), p50 4\.0 s, but it peaks within 2% of the limit, where repetitions still die at some rate: these 2 leave up to 66% deaths possible \(95% CI\)\./);
+  assert.doesNotMatch(text, /peaks within 2% of the limit, where/);
   assert.equal(recommendation([variant('baseline', 0, 3, 400)], LIMIT), 'No variant survived: none of baseline returned the body under this limit.');
 });

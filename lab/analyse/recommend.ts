@@ -1,6 +1,6 @@
 // Which fix to ship: ranks a run's variants on what was measured and says why, in one paragraph. Pure.
 import type { VariantSummary } from '../report/results.js';
-import { formatBytes, formatRate, headroomShare } from './stats.js';
+import { formatBytes, formatHeadroom, formatRate, headroomShare } from './stats.js';
 
 export interface RankedVariant {
   summary: VariantSummary;
@@ -9,7 +9,8 @@ export interface RankedVariant {
   headroom: number | null;
 }
 
-function headroomOf(v: VariantSummary, fallbackLimit: number): number | null {
+/** The one definition of headroom the reports use: the share of the limit left at the median peak. */
+export function headroomOf(v: VariantSummary, fallbackLimit: number): number | null {
   return v.peakMemoryMedianBytes === null ? null : headroomShare(v.peakMemoryMedianBytes, v.memoryLimitBytes ?? fallbackLimit);
 }
 
@@ -34,11 +35,13 @@ export function rankVariants(variants: VariantSummary[], limitBytes: number): Ra
 const percent = (share: number) => `${Math.round(share * 100)}%`;
 /** Headroom closer than this (a share of the limit) counts as the same. */
 const HEADROOM_TIE = 0.05;
+/** A variant peaking this close to its limit still dies at some rate, whatever a few repetitions showed. */
+const NEAR_LIMIT = 0.02;
 
 function evidence(entry: RankedVariant): string {
   const v = entry.summary;
   const parts = [formatRate(v.survivedRepetitions, v.repetitions)];
-  if (v.peakMemoryMedianBytes !== null) parts.push(`median peak ${formatBytes(v.peakMemoryMedianBytes)} (${percent(entry.headroom ?? 0)} headroom)`);
+  if (v.peakMemoryMedianBytes !== null) parts.push(`median peak ${formatBytes(v.peakMemoryMedianBytes)} (${formatHeadroom(entry.headroom ?? 0)})`);
   if (v.latencyMs.p50 !== null) parts.push(`p50 ${(v.latencyMs.p50 / 1000).toFixed(1)} s`);
   return parts.join(', ');
 }
@@ -52,7 +55,11 @@ export function recommendation(variants: VariantSummary[], limitBytes: number, b
   const best = ranked[0];
   if (!best) return 'No variant has results yet.';
   if ((best.summary.survival.rate ?? 0) === 0) return `No variant survived: none of ${ranked.map((r) => r.summary.name).join(', ')} returned the body under this limit.`;
-  const sentences = [`Ship ${best.summary.name}: survived ${evidence(best)}.`];
+  const nearKill =
+    best.headroom !== null && best.headroom < NEAR_LIMIT
+      ? `, but it peaks within ${percent(NEAR_LIMIT)} of the limit, where repetitions still die at some rate: these ${best.summary.repetitions} leave up to ${percent(1 - best.summary.survival.low)} deaths possible (95% CI)`
+      : '';
+  const sentences = [`Ship ${best.summary.name}: survived ${evidence(best)}${nearKill}.`];
   const alsoHeld = ranked.slice(1).filter((r) => r.summary.survivedRepetitions === r.summary.repetitions);
   if (alsoHeld.length) {
     sentences.push(`Also survived every repetition: ${alsoHeld.map((r) => `${r.summary.name} (${evidence(r)})`).join('; ')}.`);

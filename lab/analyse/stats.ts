@@ -102,6 +102,11 @@ export function headroomShare(peakBytes: number, limitBytes: number): number {
   return Math.max(0, (limitBytes - peakBytes) / limitBytes);
 }
 
+/** Headroom as every report prints it, verdict and tables alike: "0.4% headroom". */
+export function formatHeadroom(share: number): string {
+  return `${(share * 100).toFixed(1)}% headroom`;
+}
+
 /** "4/5 (80%, 95% CI 38–96%)" */
 export function formatRate(successes: number, trials: number): string {
   const { rate, low, high } = wilsonInterval(successes, trials);

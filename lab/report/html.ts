@@ -22,7 +22,8 @@ const STYLE = `
   code { font: 0.9em "DejaVu Sans Mono", Menlo, Consolas, monospace; background: #f3f3f3; padding: 1px 4px; border-radius: 3px; }
   .scroll { overflow-x: auto; }
   table { border-collapse: collapse; font-size: 0.85rem; margin: 8px 0; }
-  th, td { border: 1px solid #ddd; padding: 4px 8px; text-align: left; vertical-align: top; }
+  th, td { border: 1px solid #ddd; padding: 4px 8px; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
+  details { margin: 8px 0; } summary { cursor: pointer; color: #333; }
   th { background: #f6f6f6; }
   td.ok { color: #2b8a3e; font-weight: 700; } td.bad { color: #c92a2a; font-weight: 700; }
   figure { margin: 24px 0; }
@@ -30,14 +31,14 @@ const STYLE = `
   figcaption { color: #555; font-size: 0.9rem; margin-top: 4px; }
 `;
 
-function table(header: string[], rows: string[][]): string {
+function table(header: string[], rows: string[][], id?: string): string {
   const cell = (text: string) => {
     const cls = text === '✓' ? ' class="ok"' : text === '✗' ? ' class="bad"' : '';
     return `<td${cls}>${escapeHtml(text)}</td>`;
   };
   const head = `<tr>${header.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr>`;
   const body = rows.map((row) => `<tr>${row.map(cell).join('')}</tr>`).join('\n');
-  return `<div class="scroll"><table>\n<thead>${head}</thead>\n<tbody>\n${body}\n</tbody>\n</table></div>`;
+  return `<div class="scroll"${id ? ` id="${id}"` : ''}><table>\n<thead>${head}</thead>\n<tbody>\n${body}\n</tbody>\n</table></div>`;
 }
 
 /** Drops the XML prolog if a renderer adds one: it is not allowed inside an HTML document. */
@@ -54,14 +55,15 @@ export function renderHtml(results: Results, charts: { name: string; title: stri
   );
   parts.push('<h3>Variants</h3>', `<ul>${variants.join('\n')}</ul>`);
   if (m.frontier) parts.push('<h2>Frontier</h2>', table(m.frontier.header, m.frontier.rows), `<p class="note">${escapeHtml(m.frontier.note)}</p>`);
-  parts.push('<h2>Results</h2>', table(m.summary.header, m.summary.rows), `<p class="note">${escapeHtml(m.summary.note)}</p>`);
+  parts.push('<h2>Results</h2>', table(m.summary.header, m.summary.rows, 'results'), `<p class="note">${escapeHtml(m.summary.note)}</p>`);
+  parts.push(`<details id="detail"><summary>Restarts, GC, latency and errors</summary>\n${table(m.detail.header, m.detail.rows)}\n</details>`);
   if (charts.length) {
     parts.push('<h2>Charts</h2>');
     for (const c of charts) {
       parts.push(`<figure id="${escapeHtml(c.name.replace(/\.svg$/, ''))}">\n${inlineSvg(c.svg)}\n<figcaption>${escapeHtml(c.title)}</figcaption>\n</figure>`);
     }
   }
-  parts.push('<h2>Repetitions</h2>', table(m.runs.header, m.runs.rows));
+  parts.push('<h2>Repetitions</h2>', `<details id="repetitions"><summary>${m.runs.rows.length} repetitions, one row each</summary>\n${table(m.runs.header, m.runs.rows)}\n</details>`);
   return [
     '<!doctype html>',
     '<html lang="en">',

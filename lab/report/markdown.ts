@@ -1,8 +1,8 @@
 // The report as Markdown a blog author can paste. The numbers come from a plain-text model that
 // html.ts renders too, so both reports always say the same thing.
 import { describeFrontier } from '../analyse/frontier.js';
-import { rankVariants, recommendation } from '../analyse/recommend.js';
-import { formatBytes, formatRate, headroomShare, median } from '../analyse/stats.js';
+import { headroomOf, rankVariants, recommendation } from '../analyse/recommend.js';
+import { formatBytes, formatHeadroom, formatRate, median } from '../analyse/stats.js';
 import type { ProcessInstance, Results, RunRecord, VariantSummary } from './results.js';
 
 const DASH = '—';
@@ -15,6 +15,8 @@ export interface ReportModel {
   setup: [label: string, value: string][];
   variants: { name: string; description: string; env: string }[];
   summary: { header: string[]; rows: string[][]; note: string };
+  /** The same variants, in the same order: restarts, GC, latency and errors. */
+  detail: { header: string[]; rows: string[][] };
   /** Frontier runs only: one row per variant. */
   frontier: { header: string[]; rows: string[][]; note: string } | null;
   runs: { header: string[]; rows: string[][] };
@@ -24,10 +26,6 @@ const orDash = <T>(value: T | null | undefined, format: (v: T) => string) => (va
 const trimNumber = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(1));
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
-/** Share of the limit still free at the highest peak: how close the variant came to a kill. */
-function headroom(peakBytes: number, limitBytes: number): string {
-  return `${(headroomShare(peakBytes, limitBytes) * 100).toFixed(1)}% headroom`;
-}
 
 function verdict(results: Results): string {
   const where = `under a ${formatBytes(results.limits.memoryLimitBytes)} memory limit (${results.runtime})`;
@@ -76,21 +74,20 @@ function setup(results: Results): [string, string][] {
 }
 
 function summaryRow(v: VariantSummary, limitBytes: number): string[] {
-  const peak =
-    v.peakMemoryBytes === null
-      ? DASH
-      : `${orDash(v.peakMemoryMedianBytes, formatBytes)} / ${formatBytes(v.peakMemoryBytes)} (${headroom(v.peakMemoryBytes, limitBytes)})`;
+  const share = headroomOf(v, limitBytes);
+  const peak = v.peakMemoryBytes === null ? DASH : `${orDash(v.peakMemoryMedianBytes, formatBytes)} / ${formatBytes(v.peakMemoryBytes)}${share === null ? '' : ` (${formatHeadroom(share)})`}`;
+  return [v.name, orDash(v.gomemlimitBytes, formatBytes), formatRate(v.survivedRepetitions, v.repetitions), String(v.oomKills), peak];
+}
+
+/** The columns that do not fit a blog's width beside the verdict's: one table further down. */
+function detailRow(v: VariantSummary): string[] {
   const { p50, p95 } = v.latencyMs;
   const errors = Object.entries(v.errors)
     .sort((a, b) => b[1] - a[1])
     .map(([kind, count]) => `${kind}×${count}`);
   return [
     v.name,
-    orDash(v.gomemlimitBytes, formatBytes),
-    formatRate(v.survivedRepetitions, v.repetitions),
-    String(v.oomKills),
     String(v.restarts),
-    peak,
     orDash(v.gcCyclesMedian, trimNumber),
     orDash(v.lastHeapGoalBeforeKillMB, (mb) => `${trimNumber(mb)} MB`),
     orDash(v.gcCpuPercentMedian, (pct) => `${trimNumber(pct)}%`),
@@ -151,6 +148,7 @@ function frontierTable(results: Results): ReportModel['frontier'] {
 
 export function buildReportModel(results: Results): ReportModel {
   const limit = results.limits.memoryLimitBytes;
+  const ranked = rankVariants(results.variants, limit);
   return {
     title: `GOMEMLIMIT lab: ${results.scenario}`,
     warning: results.complete ? null : `Incomplete run: ${results.incompleteReason ?? 'reason not recorded'}`,
@@ -162,9 +160,13 @@ export function buildReportModel(results: Results): ReportModel {
       env: Object.entries(v.env).map(([k, val]) => `${k}=${val}`).join(' '),
     })),
     summary: {
-      header: ['#', 'Variant', 'GOMEMLIMIT', 'Survived', 'OOM kills', 'Restarts', 'Peak memory (median / max)', 'GC cycles (median per rep)', 'Heap goal at last cycle before kill', 'GC CPU', 'Latency p50 / p95', 'Errors'],
-      rows: rankVariants(results.variants, limit).map((r) => [String(r.rank), ...summaryRow(r.summary, r.summary.memoryLimitBytes ?? limit)]),
-      note: 'Ranked by the lower bound of the survival interval, then survival, headroom at the median peak and p50 latency. Survival: repetitions with every request answered and no OOM kill, with a 95% Wilson interval. Headroom: share of the memory limit left at the highest peak. Heap figures are gctrace "MB", which Go computes as MiB.',
+      header: ['#', 'Variant', 'GOMEMLIMIT', 'Survived', 'OOM kills', 'Peak memory (median / max)'],
+      rows: ranked.map((r) => [String(r.rank), ...summaryRow(r.summary, r.summary.memoryLimitBytes ?? limit)]),
+      note: 'Ranked by the lower bound of the survival interval, then survival, headroom at the median peak and p50 latency. Survival: repetitions with every request answered and no OOM kill, with a 95% Wilson interval. Headroom: share of the memory limit left at the median peak, as in the verdict. Heap figures are gctrace "MB", which Go computes as MiB.',
+    },
+    detail: {
+      header: ['Variant', 'Restarts', 'GC cycles (median per rep)', 'Heap goal at last cycle before kill', 'GC CPU', 'Latency p50 / p95', 'Errors'],
+      rows: ranked.map((r) => detailRow(r.summary)),
     },
     frontier: frontierTable(results),
     runs: {
@@ -197,6 +199,7 @@ export function renderMarkdown(results: Results, charts: { name: string; title: 
   for (const v of m.variants) out.push(`- **${mdText(v.name)}**: ${mdText(v.description || DASH)}${v.env ? ` (env \`${v.env.replace(/`/g, "'")}\`)` : ''}`);
   if (m.frontier) out.push('', '## Frontier', '', mdTable(m.frontier.header, m.frontier.rows), '', mdText(m.frontier.note));
   out.push('', '## Results', '', mdTable(m.summary.header, m.summary.rows), '', mdText(m.summary.note), '');
+  out.push('### Restarts, GC, latency and errors', '', mdTable(m.detail.header, m.detail.rows), '');
   if (charts.length) {
     out.push('## Charts', '');
     for (const c of charts) {

@@ -89,10 +89,17 @@ describe('markdown', () => {
     // The verdict names the fix to ship with its evidence, and the unfixed baseline for comparison.
     assert.ok(md.includes('Ship gomemlimit: survived 3/3 (100%, 95% CI 44–100%)'), md.slice(0, 600));
     assert.ok(md.includes('For comparison, baseline survived 0/3 (0%, 95% CI 0–56%) with 3 OOM kills.'));
-    assert.ok(md.includes('| # | Variant | GOMEMLIMIT | Survived | OOM kills | Restarts |'));
-    // Ranked: the surviving variant first.
-    assert.match(md, /^\| 2 \| baseline \| — \| 0\/3 \(0%, 95% CI 0–56%\) \| 3 \| 1 \| .* \| 15 \| 234 MB \| .* \| eof×3 \|$/m);
-    assert.match(md, /^\| 1 \| gomemlimit \| 400\.0 MiB \| 3\/3 \(100%, 95% CI 44–100%\) \| 0 \| 0 \| .* \| 20 \| — \| .* \| 17\.40 s \/ 18\.03 s \| none \|$/m);
+    assert.ok(md.includes('| # | Variant | GOMEMLIMIT | Survived | OOM kills | Peak memory (median / max) |'));
+    // Ranked: the surviving variant first; the detail table keeps the same order.
+    assert.match(md, /^\| 2 \| baseline \| — \| 0\/3 \(0%, 95% CI 0–56%\) \| 3 \| .* MiB \(0\.3% headroom\) \|$/m);
+    assert.match(md, /^\| 1 \| gomemlimit \| 400\.0 MiB \| 3\/3 \(100%, 95% CI 44–100%\) \| 0 \| .* MiB \(\d+\.\d% headroom\) \|$/m);
+    assert.ok(md.includes('| Variant | Restarts | GC cycles (median per rep) | Heap goal at last cycle before kill | GC CPU | Latency p50 / p95 | Errors |'));
+    assert.match(md, /^\| baseline \| 1 \| 15 \| 234 MB \| .* \| eof×3 \|$/m);
+    assert.match(md, /^\| gomemlimit \| 0 \| 20 \| — \| .* \| 17\.40 s \/ 18\.03 s \| none \|$/m);
+    assert.ok(md.indexOf('| gomemlimit | 0 | 20') < md.indexOf('| baseline | 1 | 15'));
+    // One headroom: the verdict's figure is the table's, to the same decimal.
+    const verdictHeadroom = /Ship gomemlimit: .*?\((\d+\.\d)% headroom\)/.exec(md)?.[1];
+    assert.ok(verdictHeadroom && md.includes(`(${verdictHeadroom}% headroom) |`), 'the verdict and the table print one headroom');
     assert.ok(md.includes('![Go heap per GC cycle vs the container limit](charts/heap-per-cycle.svg)'));
     assert.ok(md.includes('| baseline-1 | baseline | ✗ | 0/1 | exit 137 OOMKilled | 0 |'));
     assert.ok(md.includes('309->309->260 MB, 234 MB goal'));
