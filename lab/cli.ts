@@ -8,7 +8,7 @@ import { checkOutDir } from './outdir.js';
 import type { LabOptions } from './pipeline/index.js';
 import type { RegressOptions } from './regress/run.js';
 import { consoleProgress } from './progress.js';
-import type { Results } from './report/results.js';
+import type { Results } from './model/results.js';
 
 // The pipeline (engines, charts) loads in a few seconds: commands import it only once their cheap checks passed.
 const pipeline = () => import('./pipeline/index.js');
@@ -83,7 +83,7 @@ async function runCommand(options: LabOptions & { dryRun?: boolean; quiet?: bool
   if (options.dryRun) {
     const plan = await preparePlan(options);
     const { namespaceManifest, toYaml, workloadManifests } = await import('./runtimes/kube/manifests.js');
-    const { IMAGE_REPOSITORY } = await import('./stages/build.js');
+    const { IMAGE_REPOSITORY } = await import('./build/sample.js');
     if (plan.runtime === 'docker') {
       const { scenario, runtime, reps, variants, frontier, runs } = plan;
       process.stdout.write(`${JSON.stringify({ scenario: scenario.name, runtime, reps, variants, frontier, runs }, null, 2)}\n`);

@@ -15,7 +15,7 @@ import { fisherExact } from '../lab/analyse/fisher.js';
 import { median } from '../lab/analyse/stats.js';
 import { REPO_ROOT } from '../lab/paths.js';
 import { readResults } from '../lab/report/write.js';
-import type { Results } from '../lab/report/results.js';
+import type { Results } from '../lab/model/results.js';
 
 const { values } = parseArgs({
   options: {

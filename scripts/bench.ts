@@ -16,10 +16,10 @@ import { execa } from 'execa';
 import { median } from '../lab/analyse/stats.js';
 import { freeLoopbackPort } from '../lab/net.js';
 import { REPO_ROOT } from '../lab/paths.js';
-import { planRuns, type RunSpec } from '../lab/plan.js';
-import { buildSampleBinary, buildSampleImage } from '../lab/stages/build.js';
+import { planRuns, type RunSpec } from '../lab/model/plan.js';
+import { buildSampleBinary, buildSampleImage } from '../lab/build/sample.js';
 import { silentProgress } from '../lab/progress.js';
-import { loadScenario } from '../lab/scenario.js';
+import { loadScenario } from '../lab/model/scenario.js';
 
 if (process.argv.includes('--parallel')) {
   await import('./bench-parallel.js');

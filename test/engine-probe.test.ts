@@ -15,8 +15,8 @@ import { startSampler } from '../lab/observe/sampler.js';
 import { REPO_ROOT } from '../lab/paths.js';
 import { silentProgress } from '../lab/progress.js';
 import { LAB_LABEL, PID_LABEL, RUN_LABEL } from '../lab/runtimes/runtime.js';
-import { buildCgroupProbe } from '../lab/stages/cgroup-probe.js';
-import { buildLocalGoImage } from '../lab/stages/go-image.js';
+import { buildCgroupProbe } from '../lab/build/cgroup-probe.js';
+import { buildLocalGoImage } from '../lab/build/go-image.js';
 
 process.env.TESTCONTAINERS_RYUK_DISABLED = 'true';
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { readResults } from '../lab/report/write.js';
-import { SCENARIO_DIR } from '../lab/scenario.js';
+import { SCENARIO_DIR } from '../lab/model/scenario.js';
 import { spawnLab } from './helpers.js';
 
 // The frontier search end to end on Docker, coarse so it stays short: a real bisection over real OOM kills.

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { execa } from 'execa';
 import { GO_SAMPLE_DIR } from '../lab/paths.js';
 import { silentProgress } from '../lab/progress.js';
-import { buildSampleBinary } from '../lab/stages/build.js';
+import { buildSampleBinary } from '../lab/build/sample.js';
 
 // The sample's own Go tests (body size calibration, determinism, handlers) run as part of npm test.
 test('go-sample: go vet and go test pass, also with GOEXPERIMENT=jsonv2', async () => {

@@ -10,7 +10,7 @@ import { execa } from 'execa';
 import { median } from '../lab/analyse/stats.js';
 import { REPO_ROOT } from '../lab/paths.js';
 import { readResults } from '../lab/report/write.js';
-import type { Results } from '../lab/report/results.js';
+import type { Results } from '../lab/model/results.js';
 import { spawnLab } from './helpers.js';
 
 const ARGS = ['--runtime', 'docker', '--scenario', 'seed-v2', '--reps', '2', '--quiet'];

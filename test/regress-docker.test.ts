@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import { SCENARIO_DIR } from '../lab/scenario.js';
+import { SCENARIO_DIR } from '../lab/model/scenario.js';
 import { spawnLab } from './helpers.js';
 
 // The nightly regression on the real Docker engine: a healthy tree passes; a deliberately broken fix fails with a reason.

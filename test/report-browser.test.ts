@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { test } from 'node:test';
 import { chromium } from 'playwright-core';
 import { writeReports } from '../lab/report/write.js';
-import type { Results } from '../lab/report/results.js';
+import type { Results } from '../lab/model/results.js';
 import { makeResultsFixture } from './fixtures/results-fixture.js';
 
 // Debian's chromium, driven by playwright-core: no browser download (.ci/run installs it with apt).

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Frontier } from '../report/results.js';
-import type { FrontierSpec } from '../scenario.js';
+import type { Frontier } from '../model/results.js';
+import type { FrontierSpec } from '../model/scenario.js';
 import { describeFrontier, finishFrontier, nextProbeSize, probeOutcome, recordProbe, startFrontier } from './frontier.js';
 
 const SPEC: FrontierSpec = { minMiB: 16, maxMiB: 160, resolutionMiB: 4, repsPerProbe: 5, targetSurvival: 0.9 };

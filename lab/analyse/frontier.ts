@@ -1,7 +1,7 @@
 // The OOM-frontier search: bisection over body size on noisy pass/fail probes. Pure, so it can be tested
 // against a simulated service; the pipeline runs the probes it asks for.
-import type { FrontierSpec } from '../scenario.js';
-import type { Frontier, FrontierProbe } from '../report/results.js';
+import type { FrontierSpec } from '../model/scenario.js';
+import type { Frontier, FrontierProbe } from '../model/results.js';
 import { wilsonInterval } from './stats.js';
 
 export function startFrontier(variant: string, memoryLimitBytes: number, spec: FrontierSpec): Frontier {

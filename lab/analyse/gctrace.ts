@@ -1,24 +1,7 @@
 // Parser for the lines Go prints with GODEBUG=gctrace=1 (runtime/mgc.go, gcMarkTermination).
 // Heap figures are printed as integer MB (bytes >> 20), so they are already truncated by Go.
 
-export interface GcCycle {
-  cycle: number;
-  atSeconds: number;
-  /** Go's cumulative share of CPU spent in GC since program start (integer %). */
-  cpuPercent: number;
-  clockMs: { sweepTermination: number; concurrent: number; markTermination: number };
-  cpuMs: { sweepTermination: number; assist: number; background: number; idle: number; markTermination: number };
-  heapStartMB: number;
-  heapEndMB: number;
-  liveMB: number;
-  goalMB: number;
-  /** null on runtimes that do not print "N MB stacks, N MB globals". */
-  stacksMB: number | null;
-  globalsMB: number | null;
-  procs: number;
-  /** true when the cycle was started by runtime.GC() / debug.FreeOSMemory(). */
-  forced: boolean;
-}
+import type { GcCycle } from '../model/results.js';
 
 // fmtNSAsMS prints either whole ms ("280") or up to three decimals ("0.061"); never exponents.
 const N = String.raw`\d+(?:\.\d+)?`;

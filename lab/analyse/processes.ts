@@ -1,6 +1,6 @@
 import { parseGcTrace } from './gctrace.js';
-import type { ProcessInstance } from '../report/results.js';
-import type { Termination } from '../runtimes/runtime.js';
+import type { ProcessInstance } from '../model/results.js';
+import type { Termination } from '../model/results.js';
 
 // Engines prefix each line with an RFC 3339 timestamp when asked (docker logs -t, kubectl logs --timestamps).
 const TIMESTAMP_PREFIX = /^\d{4}-\d\d-\d\dT[\d:.]+(?:Z|[+-]\d\d:\d\d) /;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { VariantSummary } from '../report/results.js';
+import type { VariantSummary } from '../model/results.js';
 import { rankVariants, recommendation } from './recommend.js';
 import { wilsonInterval } from './stats.js';
 

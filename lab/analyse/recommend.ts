@@ -1,5 +1,5 @@
 // Which fix to ship: ranks a run's variants on what was measured and says why, in one paragraph. Pure.
-import type { VariantSummary } from '../report/results.js';
+import type { VariantSummary } from '../model/results.js';
 import { formatBytes, formatHeadroom, formatRate, headroomShare } from './stats.js';
 
 export interface RankedVariant {

@@ -1,9 +1,9 @@
-import type { RunSpec } from '../plan.js';
-import type { ProcessInstance, RunRecord, VariantSummary } from '../report/results.js';
+import type { RunSpec } from '../model/plan.js';
+import type { ProcessInstance, RunRecord, VariantSummary } from '../model/results.js';
 import type { InstanceStatus } from '../runtimes/runtime.js';
 import type { MemorySeries } from '../observe/sampler.js';
-import type { ResolvedVariant } from '../variants.js';
-import type { RequestResult } from '../tools/vegeta.js';
+import type { ResolvedVariant } from '../model/variants.js';
+import type { RequestResult } from '../model/results.js';
 import { summariseGcTrace } from './gctrace.js';
 import { splitProcesses } from './processes.js';
 import { max, median, quantile, wilsonInterval } from './stats.js';

@@ -1,15 +1,10 @@
 // Which reader gets a container's memory: the lab's own /sys/fs/cgroup, a probe container on the engine, or none.
-import { z } from 'zod';
+import type { ProbeChoice } from '../model/results.js';
 import type { MemoryProbe } from './sampler.js';
 
 export const MEMORY_PROBE_MODES = ['auto', 'host', 'engine'] as const;
 export type MemoryProbeMode = (typeof MEMORY_PROBE_MODES)[number];
 
-export const MEMORY_PROBES = ['host', 'engine', 'node-probe'] as const;
-export type MemoryProbeKind = (typeof MEMORY_PROBES)[number];
-
-export const probeChoiceSchema = z.object({ probe: z.enum([...MEMORY_PROBES, 'none']), reason: z.string() });
-export type ProbeChoice = z.infer<typeof probeChoiceSchema>;
 
 /** What a canary found out: whether this process sees the engine's cgroups, and why the engine probe cannot run (null: it can). */
 export interface ProbeAbilities {

@@ -1,11 +1,11 @@
 import type { ConcurrencyChoice, ParallelRequest } from '../concurrency.js';
-import type { Plan, RuntimeName } from '../plan.js';
+import type { Plan, RuntimeName } from '../model/plan.js';
 import type { Progress } from '../progress.js';
-import type { Frontier, Results, RunRecord } from '../report/results.js';
+import type { Frontier, Results, RunRecord } from '../model/results.js';
 import type { Runtime, RuntimeInfo } from '../runtimes/runtime.js';
-import type { BuildOutput } from '../stages/build.js';
-import type { RuntimeOptions } from '../stages/provision.js';
-import type { ResolvedVariant } from '../variants.js';
+import type { BuildOutput } from '../build/sample.js';
+import type { RuntimeOptions } from '../runtimes/create.js';
+import type { ResolvedVariant } from '../model/variants.js';
 import type { HarnessMeter } from './harness.js';
 
 export interface LabOptions extends RuntimeOptions {

@@ -2,13 +2,13 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { buildRunRecord } from '../analyse/summarise.js';
 import { startSampler } from '../observe/sampler.js';
-import type { RunSpec } from '../plan.js';
-import type { RunRecord } from '../report/results.js';
+import type { RunSpec } from '../model/plan.js';
+import type { RunRecord } from '../model/results.js';
 import type { Runtime } from '../runtimes/runtime.js';
-import type { BuildOutput } from '../stages/build.js';
-import { drive } from '../stages/drive.js';
-import { settledStatus } from '../stages/observe.js';
-import { flavourKey } from '../variants.js';
+import type { BuildOutput } from '../build/sample.js';
+import { drive } from './drive.js';
+import { settledStatus } from '../observe/settle.js';
+import { flavourKey } from '../model/variants.js';
 
 /** One repetition: deploy, drive, settle, sample and collect its logs; its instance is removed whatever happens. */
 export async function runRepetition(runtime: Runtime, built: BuildOutput, run: RunSpec, dir: string, signal: AbortSignal): Promise<RunRecord> {

@@ -1,6 +1,6 @@
 import { writeReports } from '../report/write.js';
-import type { Results } from '../report/results.js';
-import { assembleResults } from '../stages/analyse.js';
+import type { Results } from '../model/results.js';
+import { assembleResults } from '../analyse/assemble.js';
 import type { LabContext } from './context.js';
 
 const pending = new WeakMap<LabContext, Promise<unknown>>();

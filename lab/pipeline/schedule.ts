@@ -1,6 +1,6 @@
 import { InterruptedError } from '../errors.js';
-import type { RunSpec } from '../plan.js';
-import type { RunRecord } from '../report/results.js';
+import type { RunSpec } from '../model/plan.js';
+import type { RunRecord } from '../model/results.js';
 import type { LabContext } from './context.js';
 import { describeRecord, runRepetition } from './repetition.js';
 import { saveResults } from './save.js';

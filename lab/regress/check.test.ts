@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { makeResultsFixture } from '../../test/fixtures/results-fixture.js';
 import { wilsonInterval } from '../analyse/stats.js';
 import { UsageError } from '../errors.js';
-import type { Results } from '../report/results.js';
+import type { Results } from '../model/results.js';
 import { checkExpectations, regressSummary, RUN_CHECK_VARIANT, updatedBaseline, type Check } from './check.js';
 import { parseExpectations, type Baseline, type Expectations } from './expectations.js';
 

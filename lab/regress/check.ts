@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { formatBytes, wilsonInterval } from '../analyse/stats.js';
 import { UsageError } from '../errors.js';
-import type { Results } from '../report/results.js';
+import type { Results } from '../model/results.js';
 import type { Baseline, Expectation, Expectations, RateBound } from './expectations.js';
 
 /** What a check compared against: a rate bound, a peak tolerance around the stored value, or run completeness. */

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { UsageError } from '../errors.js';
-import { loadScenario } from '../scenario.js';
+import { loadScenario } from '../model/scenario.js';
 import { EXPECTATIONS_DIR, loadBaseline, loadExpectations, parseBaseline, parseExpectations, serializeBaseline } from './expectations.js';
 
 const FILE = path.join(os.tmpdir(), 'bad.yaml');

@@ -3,7 +3,7 @@
 import * as vega from 'vega';
 import * as vl from 'vega-lite';
 import type { TopLevelSpec } from 'vega-lite';
-import type { Frontier, Results } from './results.js';
+import type { Frontier, Results } from '../model/results.js';
 
 export const MiB = 2 ** 20;
 export const FONT = 'DejaVu Sans, Helvetica, Arial, sans-serif';

@@ -21,7 +21,7 @@ import {
   wrapTokens,
 } from './charts.js';
 import { defaultFontFiles, svgToPng } from './png.js';
-import type { Results, RunRecord, VariantSummary } from './results.js';
+import type { Results, RunRecord, VariantSummary } from '../model/results.js';
 import { writeReports } from './write.js';
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];

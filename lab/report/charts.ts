@@ -22,7 +22,7 @@ import {
   type TextItem,
 } from './chart-kit.js';
 import { renderFrontierSvg } from './frontier-chart.js';
-import type { Results, VariantSummary } from './results.js';
+import type { Results, VariantSummary } from '../model/results.js';
 
 export { CHART_TITLES, renderSvg, textWidth } from './chart-kit.js';
 export { frontierSpec, frontierText, renderFrontierSvg, widestGapCentre } from './frontier-chart.js';

@@ -1,6 +1,6 @@
 import { formatBytes, formatRate } from '../analyse/stats.js';
 import { mdTable } from './markdown.js';
-import type { Results, VariantSummary } from './results.js';
+import type { Results, VariantSummary } from '../model/results.js';
 
 const DASH = '—';
 

@@ -2,7 +2,7 @@
 // and the bracket the bisection ended in.
 import type { TopLevelSpec } from 'vega-lite';
 import { CHART_TITLES, CONFIG, PANEL_WIDTH, TARGET_COLOR, colorScale, hasFrontier, legendColumns, mibLabel, renderSvg, textWidth, trimMiB } from './chart-kit.js';
-import type { Frontier, Results } from './results.js';
+import type { Frontier, Results } from '../model/results.js';
 
 /** "57.25–61 MiB", "≥ 256 MiB (every probe met the target)"... : the frontier in words. */
 export function frontierText(f: Frontier): string {

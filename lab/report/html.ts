@@ -1,7 +1,7 @@
 // The report as one self-contained HTML file: inline CSS, inline SVG charts, no scripts,
 // nothing fetched. Same content as report.md (both render buildReportModel).
 import { buildReportModel } from './markdown.js';
-import type { Results } from './results.js';
+import type { Results } from '../model/results.js';
 
 const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 

@@ -3,7 +3,7 @@
 import { describeFrontier } from '../analyse/frontier.js';
 import { headroomOf, rankVariants, recommendation } from '../analyse/recommend.js';
 import { formatBytes, formatHeadroom, formatRate, median } from '../analyse/stats.js';
-import type { ProcessInstance, Results, RunRecord, VariantSummary } from './results.js';
+import type { ProcessInstance, Results, RunRecord, VariantSummary } from '../model/results.js';
 
 const DASH = '—';
 

@@ -8,7 +8,7 @@ import { makeFrontierFixture } from '../../test/fixtures/frontier-fixture.js';
 import { CHART_TITLES, downsample, renderAllCharts, renderHeapPerCycleSvg, renderMemoryTimelineSvg, renderSurvivalSvg, splitAtGaps } from './charts.js';
 import { renderHtml } from './html.js';
 import { renderMarkdown } from './markdown.js';
-import { resultsSchema, type Results } from './results.js';
+import { resultsSchema, type Results } from '../model/results.js';
 import { readResults, writeReports } from './write.js';
 
 const CHART_LINKS = [

@@ -7,7 +7,7 @@ import { renderAllCharts } from './charts.js';
 import { renderHtml } from './html.js';
 import { renderMarkdown } from './markdown.js';
 import { svgToPng } from './png.js';
-import { SCHEMA_VERSION, resultsSchema, type Results } from './results.js';
+import { SCHEMA_VERSION, resultsSchema, type Results } from '../model/results.js';
 
 const RESULTS_FILE = 'results.json';
 const CHARTS_DIR = 'charts';

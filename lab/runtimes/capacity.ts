@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import { execa } from 'execa';
 import type { Capacity } from '../concurrency.js';
-import { parseQuantity } from '../quantity.js';
+import { parseQuantity } from '../model/quantity.js';
 import type { Kubectl } from '../tools/kubectl.js';
 
 /** MemAvailable of this machine's kernel, in bytes; null where /proc/meminfo has none. */

@@ -10,9 +10,10 @@ import type { Progress } from '../progress.js';
 import { engineCapacity } from './capacity.js';
 import type { Capacity } from '../concurrency.js';
 import { engineMemoryReaders, type MemoryReaders } from './memory-readers.js';
-import type { RunSpec } from '../plan.js';
+import type { RunSpec } from '../model/plan.js';
 import { SAMPLE_PORT } from './kube/manifests.js';
-import { LAB_LABEL, RUN_LABEL, ownerGone, ownerLabels, type Instance, type InstanceStatus, type Runtime, type RuntimeCapabilities, type RuntimeInfo, type Termination } from './runtime.js';
+import { LAB_LABEL, RUN_LABEL, ownerGone, ownerLabels, type Instance, type InstanceStatus, type Runtime, type RuntimeCapabilities, type RuntimeInfo } from './runtime.js';
+import type { Termination } from '../model/results.js';
 
 // No reaper image can be pulled here, and the lab cleans up by its own labels; the bridge gateway is not loopback.
 process.env.TESTCONTAINERS_RYUK_DISABLED = 'true';

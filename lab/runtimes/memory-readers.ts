@@ -3,10 +3,11 @@ import type Dockerode from 'dockerode';
 import { errorMessage } from '../errors.js';
 import { hostCgroupProbe } from '../observe/cgroup.js';
 import { followingEngineProbe, probeAbilities } from '../observe/engine-probe.js';
-import { chooseMemoryProbe, unavailableProbe, type MemoryProbeMode, type ProbeAbilities, type ProbeChoice } from '../observe/probe-choice.js';
+import type { ProbeChoice } from '../model/results.js';
+import { chooseMemoryProbe, unavailableProbe, type MemoryProbeMode, type ProbeAbilities } from '../observe/probe-choice.js';
 import type { MemoryProbe } from '../observe/sampler.js';
 import type { Progress } from '../progress.js';
-import { buildCgroupProbe } from '../stages/cgroup-probe.js';
+import { buildCgroupProbe } from '../build/cgroup-probe.js';
 
 export type ContainerMemoryProbe = MemoryProbe & { stop?: () => Promise<void> };
 

@@ -1,25 +1,10 @@
 import { readlinkSync } from 'node:fs';
 import { processAlive } from '../process.js';
 import type { Capacity } from '../concurrency.js';
-import type { MemoryProbeKind, ProbeChoice } from '../observe/probe-choice.js';
+import type { RuntimeEvent, Termination } from '../model/results.js';
+import type { MemoryProbeKind, ProbeChoice } from '../model/results.js';
 import type { MemoryProbe } from '../observe/sampler.js';
-import type { RunSpec, RuntimeName } from '../plan.js';
-
-/** One end of an instance's life as the engine or kubelet saw it. */
-export interface Termination {
-  at: string;
-  exitCode: number | null;
-  reason: string;
-  oomKilled: boolean;
-}
-
-/** An event the orchestrator reported about the instance (Kubernetes events; the engine's own for Docker). */
-export interface RuntimeEvent {
-  at: string;
-  reason: string;
-  message: string;
-  count: number;
-}
+import type { RunSpec, RuntimeName } from '../model/plan.js';
 
 export interface InstanceStatus {
   running: boolean;

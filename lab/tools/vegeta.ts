@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
+import type { ErrorKind, RequestResult } from '../model/results.js';
 import { z } from 'zod';
 import type { Progress } from '../progress.js';
 import { ensureGoTool } from './go.js';
@@ -25,18 +26,6 @@ const resultSchema = z.object({
   bytes_in: z.number(),
   error: z.string().default(''),
 });
-
-export interface RequestResult {
-  seq: number;
-  startedAt: string;
-  status: number;
-  latencyMs: number;
-  /** Empty when the response arrived whole with a 2xx status. */
-  error: string;
-  errorKind: ErrorKind | null;
-}
-
-export type ErrorKind = 'eof' | 'reset' | 'refused' | 'timeout' | 'http' | 'other';
 
 /** Groups transport failures the way they show when a server dies mid-response or while it restarts. */
 export function classifyError(status: number, error: string): ErrorKind | null {

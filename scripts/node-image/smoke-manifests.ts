@@ -4,11 +4,11 @@
 //   tsx smoke-manifests.ts name <variant>                             the Deployment's (and Service's) name
 //   tsx smoke-manifests.ts yaml <variant> <namespace> <image> <nodePort>  Namespace, Deployment and Service
 import path from 'node:path';
-import { planRuns } from '../../lab/plan.js';
+import { planRuns } from '../../lab/model/plan.js';
 import { REPO_ROOT } from '../../lab/paths.js';
 import { namespaceManifest, toYaml, workloadManifests, workloadName } from '../../lab/runtimes/kube/manifests.js';
 import { loopbackNodePorts } from '../../lab/runtimes/kind/config.js';
-import { loadScenario } from '../../lab/scenario.js';
+import { loadScenario } from '../../lab/model/scenario.js';
 
 const [what, variant, namespace, image, nodePort] = process.argv.slice(2);
 if (what === 'port') {

@@ -7,7 +7,7 @@ import { UsageError, errorMessage } from '../../errors.js';
 import { transparentHugepages } from '../../observe/kernel.js';
 import { processAlive } from '../../process.js';
 import { CACHE_DIR } from '../../paths.js';
-import type { RunSpec } from '../../plan.js';
+import type { RunSpec } from '../../model/plan.js';
 import type { Progress } from '../../progress.js';
 import { resolveNodeImage, type NodeImageChoice } from './node-image.js';
 import { runSteps, type Step } from '../../steps.js';

@@ -3,7 +3,8 @@ import type { ContainerMemoryProbe } from '../memory-readers.js';
 import type { Kubectl } from '../../tools/kubectl.js';
 import { SAMPLE_CONTAINER } from './manifests.js';
 import { containerStatus, criContainerId, readPod, type ContainerStatus } from './pod.js';
-import type { Instance, InstanceStatus, RuntimeEvent, Termination } from '../runtime.js';
+import type { Instance, InstanceStatus } from '../runtime.js';
+import type { RuntimeEvent, Termination } from '../../model/results.js';
 
 interface KubeEvent {
   reason?: string;

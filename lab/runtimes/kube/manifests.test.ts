@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseAllDocuments } from 'yaml';
-import { planRuns } from '../../plan.js';
-import { loadScenario } from '../../scenario.js';
+import { planRuns } from '../../model/plan.js';
+import { loadScenario } from '../../model/scenario.js';
 import { namespaceManifest, toYaml, workloadManifests, workloadName } from './manifests.js';
 
 const options = { namespace: 'gomemlimit-lab-x', runId: 'x', image: 'gomemlimit-lab/go-sample:abc', nodePort: 30550 };

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { stringify } from 'yaml';
-import type { RunSpec } from '../../plan.js';
-import { formatQuantity } from '../../quantity.js';
+import type { RunSpec } from '../../model/plan.js';
+import { formatQuantity } from '../../model/quantity.js';
 import { timeoutScale } from '../../timeouts.js';
 import { LAB_LABEL, RUN_LABEL, ownerLabels } from '../runtime.js';
 

@@ -1,4 +1,4 @@
-import type { RunSpec } from '../../plan.js';
+import type { RunSpec } from '../../model/plan.js';
 import type { Kubectl } from '../../tools/kubectl.js';
 import { scaledDuration } from '../../timeouts.js';
 import { KubeInstance, type KubeInstanceOptions } from './instance.js';

@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { RunSpec } from '../plan.js';
+import type { RunSpec } from '../model/plan.js';
 import type { Instance } from '../runtimes/runtime.js';
-import { attack, type RequestResult } from '../tools/vegeta.js';
+import { attack } from '../tools/vegeta.js';
+import type { RequestResult } from '../model/results.js';
 
 export function requestUrl(instance: Instance, run: RunSpec): string {
   const url = new URL(run.request.path, instance.baseUrl);

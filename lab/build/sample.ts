@@ -3,7 +3,7 @@ import { GO_SAMPLE_DIR } from '../paths.js';
 import type { Progress } from '../progress.js';
 import { goVersion } from '../tools/go.js';
 import { ensureGoToolchain } from '../tools/go-toolchain.js';
-import { flavourKey, type BuildFlavour } from '../variants.js';
+import { flavourKey, type BuildFlavour } from '../model/variants.js';
 import { VEGETA_VERSION, ensureVegeta } from '../tools/vegeta.js';
 import { buildScratchImage, buildStaticGo, scratchImageTag, type ScratchGoProgram } from './go-image.js';
 

@@ -1,10 +1,10 @@
 import os from 'node:os';
-import { median } from '../analyse/stats.js';
-import { summariseVariant } from '../analyse/summarise.js';
-import type { Plan } from '../plan.js';
-import { SCHEMA_VERSION, type Frontier, type Results, type RunRecord } from '../report/results.js';
+import { median } from './stats.js';
+import { summariseVariant } from './summarise.js';
+import type { Plan } from '../model/plan.js';
+import { SCHEMA_VERSION, type Frontier, type Results, type RunRecord } from '../model/results.js';
 import type { RuntimeInfo } from '../runtimes/runtime.js';
-import type { ResolvedVariant } from '../variants.js';
+import type { ResolvedVariant } from '../model/variants.js';
 
 export interface RunContext {
   runId: string;

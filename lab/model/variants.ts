@@ -1,5 +1,5 @@
 // Expands a scenario's variants over its sweep axes into fully resolved variants. Pure.
-import { UsageError } from './errors.js';
+import { UsageError } from '../errors.js';
 import { formatQuantity } from './quantity.js';
 import { ENCODER_PATHS, type Encoder, type Scenario, type Sweep, type Variant } from './scenario.js';
 

@@ -1,5 +1,5 @@
-import { seededShuffle } from './concurrency.js';
-import { UsageError } from './errors.js';
+import { seededShuffle } from '../concurrency.js';
+import { UsageError } from '../errors.js';
 import type { FrontierSpec, Scenario } from './scenario.js';
 import { resolveVariants, type BuildFlavour, type ResolvedVariant } from './variants.js';
 

@@ -1,11 +1,12 @@
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { parseConfig } from './config.js';
-import { UsageError } from './errors.js';
+import { parseConfig } from '../config.js';
+import { UsageError } from '../errors.js';
+import { REPO_ROOT } from '../paths.js';
 import { quantitySchema } from './quantity.js';
 
-export const SCENARIO_DIR = path.resolve(import.meta.dirname, '..', 'scenarios');
+export const SCENARIO_DIR = path.join(REPO_ROOT, 'scenarios');
 
 const cpuSchema = z
   .union([z.string(), z.number()])

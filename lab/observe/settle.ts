@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Instance, InstanceStatus } from '../runtimes/runtime.js';
-import type { RequestResult } from '../tools/vegeta.js';
+import type { RequestResult } from '../model/results.js';
 
 export interface SettleTimeouts {
   /** How long a failed request may wait for its termination to be on record. */

@@ -1,10 +1,10 @@
 // Runs the OOM-frontier search: per variant, bisection over body size, each probe repsPerProbe repetitions.
 import { describeFrontier, finishFrontier, nextProbeSize, probeOutcome, recordProbe, startFrontier } from '../analyse/frontier.js';
-import { probeVariant, variantRuns, type Plan, type RunSpec } from '../plan.js';
+import { probeVariant, variantRuns, type Plan, type RunSpec } from '../model/plan.js';
 import type { Progress } from '../progress.js';
-import type { Frontier, RunRecord } from '../report/results.js';
-import type { FrontierSpec } from '../scenario.js';
-import type { ResolvedVariant } from '../variants.js';
+import type { Frontier, RunRecord } from '../model/results.js';
+import type { FrontierSpec } from '../model/scenario.js';
+import type { ResolvedVariant } from '../model/variants.js';
 
 export interface FrontierHooks {
   /** Runs one probe's repetitions (side by side where the lab runs several at once). */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { UsageError } from './errors.js';
+import { UsageError } from '../errors.js';
 import { planRuns } from './plan.js';
 import { loadScenario, parseScenario } from './scenario.js';
 

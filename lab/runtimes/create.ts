@@ -1,11 +1,11 @@
 import { UsageError } from '../errors.js';
 import { noProbeWarning, type MemoryProbeMode } from '../observe/probe-choice.js';
-import type { RuntimeName } from '../plan.js';
+import type { RuntimeName } from '../model/plan.js';
 import type { Progress } from '../progress.js';
-import { DockerRuntime } from '../runtimes/docker.js';
-import { ExistingRuntime } from '../runtimes/existing.js';
-import { KindRuntime } from '../runtimes/kind/runtime.js';
-import type { Runtime, RuntimeInfo } from '../runtimes/runtime.js';
+import { DockerRuntime } from './docker.js';
+import { ExistingRuntime } from './existing.js';
+import { KindRuntime } from './kind/runtime.js';
+import type { Runtime, RuntimeInfo } from './runtime.js';
 
 export interface RuntimeOptions {
   keepCluster?: boolean;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { UsageError } from '../errors.js';
 import { silentProgress } from '../progress.js';
-import { createRuntime } from './provision.js';
+import { createRuntime } from './create.js';
 
 test('memory flags are checked against what each runtime declares it offers, not against its name', () => {
   const refused = (run: () => unknown, pattern: RegExp) => assert.throws(run, (error: unknown) => error instanceof UsageError && pattern.test(error.message));

@@ -1,12 +1,19 @@
 import { z } from 'zod';
-import { probeChoiceSchema } from '../observe/probe-choice.js';
+
+export const MEMORY_PROBES = ['host', 'engine', 'node-probe'] as const;
+export type MemoryProbeKind = (typeof MEMORY_PROBES)[number];
+/** How a run's memory was read (host, engine, node-probe or none), and why that way. */
+export const probeChoiceSchema = z.object({ probe: z.enum([...MEMORY_PROBES, 'none']), reason: z.string() });
+export type ProbeChoice = z.infer<typeof probeChoiceSchema>;
 
 /** Bump on any breaking change: nightly jobs and other tools read these files. */
 export const SCHEMA_VERSION = 1;
 
-const gcCycleSchema = z.object({
+/** One line Go printed with GODEBUG=gctrace=1; heap figures are Go's integer "MB" (bytes >> 20). */
+export const gcCycleSchema = z.object({
   cycle: z.number(),
   atSeconds: z.number(),
+  /** Go's cumulative share of CPU spent in GC since program start (integer %). */
   cpuPercent: z.number(),
   clockMs: z.object({ sweepTermination: z.number(), concurrent: z.number(), markTermination: z.number() }),
   cpuMs: z.object({ sweepTermination: z.number(), assist: z.number(), background: z.number(), idle: z.number(), markTermination: z.number() }),
@@ -14,27 +21,37 @@ const gcCycleSchema = z.object({
   heapEndMB: z.number(),
   liveMB: z.number(),
   goalMB: z.number(),
+  /** null on runtimes that do not print "N MB stacks, N MB globals". */
   stacksMB: z.number().nullable(),
   globalsMB: z.number().nullable(),
   procs: z.number(),
+  /** true when the cycle was started by runtime.GC() / debug.FreeOSMemory(). */
   forced: z.boolean(),
 });
 
-const terminationSchema = z.object({
+/** One end of an instance's life as the engine or kubelet saw it. */
+export const terminationSchema = z.object({
   at: z.string(),
   exitCode: z.number().nullable(),
   reason: z.string(),
   oomKilled: z.boolean(),
 });
 
-const requestResultSchema = z.object({
+/** How a request failed, grouped the way failures show when a server dies mid-response or while it restarts. */
+export const errorKindSchema = z.enum(['eof', 'reset', 'refused', 'timeout', 'http', 'other']);
+
+export const requestResultSchema = z.object({
   seq: z.number(),
   startedAt: z.string(),
   status: z.number(),
   latencyMs: z.number(),
+  /** Empty when the response arrived whole with a 2xx status. */
   error: z.string(),
-  errorKind: z.enum(['eof', 'reset', 'refused', 'timeout', 'http', 'other']).nullable(),
+  errorKind: errorKindSchema.nullable(),
 });
+
+/** An event the orchestrator reported about the instance (Kubernetes events; the engine's own for Docker). */
+export const runtimeEventSchema = z.object({ at: z.string(), reason: z.string(), message: z.string(), count: z.number() });
 
 /** One process lifetime inside a repetition: a restart starts a new one. */
 const processInstanceSchema = z.object({
@@ -64,7 +81,7 @@ export const runRecordSchema = z.object({
   restarts: z.number(),
   terminations: z.array(terminationSchema),
   /** What the orchestrator reported (Kubernetes events such as BackOff; Docker's oom/die). */
-  events: z.array(z.object({ at: z.string(), reason: z.string(), message: z.string(), count: z.number() })).default([]),
+  events: z.array(runtimeEventSchema).default([]),
   memory: z.object({
     limitBytes: z.number(),
     source: z.string(),
@@ -189,7 +206,11 @@ export const resultsSchema = z.object({
   frontier: z.array(frontierSchema).optional(),
 });
 
-export type GcCycleRecord = z.infer<typeof gcCycleSchema>;
+export type GcCycle = z.infer<typeof gcCycleSchema>;
+export type Termination = z.infer<typeof terminationSchema>;
+export type RequestResult = z.infer<typeof requestResultSchema>;
+export type ErrorKind = z.infer<typeof errorKindSchema>;
+export type RuntimeEvent = z.infer<typeof runtimeEventSchema>;
 export type RunRecord = z.infer<typeof runRecordSchema>;
 export type VariantSummary = z.infer<typeof variantSummarySchema>;
 export type Results = z.infer<typeof resultsSchema>;
