@@ -1,17 +1,14 @@
-import path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { formatBytes, formatRate } from './analyse/stats.js';
+import { dryRunCommand } from './commands/dry-run.js';
+import { cleanCommand, doctorCommand } from './commands/maintenance.js';
+import { regressCommand } from './commands/regress.js';
+import { compareCommand, reportCommand } from './commands/reports.js';
+import { runCommand, type RunOptions } from './commands/run.js';
 import { MAX_PARALLEL, parseParallel, type ParallelRequest } from './concurrency.js';
 import { InterruptedError, UsageError, errorMessage } from './errors.js';
 import { MEMORY_PROBE_MODES } from './observe/probe-choice.js';
-import { checkOutDir } from './outdir.js';
-import type { LabOptions } from './pipeline/index.js';
-import type { RegressOptions } from './regress/run.js';
-import { consoleProgress } from './progress.js';
-import type { Results } from './model/results.js';
 
-// The pipeline (engines, charts) loads in a few seconds: commands import it only once their cheap checks passed.
-const pipeline = () => import('./pipeline/index.js');
+// Only the wiring: each command lives in commands/ and imports the heavy parts once its cheap checks passed.
 
 function parseReps(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 1000) {
@@ -34,71 +31,13 @@ function parseList(value: string): string[] {
   return items;
 }
 
-export function summaryText(results: Results, dir: string): string {
-  const lines = [`${results.scenario} on ${results.runtime}${results.complete ? '' : ` (INCOMPLETE: ${results.incompleteReason})`}`];
-  for (const variant of results.variants) {
-    const peak = variant.peakMemoryBytes === null ? 'n/a' : formatBytes(variant.peakMemoryBytes);
-    lines.push(
-      `  ${variant.name.padEnd(14)} survived ${formatRate(variant.survivedRepetitions, variant.repetitions)}; ` +
-        `OOM kills ${variant.oomKills}, restarts ${variant.restarts}, peak ${peak}, GC cycles ${variant.gcCycles}`,
-    );
-  }
-  lines.push(`  report: ${path.join(path.relative(process.cwd(), dir) || '.', 'report.md')} (also report.html, results.json, charts/, logs/)`);
-  return lines.join('\n');
-}
-
-function installSignalHandlers(controller: AbortController): void {
-  let count = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    count += 1;
-    if (count > 1) {
-      process.stderr.write('second interrupt: exiting without cleanup\n');
-      process.exit(130);
-    }
-    process.stderr.write(`\n${signal}: stopping the load, removing the lab's containers, marking results incomplete...\n`);
-    controller.abort(signal);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-}
-
-async function regressCommand(options: RegressOptions & { quiet?: boolean }): Promise<void> {
-  await checkOutDir(options.out);
-  const { regressReport, runRegress } = await import('./regress/run.js');
-  const controller = new AbortController();
-  installSignalHandlers(controller);
-  const outcome = await runRegress(options, consoleProgress(options.quiet), controller.signal);
-  process.stdout.write(`${regressReport(outcome)}\n`);
-  if (!outcome.summary.passed) process.exitCode = 1;
-}
-
-async function runCommand(options: LabOptions & { dryRun?: boolean; quiet?: boolean; ci?: boolean }, command: Command): Promise<void> {
+async function runOrDryRun(options: RunOptions & { dryRun?: boolean; ci?: boolean }, command: Command): Promise<void> {
   if (options.ci) {
     // --ci is the nightly regression: its fixed scenario unless --scenario was given.
-    const { scenario, ci: _ci, ...rest } = options;
+    const { scenario, ci: _ci, dryRun: _dryRun, ...rest } = options;
     return regressCommand({ ...rest, scenario: command.getOptionValueSource('scenario') === 'default' ? undefined : scenario });
   }
-  await checkOutDir(options.out);
-  const { preparePlan, runLab } = await pipeline();
-  if (options.dryRun) {
-    const plan = await preparePlan(options);
-    const { namespaceManifest, toYaml, workloadManifests } = await import('./runtimes/kube/manifests.js');
-    const { IMAGE_REPOSITORY } = await import('./build/sample.js');
-    if (plan.runtime === 'docker') {
-      const { scenario, runtime, reps, variants, frontier, runs } = plan;
-      process.stdout.write(`${JSON.stringify({ scenario: scenario.name, runtime, reps, variants, frontier, runs }, null, 2)}\n`);
-    } else {
-      // The manifests each repetition applies; the image tag is known only after the build stage.
-      const manifestOptions = { namespace: 'gomemlimit-lab-<run>', runId: '<run>', image: `${IMAGE_REPOSITORY}:<build>`, nodePort: 30550 };
-      const manifests = [namespaceManifest(manifestOptions), ...plan.runs.flatMap((run) => workloadManifests(run, manifestOptions))];
-      process.stdout.write(toYaml(manifests));
-    }
-    return;
-  }
-  const controller = new AbortController();
-  installSignalHandlers(controller);
-  const { dir, results } = await runLab(options, consoleProgress(options.quiet), controller.signal);
-  process.stdout.write(`${summaryText(results, dir)}\n`);
+  return options.dryRun ? dryRunCommand(options) : runCommand(options);
 }
 
 export function buildProgram(): Command {
@@ -127,28 +66,18 @@ export function buildProgram(): Command {
     .option('--dry-run', 'print the planned repetitions and exit')
     .option('-q, --quiet', 'no progress lines')
     .option('--ci', 'the nightly regression: same as the regress command with its defaults')
-    .action(runCommand)
+    .action(runOrDryRun)
     .addHelpText('after', '\nWith no command, runs the scenario. Results are never overwritten.');
 
   program
     .command('report <dir>')
     .description('re-render report.md, report.html and the charts from a run folder\'s results.json')
-    .action(async (dir: string) => {
-      const { readResults, writeReports } = await import('./report/write.js');
-      const results = await readResults(dir);
-      await writeReports(dir, results);
-      process.stdout.write(`${summaryText(results, dir)}\n`);
-    });
+    .action(reportCommand);
 
   program
     .command('compare <before> <after>')
     .description('a before/after table of two run folders, variant by variant')
-    .action(async (before: string, after: string) => {
-      const { readResults } = await import('./report/write.js');
-      const { renderComparison } = await import('./report/compare.js');
-      const table = renderComparison(await readResults(before), await readResults(after), [path.basename(before), path.basename(after)]);
-      process.stdout.write(table);
-    });
+    .action(compareCommand);
 
   program
     .command('regress')
@@ -173,23 +102,12 @@ export function buildProgram(): Command {
   program
     .command('doctor')
     .description('list the tools the lab needs, present or missing, with versions')
-    .action(async () => {
-      const { BUILT_ON_DEMAND, doctor, formatDoctor } = await import('./doctor.js');
-      const checks = await doctor();
-      process.stdout.write(`${formatDoctor(checks)}\n`);
-      if (checks.some((check) => !check.present && !BUILT_ON_DEMAND.has(check.name))) process.exitCode = 2;
-    });
+    .action(doctorCommand);
 
   program
     .command('clean')
     .description('remove every cluster, container and volume the lab ever created')
-    .action(async () => {
-      const { removeAllLabContainers } = await import('./runtimes/docker.js');
-      const { removeLabClusters } = await import('./runtimes/kind/runtime.js');
-      const removed = await removeAllLabContainers();
-      const clusters = await removeLabClusters();
-      process.stdout.write(`removed ${removed} container(s) and ${clusters.length} kind cluster(s)${clusters.length ? `: ${clusters.join(', ')}` : ''}\n`);
-    });
+    .action(cleanCommand);
 
   return program;
 }

@@ -92,10 +92,17 @@ test('--help lists the options and --dry-run prints the plan without Docker', as
   const dry = await lab(['--runtime', 'docker', '--dry-run', '--reps', '2', '--variants', 'gomemlimit'], { DOCKER_HOST: 'unix:///nonexistent/docker.sock' });
   assert.equal(dry.exitCode, 0, dry.stderr);
   const plan = JSON.parse(dry.stdout) as { runs: { id: string; env: Record<string, string> }[] };
-  assert.deepEqual(plan.runs.map((run) => run.id), ['gomemlimit-1', 'gomemlimit-2']);
+  assert.deepEqual(plan.runs.map((run) => run.id).sort(), ['gomemlimit-1', 'gomemlimit-2']);
   assert.equal(plan.runs[0]!.env.GOMEMLIMIT, '419430400');
   // On Kubernetes, --dry-run prints the manifests: the fix is the Downward API, not a number.
   const manifests = await lab(['--dry-run', '--reps', '1', '--variants', 'gomemlimit']);
   assert.equal(manifests.exitCode, 0, manifests.stderr);
   assert.match(manifests.stdout, /kind: Deployment[\s\S]*name: GOMEMLIMIT\n\s+valueFrom:\n\s+resourceFieldRef:/);
+  assert.match(manifests.stdout, /type: NodePort[\s\S]*nodePort: 30550/);
+  // An existing cluster describes its own plan: a ClusterIP Service and the pushed image, no NodePort.
+  const existing = await lab(['--runtime', 'existing', '--context', 'any', '--image', 'registry.example/go-sample:1', '--dry-run', '--reps', '1']);
+  assert.equal(existing.exitCode, 0, existing.stderr);
+  assert.match(existing.stdout, /image: registry\.example\/go-sample:1\n\s+imagePullPolicy: IfNotPresent/);
+  assert.match(existing.stdout, /type: ClusterIP/);
+  assert.doesNotMatch(existing.stdout, /NodePort/);
 });

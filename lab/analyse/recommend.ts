@@ -10,18 +10,18 @@ export interface RankedVariant {
 }
 
 /** The one definition of headroom the reports use: the share of the limit left at the median peak. */
-export function headroomOf(v: VariantSummary, fallbackLimit: number): number | null {
-  return v.peakMemoryMedianBytes === null ? null : headroomShare(v.peakMemoryMedianBytes, v.memoryLimitBytes ?? fallbackLimit);
+export function headroomOf(v: VariantSummary): number | null {
+  return v.peakMemoryMedianBytes === null ? null : headroomShare(v.peakMemoryMedianBytes, v.memoryLimitBytes);
 }
 
 /**
  * Order: the lower bound of the survival interval (what the repetitions can vouch for), then the survival rate,
  * then headroom at the median peak (more is safer), then median latency (less is better).
  */
-export function rankVariants(variants: VariantSummary[], limitBytes: number): RankedVariant[] {
+export function rankVariants(variants: VariantSummary[]): RankedVariant[] {
   const scored = variants
     .filter((v) => v.repetitions > 0)
-    .map((summary) => ({ summary, headroom: headroomOf(summary, limitBytes) }));
+    .map((summary) => ({ summary, headroom: headroomOf(summary) }));
   scored.sort(
     (a, b) =>
       b.summary.survival.low - a.summary.survival.low ||
@@ -50,8 +50,8 @@ function evidence(entry: RankedVariant): string {
 const overlaps = (a: VariantSummary, b: VariantSummary) => a.survival.low <= b.survival.high && b.survival.low <= a.survival.high;
 
 /** One paragraph: what to ship, what else held, what did not help, and how sure the numbers are. */
-export function recommendation(variants: VariantSummary[], limitBytes: number, baselineName = 'baseline'): string {
-  const ranked = rankVariants(variants, limitBytes);
+export function recommendation(variants: VariantSummary[], baselineName = 'baseline'): string {
+  const ranked = rankVariants(variants);
   const best = ranked[0];
   if (!best) return 'No variant has results yet.';
   if ((best.summary.survival.rate ?? 0) === 0) return `No variant survived: none of ${ranked.map((r) => r.summary.name).join(', ')} returned the body under this limit.`;

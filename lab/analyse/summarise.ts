@@ -3,6 +3,7 @@ import type { ProcessInstance, RunRecord, VariantSummary } from '../model/result
 import type { InstanceStatus } from '../runtimes/runtime.js';
 import type { MemorySeries } from '../observe/sampler.js';
 import type { ResolvedVariant } from '../model/variants.js';
+import { configuredGomemlimit } from '../model/plan.js';
 import type { RequestResult } from '../model/results.js';
 import { summariseGcTrace } from './gctrace.js';
 import { splitProcesses } from './processes.js';
@@ -77,8 +78,7 @@ export function summariseVariant(variant: ResolvedVariant, runs: RunRecord[]): V
     if (request.errorKind) errors[request.errorKind] = (errors[request.errorKind] ?? 0) + 1;
   }
   const survivedRepetitions = runs.filter((run) => run.survived).length;
-  const configured = variant.gomemlimitRatio === null ? null : Math.floor(variant.memoryLimitBytes * variant.gomemlimitRatio);
-  const gomemlimit = configured ?? limitSetAtRunTime(processes);
+  const gomemlimit = configuredGomemlimit(variant) ?? limitSetAtRunTime(processes);
   return {
     name: variant.name,
     description: variant.description,

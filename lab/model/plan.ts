@@ -58,11 +58,16 @@ function selectVariants(scenario: Scenario, resolved: ResolvedVariant[], names: 
   return resolved.filter((variant) => names.includes(variant.base) || names.includes(variant.name));
 }
 
+/** The one place the GOMEMLIMIT bytes are computed: the ratio of the variant's own limit, rounded down. */
+export function configuredGomemlimit(variant: ResolvedVariant): number | null {
+  return variant.gomemlimitRatio === null ? null : Math.floor(variant.memoryLimitBytes * variant.gomemlimitRatio);
+}
+
 export function variantEnv(variant: ResolvedVariant, datasetSeed = 1): Pick<RunSpec, 'env' | 'gomemlimit'> {
   const env: Record<string, string> = { GODEBUG: 'gctrace=1', DATASET_SEED: String(datasetSeed), ...variant.env };
   let gomemlimit: RunSpec['gomemlimit'] = null;
-  if (variant.gomemlimitRatio !== null) {
-    const bytes = Math.floor(variant.memoryLimitBytes * variant.gomemlimitRatio);
+  const bytes = configuredGomemlimit(variant);
+  if (variant.gomemlimitRatio !== null && bytes !== null) {
     gomemlimit = { ratio: variant.gomemlimitRatio, bytes };
     env.GOMEMLIMIT = String(bytes); // a bare integer, exactly as resourceFieldRef limits.memory renders it
   }

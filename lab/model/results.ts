@@ -109,8 +109,8 @@ export const variantSummarySchema = z.object({
   base: z.string().optional(),
   /** Swept settings that tell this variant apart, e.g. { limit: '300Mi', go: '1.19.13' }. */
   axes: z.record(z.string(), z.string()).default({}),
-  /** Resolved per variant: a sweep may change them. */
-  memoryLimitBytes: z.number().optional(),
+  /** Resolved per variant: a sweep may change them. Files from before it was recorded get the run's limit. */
+  memoryLimitBytes: z.number(),
   bodyMiB: z.number().optional(),
   env: z.record(z.string(), z.string()),
   gomemlimitBytes: z.number().nullable(),
@@ -163,7 +163,15 @@ export const frontierSchema = z.object({
   status: z.enum(['bracketed', 'below-range', 'above-range', 'incomplete']),
 });
 
-export const resultsSchema = z.object({
+/** Results files written before each variant carried its own limit: the run's limit was every variant's. */
+function withVariantLimits(raw: unknown): unknown {
+  const file = raw as { limits?: { memoryLimitBytes?: unknown }; variants?: unknown } | null;
+  if (!file || typeof file !== 'object' || !Array.isArray(file.variants)) return raw;
+  const limit = file.limits?.memoryLimitBytes;
+  return { ...file, variants: file.variants.map((variant: Record<string, unknown>) => ({ memoryLimitBytes: limit, ...variant })) };
+}
+
+export const resultsSchema = z.preprocess(withVariantLimits, z.object({
   schemaVersion: z.literal(SCHEMA_VERSION),
   runId: z.string(),
   runtime: z.string(),
@@ -204,7 +212,7 @@ export const resultsSchema = z.object({
   runs: z.array(runRecordSchema),
   /** Present for scenarios with a frontier search. */
   frontier: z.array(frontierSchema).optional(),
-});
+}));
 
 export type GcCycle = z.infer<typeof gcCycleSchema>;
 export type Termination = z.infer<typeof terminationSchema>;

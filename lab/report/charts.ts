@@ -36,7 +36,7 @@ const SERIES = [
 const summaryOf = (results: Results, name: string): VariantSummary | undefined => results.variants.find((v) => v.name === name);
 
 /** The memory limit a variant ran under: its own when a sweep changed it, else the run's. */
-const limitOf = (results: Results, name: string) => summaryOf(results, name)?.memoryLimitBytes ?? results.limits.memoryLimitBytes;
+const limitOf = (results: Results, name: string) => summaryOf(results, name)?.memoryLimitBytes ?? results.limits.memoryLimitBytes; // a run's variant is always summarised; the run's limit covers a name that is not
 
 function allVariantNames(results: Results): string[] {
   const names = results.variants.map((v) => v.name);
@@ -115,7 +115,7 @@ function variantFacts(results: Results, name: string): string[] {
   const v = summaryOf(results, name);
   const facts: string[] = [];
   // A swept value is in the name already (".limit-300mi", ".body-96").
-  if (v?.memoryLimitBytes !== undefined && v.memoryLimitBytes !== results.limits.memoryLimitBytes && !('limit' in v.axes)) facts.push(`limit ${mibLabel(v.memoryLimitBytes)}`);
+  if (v && v.memoryLimitBytes !== results.limits.memoryLimitBytes && !('limit' in v.axes)) facts.push(`limit ${mibLabel(v.memoryLimitBytes)}`);
   if (v?.bodyMiB !== undefined && v.bodyMiB !== results.request.bodyMiB && !('body' in v.axes)) facts.push(`body ${trimMiB(v.bodyMiB)} MiB`);
   facts.push(v?.gomemlimitBytes != null ? `GOMEMLIMIT ${mibLabel(v.gomemlimitBytes)}` : 'no GOMEMLIMIT');
   return facts;

@@ -33,7 +33,7 @@ function verdict(results: Results): string {
   if (results.frontier?.length) {
     return `${partial}Largest JSON body that still survives, ${where}: ${results.frontier.map((f) => `${f.variant} ${describeFrontier(f)}`).join('; ')}.`;
   }
-  return `${partial}A ${results.request.bodyMiB} MiB response ${where}. ${recommendation(results.variants, results.limits.memoryLimitBytes)}`;
+  return `${partial}A ${results.request.bodyMiB} MiB response ${where}. ${recommendation(results.variants)}`;
 }
 
 function describeScenario(results: Results): string {
@@ -73,8 +73,8 @@ function setup(results: Results): [string, string][] {
   ];
 }
 
-function summaryRow(v: VariantSummary, limitBytes: number): string[] {
-  const share = headroomOf(v, limitBytes);
+function summaryRow(v: VariantSummary): string[] {
+  const share = headroomOf(v);
   const peak = v.peakMemoryBytes === null ? DASH : `${orDash(v.peakMemoryMedianBytes, formatBytes)} / ${formatBytes(v.peakMemoryBytes)}${share === null ? '' : ` (${formatHeadroom(share)})`}`;
   return [v.name, orDash(v.gomemlimitBytes, formatBytes), formatRate(v.survivedRepetitions, v.repetitions), String(v.oomKills), peak];
 }
@@ -147,8 +147,7 @@ function frontierTable(results: Results): ReportModel['frontier'] {
 }
 
 export function buildReportModel(results: Results): ReportModel {
-  const limit = results.limits.memoryLimitBytes;
-  const ranked = rankVariants(results.variants, limit);
+  const ranked = rankVariants(results.variants);
   return {
     title: `GOMEMLIMIT lab: ${results.scenario}`,
     warning: results.complete ? null : `Incomplete run: ${results.incompleteReason ?? 'reason not recorded'}`,
@@ -161,7 +160,7 @@ export function buildReportModel(results: Results): ReportModel {
     })),
     summary: {
       header: ['#', 'Variant', 'GOMEMLIMIT', 'Survived', 'OOM kills', 'Peak memory (median / max)'],
-      rows: ranked.map((r) => [String(r.rank), ...summaryRow(r.summary, r.summary.memoryLimitBytes ?? limit)]),
+      rows: ranked.map((r) => [String(r.rank), ...summaryRow(r.summary)]),
       note: 'Ranked by the lower bound of the survival interval, then survival, headroom at the median peak and p50 latency. Survival: repetitions with every request answered and no OOM kill, with a 95% Wilson interval. Headroom: share of the memory limit left at the median peak, as in the verdict. Heap figures are gctrace "MB", which Go computes as MiB.',
     },
     detail: {

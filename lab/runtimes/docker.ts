@@ -10,7 +10,7 @@ import type { Progress } from '../progress.js';
 import { engineCapacity } from './capacity.js';
 import type { Capacity } from '../concurrency.js';
 import { engineMemoryReaders, type MemoryReaders } from './memory-readers.js';
-import type { RunSpec } from '../model/plan.js';
+import type { Plan, RunSpec } from '../model/plan.js';
 import { SAMPLE_PORT } from './kube/manifests.js';
 import { LAB_LABEL, RUN_LABEL, ownerGone, ownerLabels, type Instance, type InstanceStatus, type Runtime, type RuntimeCapabilities, type RuntimeInfo } from './runtime.js';
 import type { Termination } from '../model/results.js';
@@ -158,6 +158,12 @@ export class DockerRuntime implements Runtime {
   private requireClient(): ContainerRuntimeClient {
     if (!this.client) throw new Error('docker runtime used before provision()');
     return this.client;
+  }
+
+  /** The plan as JSON: one container per repetition, with its limits and environment. */
+  async describe(plan: Plan): Promise<string> {
+    const { scenario, runtime, reps, variants, frontier, runs } = plan;
+    return `${JSON.stringify({ scenario: scenario.name, runtime, reps, variants, frontier, runs }, null, 2)}\n`;
   }
 
   capacity(): Promise<Capacity> {

@@ -6,12 +6,12 @@ import { freeLoopbackPort } from '../net.js';
 import type { ProbeChoice } from '../model/results.js';
 import { unavailableProbe } from '../observe/probe-choice.js';
 import { followingProbe } from '../observe/probe-stream.js';
-import type { RunSpec } from '../model/plan.js';
+import type { Plan, RunSpec } from '../model/plan.js';
 import type { Progress } from '../progress.js';
 import { buildCgroupProbe } from '../build/cgroup-probe.js';
 import { Kubectl, requireKubectl } from '../tools/kubectl.js';
 import { createNamespace, deleteNamespace, deployWorkload, removeWorkload, serverVersion, watchPod, type WorkloadTarget } from './kube/workload.js';
-import { SAMPLE_CONTAINER, SAMPLE_PORT, workloadName } from './kube/manifests.js';
+import { SAMPLE_CONTAINER, SAMPLE_PORT, planManifests, workloadName } from './kube/manifests.js';
 import { NodeProbeError, nodeCgroupProbe, startNodeProbe, type NodeProbeSite } from './kube/node-probe.js';
 import type { KubeInstanceOptions } from './kube/instance.js';
 import { containerStatus, criContainerId, readPod } from './kube/pod.js';
@@ -119,6 +119,12 @@ export class ExistingRuntime implements Runtime {
     const id = criContainerId(containerStatus(found, SAMPLE_CONTAINER));
     const first = await nodeCgroupProbe(site, node, id);
     return (containerId) => followingProbe('node probe', containerId, (next) => nodeCgroupProbe(site, node, next), { id, probe: first });
+  }
+
+  /** The manifests each repetition applies: a ClusterIP Service (reached by port-forward) and the pushed --image. */
+  async describe(plan: Plan): Promise<string> {
+    const image = this.options.image ?? '<--image>';
+    return planManifests(plan, { namespace: this.namespace, runId: this.runId, image, pullPolicy: 'IfNotPresent', podSecurity: this.options.nodeProbe ? 'privileged' : 'restricted' }, null);
   }
 
   capacity(): Promise<Capacity> {

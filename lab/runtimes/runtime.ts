@@ -4,7 +4,7 @@ import type { Capacity } from '../concurrency.js';
 import type { RuntimeEvent, Termination } from '../model/results.js';
 import type { MemoryProbeKind, ProbeChoice } from '../model/results.js';
 import type { MemoryProbe } from '../observe/sampler.js';
-import type { RunSpec, RuntimeName } from '../model/plan.js';
+import type { Plan, RunSpec, RuntimeName } from '../model/plan.js';
 
 export interface InstanceStatus {
   running: boolean;
@@ -57,6 +57,8 @@ export interface Runtime {
   check(): Promise<void>;
   /** Prepares the runtime (cleans a crashed run's leftovers, starts watching events). */
   provision(): Promise<RuntimeInfo>;
+  /** A dry run: what the plan would start here, as this runtime would start it (pure but for reading its config). */
+  describe(plan: Plan): Promise<string>;
   /** What the runtime's machine (or cluster) has room for, once provisioned: the input of --parallel auto. */
   capacity(): Promise<Capacity>;
   /** The image reference an instance runs, once the local image exists. */

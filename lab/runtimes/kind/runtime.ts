@@ -7,7 +7,9 @@ import { UsageError, errorMessage } from '../../errors.js';
 import { transparentHugepages } from '../../observe/kernel.js';
 import { processAlive } from '../../process.js';
 import { CACHE_DIR } from '../../paths.js';
-import type { RunSpec } from '../../model/plan.js';
+import type { Plan, RunSpec } from '../../model/plan.js';
+import { IMAGE_REPOSITORY } from '../../build/sample.js';
+import { planManifests } from '../kube/manifests.js';
 import type { Progress } from '../../progress.js';
 import { resolveNodeImage, type NodeImageChoice } from './node-image.js';
 import { runSteps, type Step } from '../../steps.js';
@@ -186,6 +188,12 @@ export class KindRuntime implements Runtime {
   private target(): WorkloadTarget {
     if (!this.kubectl) throw new Error('kind runtime used before provision()');
     return { kubectl: this.kubectl, namespace: this.namespace, runId: this.runId };
+  }
+
+  /** The manifests each repetition applies, on the NodePorts kind-config.yaml maps; the image tag comes from the build. */
+  async describe(plan: Plan): Promise<string> {
+    const ports = (await loopbackNodePorts()).map((port) => port.nodePort);
+    return planManifests(plan, { namespace: this.namespace, runId: this.runId, image: `${IMAGE_REPOSITORY}:<build>`, pullPolicy: 'Never' }, ports);
   }
 
   async capacity(): Promise<Capacity> {

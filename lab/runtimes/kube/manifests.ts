@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { stringify } from 'yaml';
-import type { RunSpec } from '../../model/plan.js';
+import type { Plan, RunSpec } from '../../model/plan.js';
 import { formatQuantity } from '../../model/quantity.js';
 import { timeoutScale } from '../../timeouts.js';
 import { LAB_LABEL, RUN_LABEL, ownerLabels } from '../runtime.js';
@@ -112,6 +112,16 @@ export function workloadManifests(run: RunSpec, options: ManifestOptions): Manif
           : { type: 'NodePort', selector, ports: [{ port: SAMPLE_PORT, targetPort: 'http', nodePort: options.nodePort }] },
     },
   ];
+}
+
+/**
+ * A dry run's view: the namespace and what every planned repetition applies (a frontier's probes are chosen as
+ * it goes, so only its fixed runs show). `nodePorts` cycles over the ports repetitions in flight take turns on.
+ */
+export function planManifests(plan: Plan, options: Omit<ManifestOptions, 'nodePort'>, nodePorts: readonly number[] | null): string {
+  const namespace = namespaceManifest({ ...options, nodePort: null });
+  const workloads = plan.runs.flatMap((run, index) => workloadManifests(run, { ...options, nodePort: nodePorts ? nodePorts[index % nodePorts.length]! : null }));
+  return toYaml([namespace, ...workloads]);
 }
 
 /** YAML 1.1 rules, as the API server reads them: "off" or "yes" stay strings (GOGC=off), not booleans. */

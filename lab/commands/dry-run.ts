@@ -1,0 +1,13 @@
+import { checkOutDir } from '../outdir.js';
+import type { LabOptions } from '../pipeline/context.js';
+import { silentProgress } from '../progress.js';
+
+/** What a run would do, as the chosen runtime describes it (containers, or the manifests each repetition applies). */
+export async function dryRunCommand(options: LabOptions): Promise<void> {
+  await checkOutDir(options.out);
+  const { preparePlan } = await import('../pipeline/index.js');
+  const { createRuntime } = await import('../runtimes/create.js');
+  const plan = await preparePlan(options);
+  const runtime = createRuntime(options.runtime, '<run>', options, silentProgress);
+  process.stdout.write(await runtime.describe(plan));
+}

@@ -1,0 +1,12 @@
+import { checkOutDir } from '../outdir.js';
+import { consoleProgress } from '../progress.js';
+import type { RegressOptions } from '../regress/run.js';
+import { abortOnSignals } from './signals.js';
+
+export async function regressCommand(options: RegressOptions & { quiet?: boolean }): Promise<void> {
+  await checkOutDir(options.out);
+  const { regressReport, runRegress } = await import('../regress/run.js');
+  const outcome = await runRegress(options, consoleProgress(options.quiet), abortOnSignals());
+  process.stdout.write(`${regressReport(outcome)}\n`);
+  if (!outcome.summary.passed) process.exitCode = 1;
+}
