@@ -63,7 +63,11 @@ func Read(v Version, d Dirs) (Reading, error) {
 	}
 	r := Reading{UsageBytes: *usage, PeakBytes: readNumber(filepath.Join(d.Memory, peakFile))}
 	if events := readKeyed(filepath.Join(d.Memory, eventsFile)); events != nil {
+		// With memory.oom.group (the kubelet sets it on v2) the victim counts twice in oom_kill, a group kill once.
 		r.OOMKills = events["oom_kill"]
+		if group := events["oom_group_kill"]; group != nil && *group > 0 {
+			r.OOMKills = group
+		}
 	}
 	r.CPU = readCPU(v, d)
 	return r, nil

@@ -71,3 +71,18 @@ func TestReadMissingFilesAreNull(t *testing.T) {
 		t.Errorf("a removed cgroup reads as gone, got %v", err)
 	}
 }
+
+// A kind pod's container on cgroup v2 after one OOM kill: the kubelet sets memory.oom.group, so the kernel
+// counts the victim twice in oom_kill and the group kill once; the death count is the group kill.
+func TestReadV2GroupKill(t *testing.T) {
+	dir := "system.slice/docker-" + containerID + ".scope"
+	root := v2Tree(t, dir)
+	events := filepath.Join(root, dir, "memory.events")
+	if err := os.WriteFile(events, []byte("low 0\nhigh 0\nmax 412\noom 1\noom_kill 2\noom_group_kill 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Read(V2, DirsOf(V2, root, dir))
+	if err != nil || got.OOMKills == nil || *got.OOMKills != 1 {
+		t.Errorf("got %+v %v, want one death", got, err)
+	}
+}

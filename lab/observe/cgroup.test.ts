@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { materializeTree } from '../../test/cgroup-tree.js';
-import { cgroupPathsFromProcFile, cgroupPathsOfPid, hostCgroupProbe, readCgroup } from './cgroup.js';
+import { cgroupPathsFromProcFile, cgroupPathsOfPid, deathsFromEvents, hostCgroupProbe, readCgroup } from './cgroup.js';
 import { cpuAccumulator } from './sampler.js';
 
 const FIXTURES = path.join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'cgroup-v2');
@@ -63,6 +63,14 @@ test('cgroup v1 files give usage, the kernel peak, OOM kills and cpu throttling;
   await mkdir(v2);
   await writeFile(path.join(v2, 'memory.current'), '1000\n');
   assert.deepEqual(await readCgroup({ version: 'v2', memory: v2, cpu: v2, cpuacct: null }), { usageBytes: 1000, peakBytes: null, oomKills: null, cpu: null });
+});
+
+test('OOM deaths: oom_group_kill where the kubelet groups kills (the victim counts twice in oom_kill), else oom_kill', () => {
+  // Recorded in the cgroup v2 guest: one kind pod's container killed once, memory.oom.group 1.
+  assert.equal(deathsFromEvents(new Map([['oom', 1], ['oom_kill', 2], ['oom_group_kill', 1]])), 1);
+  assert.equal(deathsFromEvents(new Map([['oom', 1], ['oom_kill', 1], ['oom_group_kill', 0]])), 1); // docker: no group
+  assert.equal(deathsFromEvents(new Map([['oom_kill', 3]])), 3); // v1, or a v2 kernel before oom_group_kill
+  assert.equal(deathsFromEvents(new Map([['oom', 0]])), null);
 });
 
 test('cpu counters are summed across cgroup lifetimes (a restart starts them at zero)', () => {

@@ -96,6 +96,16 @@ async function readCpu(paths: CgroupPaths): Promise<CpuReading | null> {
   };
 }
 
+/**
+ * Deaths by OOM kill from memory.events (v2) or memory.oom_control (v1). With memory.oom.group set (the kubelet
+ * sets it on cgroup v2), the kernel counts the victim twice in oom_kill (once as the victim, once in the group
+ * kill) but a group kill once: then deaths are oom_group_kill.
+ */
+export function deathsFromEvents(events: Map<string, number>): number | null {
+  const group = events.get('oom_group_kill') ?? 0;
+  return group > 0 ? group : (events.get('oom_kill') ?? null);
+}
+
 /** One reading of a cgroup; null once the cgroup is gone (the container died). */
 export async function readCgroup(paths: CgroupPaths): Promise<MemoryReading | null> {
   const file = (name: string) => path.join(paths.memory, name);
@@ -106,7 +116,7 @@ export async function readCgroup(paths: CgroupPaths): Promise<MemoryReading | nu
   return {
     usageBytes,
     peakBytes: await readNumber(file(v1 ? 'memory.max_usage_in_bytes' : 'memory.peak')),
-    oomKills: events?.get('oom_kill') ?? null,
+    oomKills: events ? deathsFromEvents(events) : null,
     cpu: await readCpu(paths),
   };
 }

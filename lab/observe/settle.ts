@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { timeoutScale } from '../timeouts.js';
 import type { Instance, InstanceStatus } from '../runtimes/runtime.js';
 import type { RequestResult } from '../model/results.js';
 
@@ -9,7 +10,8 @@ export interface SettleTimeouts {
   restartMs: number;
 }
 
-const DEFAULT_TIMEOUTS: SettleTimeouts = { terminationMs: 10_000, restartMs: 45_000 };
+/** Stretched by LAB_TIMEOUT_SCALE: under emulation the kubelet reported a kill after the unscaled waits had ended. */
+const defaultTimeouts = (): SettleTimeouts => ({ terminationMs: 10_000 * timeoutScale(), restartMs: 45_000 * timeoutScale() });
 
 /**
  * Waits until the instance's state explains the requests: when a request failed, a termination after it started
@@ -17,7 +19,7 @@ const DEFAULT_TIMEOUTS: SettleTimeouts = { terminationMs: 10_000, restartMs: 45_
  * A failure with no termination behind it (a timeout, a refused connection) waits out the first timeout.
  * Where the process is restarted, the restart is waited for too, so the restart count matches the kills.
  */
-export async function settledStatus(instance: Instance, requests: RequestResult[], timeouts = DEFAULT_TIMEOUTS): Promise<InstanceStatus> {
+export async function settledStatus(instance: Instance, requests: RequestResult[], timeouts = defaultTimeouts()): Promise<InstanceStatus> {
   const lastFailure = requests.filter((request) => request.errorKind !== null).at(-1);
   const started = Date.now();
   let status = await instance.status();

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RunSpec } from '../model/plan.js';
+import { timeoutScale } from '../timeouts.js';
 import type { Instance } from '../runtimes/runtime.js';
 import { attack } from '../tools/vegeta.js';
 import type { RequestResult } from '../model/results.js';
@@ -10,8 +11,11 @@ export function requestUrl(instance: Instance, run: RunSpec): string {
   return url.toString();
 }
 
+/** A minute on a normal host, stretched by LAB_TIMEOUT_SCALE (a NodePort took over a minute to route in the TCG guest). */
+const HEALTHY_MS = 60_000;
+
 /** Waits until the sample answers /healthz again (after a restart), or gives up after the timeout. */
-export async function waitHealthy(instance: Instance, signal: AbortSignal, timeoutMs = 60_000): Promise<boolean> {
+export async function waitHealthy(instance: Instance, signal: AbortSignal, timeoutMs = HEALTHY_MS * timeoutScale()): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline && !signal.aborted) {
     const ok = await fetch(new URL('/healthz', instance.baseUrl), { signal: AbortSignal.any([signal, AbortSignal.timeout(1000)]) }).then(
@@ -37,8 +41,11 @@ export async function drive(vegeta: string, instance: Instance, run: RunSpec, si
     signal,
   };
   if (run.lifecycle === 'fresh') {
-    // Ready per the orchestrator is not yet routable: kube-proxy programs a new NodePort a moment later.
-    await waitHealthy(instance, signal);
+    // Ready per the orchestrator is not yet routable: kube-proxy programs a new NodePort a moment later. A fresh
+    // instance that never answers is the lab's failure to reach it, not the sample's death: never count it as one.
+    if (!(await waitHealthy(instance, signal)) && !signal.aborted) {
+      throw new Error(`${run.id}: the sample never answered ${new URL('/healthz', instance.baseUrl)} within ${Math.round((HEALTHY_MS * timeoutScale()) / 1000)} s of starting (raise LAB_TIMEOUT_SCALE on a slow host)`);
+    }
     return attack(vegeta, { ...base, count: run.request.count, intervalSeconds: run.request.intervalSeconds });
   }
   const results: RequestResult[] = [];
