@@ -96,3 +96,18 @@ test('the host probe names the cgroup version it read, also after the cgroup is 
   assert.equal(await probe.read(), null);
   assert.equal(probe.source, 'host cgroup v2');
 });
+
+test("the host probe never reads a memory cgroup that does not name the container (a process runc is still moving in)", async () => {
+  const root = await mkdtemp(path.join(os.tmpdir(), 'cgroup-probe-'));
+  const node = path.join(root, 'sys/fs/cgroup/system.slice/docker-node.scope');
+  const container = path.join(node, 'kubelet.slice/cri-containerd-abc.scope');
+  await mkdir(container, { recursive: true });
+  await writeFile(path.join(node, 'memory.current'), String(5 * 2 ** 30)); // the whole kind node
+  await writeFile(path.join(container, 'memory.current'), '7\n');
+  await mkdir(path.join(root, 'proc/77'), { recursive: true });
+  const fs = { root: path.join(root, 'sys/fs/cgroup'), proc: path.join(root, 'proc') };
+  await writeFile(path.join(root, 'proc/77/cgroup'), '0::/system.slice/docker-node.scope\n');
+  assert.equal(await hostCgroupProbe(async () => 77, () => 'abc', fs).read(), null);
+  await writeFile(path.join(root, 'proc/77/cgroup'), '0::/system.slice/docker-node.scope/kubelet.slice/cri-containerd-abc.scope\n');
+  assert.equal((await hostCgroupProbe(async () => 77, () => 'abc', fs).read())?.usageBytes, 7);
+});

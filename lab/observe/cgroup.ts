@@ -150,6 +150,9 @@ export function hostCgroupProbe(
       resolvedFor = current;
       const pid = await findPid();
       paths = pid ? await cgroupPathsOfPid(pid, fs.root, fs.proc) : null;
+      // A process caught while runc moves it in, controller by controller, can still name its parent's memory
+      // cgroup (a kind node's: gigabytes). Only a memory cgroup that names the container is the container's.
+      if (paths && current && !paths.memory.includes(current)) paths = null;
       if (paths) seenVersion = paths.version;
       return paths ? readCgroup(paths) : null;
     },
