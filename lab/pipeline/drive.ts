@@ -43,8 +43,9 @@ export async function drive(vegeta: string, instance: Instance, run: RunSpec, si
   if (run.lifecycle === 'fresh') {
     // Ready per the orchestrator is not yet routable: kube-proxy programs a new NodePort a moment later. A fresh
     // instance that never answers is the lab's failure to reach it, not the sample's death: never count it as one.
-    if (!(await waitHealthy(instance, signal)) && !signal.aborted) {
-      throw new Error(`${run.id}: the sample never answered ${new URL('/healthz', instance.baseUrl)} within ${Math.round((HEALTHY_MS * timeoutScale()) / 1000)} s of starting (raise LAB_TIMEOUT_SCALE on a slow host)`);
+    const timeoutMs = HEALTHY_MS * timeoutScale();
+    if (!(await waitHealthy(instance, signal, timeoutMs)) && !signal.aborted) {
+      throw new Error(`${run.id}: the sample never answered ${new URL('/healthz', instance.baseUrl)} within ${Math.round(timeoutMs / 1000)} s of starting (raise LAB_TIMEOUT_SCALE on a slow host)`);
     }
     return attack(vegeta, { ...base, count: run.request.count, intervalSeconds: run.request.intervalSeconds });
   }

@@ -10,7 +10,7 @@ import type { Plan, RunSpec } from '../model/plan.js';
 import type { Progress } from '../progress.js';
 import { buildCgroupProbe } from '../build/cgroup-probe.js';
 import { Kubectl, requireKubectl } from '../tools/kubectl.js';
-import { createNamespace, deleteNamespace, deployWorkload, removeWorkload, serverVersion, watchPod, type WorkloadTarget } from './kube/workload.js';
+import { createNamespace, deleteNamespace, runNamespace, deployWorkload, removeWorkload, serverVersion, watchPod, type WorkloadTarget } from './kube/workload.js';
 import { SAMPLE_CONTAINER, SAMPLE_PORT, planManifests, workloadName } from './kube/manifests.js';
 import { NodeProbeError, nodeCgroupProbe, startNodeProbe, type NodeProbeSite } from './kube/node-probe.js';
 import type { KubeInstanceOptions } from './kube/instance.js';
@@ -50,7 +50,7 @@ export class ExistingRuntime implements Runtime {
     private readonly options: ExistingOptions,
     private readonly progress: Progress,
   ) {
-    this.namespace = `gomemlimit-lab-${runId}`;
+    this.namespace = runNamespace(runId);
   }
 
   async check(): Promise<void> {

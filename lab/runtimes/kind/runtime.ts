@@ -18,14 +18,13 @@ import { engineCapacity } from '../capacity.js';
 import type { Capacity } from '../../concurrency.js';
 import { createCluster, deleteCluster, ensureKind, kindClusters, loadImage } from './cli.js';
 import { Kubectl, kubectlFromNodeImage } from '../../tools/kubectl.js';
-import { createNamespace, deleteNamespace, deployWorkload, removeStaleNamespaces, removeWorkload, serverVersion, watchPod, type WorkloadTarget } from '../kube/workload.js';
+import { createNamespace, deleteNamespace, runNamespace, deployWorkload, removeStaleNamespaces, removeWorkload, serverVersion, watchPod, type WorkloadTarget } from '../kube/workload.js';
 import { acquireLock, type Lock } from '../lock.js';
 import { engineMemoryReaders, type MemoryReaders } from '../memory-readers.js';
 import type { MemoryProbeMode } from '../../observe/probe-choice.js';
 import type { Instance, Runtime, RuntimeCapabilities, RuntimeInfo } from '../runtime.js';
 
 export const KIND_CLUSTER = 'gomemlimit-lab';
-const STATE_DIR = KIND_STATE_DIR;
 const LIB_MODULES = '/lib/modules';
 
 
@@ -92,7 +91,7 @@ export class KindRuntime implements Runtime {
     private readonly options: KindOptions,
     private readonly progress: Progress,
   ) {
-    this.namespace = `gomemlimit-lab-${runId}`;
+    this.namespace = runNamespace(runId);
   }
 
   async check(): Promise<void> {
@@ -101,7 +100,7 @@ export class KindRuntime implements Runtime {
   }
 
   async provision(): Promise<RuntimeInfo> {
-    const context: KindProvision = { kind: { path: '', version: '' }, nodeImage: null, reused: false, kubeconfig: path.join(STATE_DIR, `${KIND_CLUSTER}.kubeconfig`), timings: {} };
+    const context: KindProvision = { kind: { path: '', version: '' }, nodeImage: null, reused: false, kubeconfig: path.join(KIND_STATE_DIR, `${KIND_CLUSTER}.kubeconfig`), timings: {} };
     await runSteps(this.provisionSteps(), context, this.progress);
     const { kind, nodeImage, timings } = context;
     const versions = { ...(await this.versions(kind.version, nodeImage!.image)), nodeImageSource: nodeImage!.source };
@@ -119,8 +118,8 @@ export class KindRuntime implements Runtime {
       {
         title: () => `locking the kind cluster ${KIND_CLUSTER} and finding kind`,
         execute: async (context) => {
-          await mkdir(STATE_DIR, { recursive: true });
-          this.lock = await acquireLock(path.join(STATE_DIR, `${KIND_CLUSTER}.lock`), 'the kind cluster');
+          await mkdir(KIND_STATE_DIR, { recursive: true });
+          this.lock = await acquireLock(path.join(KIND_STATE_DIR, `${KIND_CLUSTER}.lock`), 'the kind cluster');
           context.kind = await ensureKind(this.progress);
           this.kind = context.kind.path;
           await this.removeCrashedCluster();
@@ -141,21 +140,21 @@ export class KindRuntime implements Runtime {
           await this.markCreated(true);
           this.createdCluster = true;
           const config = await clusterConfigFor(context.nodeImage!.image);
-          const logsDir = path.join(STATE_DIR, `create-failed-${new Date().toISOString().replace(/[:.]/g, '')}`);
+          const logsDir = path.join(KIND_STATE_DIR, `create-failed-${new Date().toISOString().replace(/[:.]/g, '')}`);
           await timed(context, 'clusterCreateSeconds', () => createCluster(this.kind, { name: KIND_CLUSTER, config, image: context.nodeImage!.image, kubeconfig: context.kubeconfig, logsDir }));
         },
       },
       {
         title: () => `creating namespace ${this.namespace}`,
         execute: async (context) => {
-          this.kubectl = new Kubectl(await kubectlFromNodeImage(context.nodeImage!.image, STATE_DIR), context.kubeconfig);
+          this.kubectl = new Kubectl(await kubectlFromNodeImage(context.nodeImage!.image, KIND_STATE_DIR), context.kubeconfig);
           const stale = await removeStaleNamespaces(this.kubectl);
           if (stale.length) this.progress.info(`removed ${stale.length} namespace(s) left by crashed runs`);
           await createNamespace(this.target());
-          this.freePorts = await this.publishedPorts();
+          const wanted = await loopbackNodePorts();
+          this.freePorts = await this.publishedPorts(wanted);
           this.mappedPorts = this.freePorts.length;
-          const wanted = (await loopbackNodePorts()).length;
-          if (this.mappedPorts < wanted) this.progress.info(`the kept cluster maps ${this.mappedPorts} of kind-config.yaml's ${wanted} loopback NodePorts: at most ${this.mappedPorts} repetition(s) at once (\`npm run lab -- clean\` for all)`);
+          if (this.mappedPorts < wanted.length) this.progress.info(`the kept cluster maps ${this.mappedPorts} of kind-config.yaml's ${wanted.length} loopback NodePorts: at most ${this.mappedPorts} repetition(s) at once (\`npm run lab -- clean\` for all)`);
           if (this.mappedPorts === 0) throw new UsageError(`kind cluster ${KIND_CLUSTER} publishes none of kind-config.yaml's loopback NodePorts: remove it with \`npm run lab -- clean\``);
         },
       },
@@ -169,18 +168,18 @@ export class KindRuntime implements Runtime {
 
   /** A cluster created by a run that crashed (its pid is gone) and was not asked to keep it. */
   private async removeCrashedCluster(): Promise<void> {
-    const state = await readFile(path.join(STATE_DIR, 'created-by.json'), 'utf8').then(JSON.parse, () => null) as { pid: number; keep: boolean } | null;
+    const state = await readFile(path.join(KIND_STATE_DIR, 'created-by.json'), 'utf8').then(JSON.parse, () => null) as { pid: number; keep: boolean } | null;
     if (!state || state.keep) return;
     if (!processAlive(state.pid)) {
       this.progress.step(`removing the kind cluster left by a crashed run (pid ${state.pid})`);
       await deleteCluster(this.kind, KIND_CLUSTER);
       await removeEmptyLibModules();
-      await rm(path.join(STATE_DIR, 'created-by.json'), { force: true });
+      await rm(path.join(KIND_STATE_DIR, 'created-by.json'), { force: true });
     }
   }
 
   private async markCreated(created: boolean): Promise<void> {
-    const file = path.join(STATE_DIR, 'created-by.json');
+    const file = path.join(KIND_STATE_DIR, 'created-by.json');
     if (created) await writeFile(file, JSON.stringify({ pid: process.pid, keep: this.options.keepCluster }));
     else await rm(file, { force: true });
   }
@@ -233,8 +232,7 @@ export class KindRuntime implements Runtime {
   }
 
   /** The config's loopback NodePorts that the node container really publishes (a kept cluster may predate some). */
-  private async publishedPorts(): Promise<LoopbackPort[]> {
-    const wanted = await loopbackNodePorts();
+  private async publishedPorts(wanted: LoopbackPort[]): Promise<LoopbackPort[]> {
     const { stdout } = await execa('docker', ['port', `${KIND_CLUSTER}-control-plane`], { reject: false });
     const published = new Set(stdout.split('\n').map((line) => /^(\d+)\/tcp -> 127\.0\.0\.1:(\d+)$/.exec(line.trim())).filter(Boolean).map((m) => `${m![1]}:${m![2]}`));
     return wanted.filter((port) => published.has(`${port.nodePort}:${port.hostPort}`));
@@ -289,7 +287,7 @@ export async function removeLabClusters(): Promise<string[]> {
   if (!binary) return [];
   const clusters = (await kindClusters(binary).catch(() => [] as string[])).filter((name) => name === KIND_CLUSTER || name.startsWith(`${KIND_CLUSTER}-`));
   for (const cluster of clusters) await deleteCluster(binary, cluster);
-  await rm(STATE_DIR, { recursive: true, force: true });
+  await rm(KIND_STATE_DIR, { recursive: true, force: true });
   await removeEmptyLibModules();
   return clusters;
 }

@@ -5,6 +5,11 @@ import { KubeInstance, type KubeInstanceOptions } from './instance.js';
 import { LAB_LABEL, ownerGone } from '../runtime.js';
 import { namespaceManifest, toYaml, workloadManifests, workloadName, type ManifestOptions } from './manifests.js';
 
+/** The one namespace a run creates, and deletes, on a cluster. */
+export function runNamespace(runId: string): string {
+  return `gomemlimit-lab-${runId}`;
+}
+
 export interface WorkloadTarget {
   kubectl: Kubectl;
   namespace: string;
