@@ -7,9 +7,10 @@ const GiB = 2 ** 30;
 const MiB = 2 ** 20;
 const seed = { cpuLimitMillis: 200, memoryLimitBytes: 400 * MiB };
 
-test('auto concurrency: CPU quotas under the machine less half a core, memory less 2 GiB, at most 16', () => {
-  assert.equal(chooseConcurrency('auto', { cpus: 2, availableBytes: 24 * GiB, source: 'this machine' }, seed).parallel, 7); // this machine
-  assert.match(chooseConcurrency('auto', { cpus: 2, availableBytes: 24 * GiB, source: 'the engine' }, seed).reason, /^auto: 7 at once \(2 CPUs less 0\.5 over 200m each; the engine\)$/);
+test('auto concurrency: CPU quotas and the harness share under the machine less half a core, memory less 2 GiB, at most 16', () => {
+  assert.equal(chooseConcurrency('auto', { cpus: 2, availableBytes: 24 * GiB, source: 'this machine' }, seed).parallel, 4); // this machine: 1.5 / 0.35
+  assert.match(chooseConcurrency('auto', { cpus: 2, availableBytes: 24 * GiB, source: 'the engine' }, seed).reason, /^auto: 4 at once \(2 CPUs less 0\.5 over 200m \+ 150m of harness each; the engine\)$/);
+  assert.equal(chooseConcurrency('auto', { cpus: 4, availableBytes: 24 * GiB, source: 'x' }, seed).parallel, 10); // 3.5 / 0.35
   assert.equal(chooseConcurrency('auto', { cpus: 64, availableBytes: 256 * GiB, source: 'x' }, seed).parallel, 16);
   assert.equal(chooseConcurrency('auto', { cpus: 16, availableBytes: 4 * GiB, source: 'x' }, seed).parallel, 5); // (4 − 2) GiB / 400 MiB
   assert.match(chooseConcurrency('auto', { cpus: 16, availableBytes: 4 * GiB, source: 'x' }, seed).reason, /GiB available less 2 GiB over 400 MiB each/);

@@ -1,4 +1,5 @@
 import { parseGcTrace } from './gctrace.js';
+import { parseRequestMetrics } from './request-metrics.js';
 import type { ProcessInstance } from '../model/results.js';
 import type { Termination } from '../model/results.js';
 
@@ -46,5 +47,6 @@ export function splitProcesses(logText: string, terminations: Termination[]): Pr
       gcCycles: parseGcTrace(group.lines.join('\n')),
       goMemoryLimitBytes: group.start?.memoryLimitBytes ?? null,
       cgroupMemoryLimitBytes: group.start?.cgroupMemoryLimitBytes ?? null,
+      requestMetrics: parseRequestMetrics(group.lines.map(stripTimestamp)),
     }));
 }

@@ -7,6 +7,7 @@ import { configuredGomemlimit } from '../model/plan.js';
 import type { RequestResult } from '../model/results.js';
 import { summariseGcTrace } from './gctrace.js';
 import { splitProcesses } from './processes.js';
+import { thrashVerdict } from './thrash.js';
 import { max, median, quantile, wilsonInterval } from './stats.js';
 
 /** What the observe stage gathered for one repetition. */
@@ -27,6 +28,7 @@ export function buildRunRecord(run: RunSpec, observed: RunObservation): RunRecor
   const killedByEvents = observed.status.terminations.filter((termination) => termination.oomKilled).length;
   // The cgroup's own counter catches a kill whose engine event was missed.
   const oomKills = Math.max(killedByEvents, observed.memory.oomKillsSeen ?? 0);
+  const survived = observed.requests.length === run.request.count && successes === run.request.count && oomKills === 0;
   return {
     id: run.id,
     variant: run.variant,
@@ -38,7 +40,8 @@ export function buildRunRecord(run: RunSpec, observed: RunObservation): RunRecor
     requests: observed.requests,
     attempts: observed.requests.length,
     successes,
-    survived: observed.requests.length === run.request.count && successes === run.request.count && oomKills === 0,
+    survived,
+    ...thrashVerdict(survived, processes.flatMap((process) => process.requestMetrics)),
     oomKills,
     restarts: observed.status.restarts,
     terminations: observed.status.terminations,
@@ -78,6 +81,7 @@ export function summariseVariant(variant: ResolvedVariant, runs: RunRecord[]): V
     if (request.errorKind) errors[request.errorKind] = (errors[request.errorKind] ?? 0) + 1;
   }
   const survivedRepetitions = runs.filter((run) => run.survived).length;
+  const thrashedRepetitions = runs.filter((run) => run.thrashed).length;
   const gomemlimit = configuredGomemlimit(variant) ?? limitSetAtRunTime(processes);
   return {
     name: variant.name,
@@ -91,6 +95,9 @@ export function summariseVariant(variant: ResolvedVariant, runs: RunRecord[]): V
     repetitions: runs.length,
     survivedRepetitions,
     survival: wilsonInterval(survivedRepetitions, runs.length),
+    thrashedRepetitions,
+    thrashing: wilsonInterval(thrashedRepetitions, runs.length),
+    gcCpuShareMedian: median(nonNull(runs.map((run) => run.gcCpuShareMax))),
     attempts: runs.reduce((sum, run) => sum + run.attempts, 0),
     successes: runs.reduce((sum, run) => sum + run.successes, 0),
     oomKills: runs.reduce((sum, run) => sum + run.oomKills, 0),

@@ -53,6 +53,55 @@ export const requestResultSchema = z.object({
 /** An event the orchestrator reported about the instance (Kubernetes events; the engine's own for Docker). */
 export const runtimeEventSchema = z.object({ at: z.string(), reason: z.string(), message: z.string(), count: z.number() });
 
+/** runtime/metrics readings the sample took at a request's start or end; null where its Go version lacks the metric. */
+const runtimeReadingSchema = z.object({
+  gcCycles: z.number().nullable(),
+  /** The GC cycle in which the GC CPU limiter was last on (0: never). */
+  limiterLastEnabled: z.number().nullable(),
+  gcCpuSeconds: z.number().nullable(),
+  idleCpuSeconds: z.number().nullable(),
+  /** GOMAXPROCS integrated over wall time, not CPU used: idle Ps are in it. */
+  totalCpuSeconds: z.number().nullable(),
+  heapGoalBytes: z.number().nullable(),
+  memoryTotalBytes: z.number().nullable(),
+});
+
+/** The sample's "request metrics" log line, written after each bulk request. */
+export const requestMetricsLineSchema = z.object({
+  msg: z.literal('request metrics'),
+  time: z.string(),
+  start: runtimeReadingSchema,
+  end: runtimeReadingSchema,
+  memoryLimitBytes: z.number().nullable(),
+  gomaxprocs: z.number(),
+  cgroupMemoryLimitBytes: z.number().nullable(),
+  encoder: z.string(),
+  elapsedMs: z.number(),
+  ok: z.boolean(),
+  leakCacheBytes: z.number().default(0),
+});
+export type RequestMetricsLine = z.infer<typeof requestMetricsLineSchema>;
+
+/** What the lab derives from one request's metrics line. */
+export const requestGcSchema = z.object({
+  at: z.string(),
+  elapsedMs: z.number(),
+  ok: z.boolean(),
+  /** GC's share of the busy P time during the request: Δgc / (Δtotal − Δidle); null without the metrics. */
+  gcCpuShare: z.number().nullable(),
+  /** The GC CPU limiter was on in a cycle during the request; null where Go has no such metric. */
+  limiterOn: z.boolean().nullable(),
+  gcCycles: z.number().nullable(),
+  heapGoalBytes: z.number().nullable(),
+  memoryTotalBytes: z.number().nullable(),
+  /** The limit the Go runtime believed in at the end of the request (null: none), and the one the cgroup enforced then. */
+  goMemoryLimitBytes: z.number().nullable(),
+  cgroupMemoryLimitBytes: z.number().nullable(),
+  gomaxprocs: z.number(),
+  leakCacheBytes: z.number(),
+});
+export type RequestGc = z.infer<typeof requestGcSchema>;
+
 /** One process lifetime inside a repetition: a restart starts a new one. */
 const processInstanceSchema = z.object({
   index: z.number(),
@@ -62,6 +111,8 @@ const processInstanceSchema = z.object({
   /** The limit the Go runtime reported at start (debug.SetMemoryLimit(-1)), bytes. */
   goMemoryLimitBytes: z.number().nullable(),
   cgroupMemoryLimitBytes: z.number().nullable(),
+  /** One entry per request the process finished (older files and samples without the line: empty). */
+  requestMetrics: z.array(requestGcSchema).default([]),
 });
 
 export const runRecordSchema = z.object({
@@ -77,6 +128,10 @@ export const runRecordSchema = z.object({
   successes: z.number(),
   /** Every request answered in full and no OOM kill: the repetition's verdict. */
   survived: z.boolean(),
+  /** Survived, but the GC took at least the thrash threshold of the CPU in some request, or its limiter was on. */
+  thrashed: z.boolean().default(false),
+  /** The highest GC share of CPU over the repetition's requests; null without per-request metrics. */
+  gcCpuShareMax: z.number().nullable().default(null),
   oomKills: z.number(),
   restarts: z.number(),
   terminations: z.array(terminationSchema),
@@ -118,6 +173,11 @@ export const variantSummarySchema = z.object({
   survivedRepetitions: z.number(),
   /** Survival per repetition with a 95% Wilson interval. */
   survival: intervalSchema,
+  /** Survived repetitions that thrashed (they count as survived above), with their own 95% Wilson interval. */
+  thrashedRepetitions: z.number().default(0),
+  thrashing: intervalSchema.default({ rate: null, low: 0, high: 1 }),
+  /** Median over repetitions of each one's highest per-request GC share of CPU. */
+  gcCpuShareMedian: z.number().nullable().default(null),
   attempts: z.number(),
   successes: z.number(),
   oomKills: z.number(),

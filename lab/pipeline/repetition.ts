@@ -9,6 +9,7 @@ import type { BuildOutput } from '../build/sample.js';
 import { drive } from './drive.js';
 import { settledStatus } from '../observe/settle.js';
 import { flavourKey } from '../model/variants.js';
+import { outcomeOf } from '../analyse/thrash.js';
 
 /** One repetition: deploy, drive, settle, sample and collect its logs; its instance is removed whatever happens. */
 export async function runRepetition(runtime: Runtime, built: BuildOutput, run: RunSpec, dir: string, signal: AbortSignal): Promise<RunRecord> {
@@ -38,8 +39,10 @@ export async function runRepetition(runtime: Runtime, built: BuildOutput, run: R
 }
 
 export function describeRecord(record: RunRecord): string {
-  const verdict = record.survived ? 'survived' : record.oomKills > 0 ? `OOMKilled ×${record.oomKills}` : 'failed';
+  const outcome = outcomeOf(record);
+  const verdict = outcome === 'oom-killed' ? `OOMKilled ×${record.oomKills}` : outcome;
+  const gcShare = record.gcCpuShareMax === null ? '' : ` (GC up to ${Math.round(record.gcCpuShareMax * 100)}% of CPU)`;
   const peak = record.memory.peakBytes === null ? 'n/a' : `${(record.memory.peakBytes / 2 ** 20).toFixed(0)} MiB`;
   const gc = record.processes.reduce((sum, process) => sum + process.gcCycles.length, 0);
-  return `${record.id}: ${verdict}, ${record.successes}/${record.attempts} requests ok, peak ${peak}, ${gc} GC cycles, restarts ${record.restarts} (${record.wallSeconds.toFixed(1)} s)`;
+  return `${record.id}: ${verdict}${gcShare}, ${record.successes}/${record.attempts} requests ok, peak ${peak}, ${gc} GC cycles, restarts ${record.restarts} (${record.wallSeconds.toFixed(1)} s)`;
 }

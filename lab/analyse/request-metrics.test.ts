@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseRequestMetrics } from './request-metrics.js';
+import { outcomeOf, thrashVerdict } from './thrash.js';
+
+const reading = (over: Record<string, number | null>) =>
+  ({ gcCycles: 4, limiterLastEnabled: 0, gcCpuSeconds: 0.1, idleCpuSeconds: 1.0, totalCpuSeconds: 2.0, heapGoalBytes: 4 << 20, memoryTotalBytes: 8 << 20, ...over });
+
+const line = (start: Record<string, number | null>, end: Record<string, number | null>, extra: Record<string, unknown> = {}) =>
+  JSON.stringify({
+    level: 'info', msg: 'request metrics', start: reading(start), end: reading(end), memoryLimitBytes: 9223372036854775807, gomaxprocs: 2,
+    cgroupMemoryLimitBytes: 419430400, encoder: 'marshal', elapsedMs: 5200, ok: true, leakCacheBytes: 0, time: '2026-12-02T10:00:05Z', ...extra,
+  });
+
+test('a request metrics line: GC share of the busy time, the limiter, cycles, and the limits in force', () => {
+  const [request] = parseRequestMetrics([
+    'gc 5 @1.0s 2%: 0.05+8.5+0.1 ms clock, 0.1+3.9/0.2/8.0+0.2 ms cpu, 32->32->32 MB, 32 MB goal, 0 MB stacks, 0 MB globals, 2 P',
+    '{"level":"info","msg":"marshal response done","time":"2026-12-02T10:00:05Z"}',
+    // 10 s of wall at GOMAXPROCS 2 = 20 P-seconds, of which 18 idle: 2 busy, 0.9 of them GC.
+    line({}, { gcCycles: 9, limiterLastEnabled: 7, gcCpuSeconds: 1.0, idleCpuSeconds: 19.0, totalCpuSeconds: 22.0, heapGoalBytes: 380 << 20 }, { memoryLimitBytes: 419430400 }),
+  ]);
+  assert.ok(request);
+  assert.ok(Math.abs(request.gcCpuShare! - 0.45) < 1e-9);
+  assert.equal(request.limiterOn, true);
+  assert.equal(request.gcCycles, 5);
+  assert.equal(request.heapGoalBytes, 380 << 20);
+  assert.equal(request.goMemoryLimitBytes, 419430400);
+  assert.equal(request.cgroupMemoryLimitBytes, 419430400);
+});
+
+test('no Go limit reads as null; an old Go without the metrics gives nulls, not zeros; other lines are skipped', () => {
+  const [calm, old] = parseRequestMetrics([
+    line({}, { gcCycles: 6, limiterLastEnabled: 0, gcCpuSeconds: 0.2, idleCpuSeconds: 10.0, totalCpuSeconds: 12.0 }),
+    '{"level":"info","msg":"request metrics", broken',
+    line({ limiterLastEnabled: null, gcCpuSeconds: null, idleCpuSeconds: null, totalCpuSeconds: null }, { limiterLastEnabled: null, gcCpuSeconds: null, idleCpuSeconds: null, totalCpuSeconds: null }),
+  ]);
+  assert.equal(calm!.goMemoryLimitBytes, null);
+  assert.ok(Math.abs(calm!.gcCpuShare! - 0.1) < 1e-9); // 0.1 of 1 busy P-second
+  assert.equal(calm!.limiterOn, false);
+  assert.deepEqual([old!.gcCpuShare, old!.limiterOn], [null, null]);
+});
+
+test('thrashed: survived with the GC at or above 40% of the CPU in some request, or with its limiter on', () => {
+  const [heavy, calm, limited] = parseRequestMetrics([
+    line({}, { gcCpuSeconds: 0.5, idleCpuSeconds: 1.0, totalCpuSeconds: 3.0 }), // 0.4 of 1 busy second
+    line({}, { gcCpuSeconds: 0.4, idleCpuSeconds: 1.0, totalCpuSeconds: 3.0 }), // 0.3
+    line({}, { gcCycles: 6, limiterLastEnabled: 5, gcCpuSeconds: 0.2, idleCpuSeconds: 1.0, totalCpuSeconds: 3.0 }),
+  ]);
+  assert.deepEqual(thrashVerdict(true, [calm!, heavy!]), { thrashed: true, gcCpuShareMax: 0.4 });
+  assert.equal(thrashVerdict(true, [calm!]).thrashed, false);
+  assert.equal(thrashVerdict(true, [calm!, limited!]).thrashed, true);
+  assert.equal(thrashVerdict(false, [heavy!]).thrashed, false, 'a death is not a thrash');
+  assert.deepEqual(thrashVerdict(true, []), { thrashed: false, gcCpuShareMax: null });
+  assert.equal(outcomeOf({ survived: true, thrashed: true, oomKills: 0 }), 'thrashed');
+  assert.equal(outcomeOf({ survived: false, thrashed: false, oomKills: 1 }), 'oom-killed');
+  assert.equal(outcomeOf({ survived: false, thrashed: false, oomKills: 0 }), 'failed');
+  assert.equal(outcomeOf({ survived: true, thrashed: false, oomKills: 0 }), 'survived');
+});
