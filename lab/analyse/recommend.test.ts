@@ -9,7 +9,7 @@ const LIMIT = 400 * 2 ** 20;
 function variant(name: string, survived: number, reps: number, peakMiB: number, p50Ms: number | null = 4000): VariantSummary {
   return {
     name, description: '', axes: {}, memoryLimitBytes: LIMIT, env: {}, gomemlimitBytes: null, repetitions: reps, survivedRepetitions: survived,
-    survival: wilsonInterval(survived, reps), thrashedRepetitions: 0, thrashing: wilsonInterval(0, reps), gcCpuShareMedian: null, attempts: reps, successes: survived, oomKills: reps - survived, restarts: 0,
+    survival: wilsonInterval(survived, reps), thrashedRepetitions: 0, thrashing: wilsonInterval(0, reps), gcCpuShareMedian: null, throttledShareMedian: null, attempts: reps, successes: survived, oomKills: reps - survived, restarts: 0,
     peakMemoryBytes: peakMiB * 2 ** 20, peakMemoryMedianBytes: peakMiB * 2 ** 20, gcCycles: 0, gcCyclesMedian: 5,
     lastHeapGoalBeforeKillMB: null, gcCpuPercentMedian: null, latencyMs: { p50: p50Ms, p95: p50Ms }, errors: {},
   };
@@ -35,4 +35,11 @@ test('recommendation: names the fix with its evidence, flags what cannot be told
   assert.match(near, /^Ship gomemlimit: survived 2\/2 \(100%, 95% CI 34–100%\), median peak 397\.9 MiB \(0\.5% headroom\), p50 4\.0 s, but it peaks within 2% of the limit, where repetitions still die at some rate: these 2 leave up to 66% deaths possible \(95% CI\)\./);
   assert.doesNotMatch(text, /peaks within 2% of the limit, where/);
   assert.equal(recommendation([variant('baseline', 0, 3, 400)]), 'No variant survived: none of baseline returned the body under this limit.');
+});
+
+test('recommendation: a variant that thrashed is never named to ship without saying so', () => {
+  const limping = { ...variant('limit-60', 10, 10, 300), thrashedRepetitions: 7, thrashing: wilsonInterval(7, 10) };
+  const text = recommendation([variant('baseline', 0, 10, 400), limping]);
+  assert.match(text, /^Ship limit-60: survived 10\/10 .*, p50 4\.0 s; it thrashed in 7\/10 \(70%[^)]*\) \(the GC took at least 40% of the CPU, or its limiter was on\): it survives by slowing down\./);
+  assert.doesNotMatch(recommendation([variant('baseline', 0, 10, 400), variant('limit-90', 10, 10, 300)]), /thrashed/);
 });

@@ -1,6 +1,7 @@
 // Which fix to ship: ranks a run's variants on what was measured and says why, in one paragraph. Pure.
 import type { VariantSummary } from '../model/results.js';
 import { formatBytes, formatHeadroom, formatRate, headroomShare } from './stats.js';
+import { THRASH_GC_SHARE } from './thrash.js';
 
 export interface RankedVariant {
   summary: VariantSummary;
@@ -59,7 +60,10 @@ export function recommendation(variants: VariantSummary[], baselineName = 'basel
     best.headroom !== null && best.headroom < NEAR_LIMIT
       ? `, but it peaks within ${percent(NEAR_LIMIT)} of the limit, where repetitions still die at some rate: these ${best.summary.repetitions} leave up to ${percent(1 - best.summary.survival.low)} deaths possible (95% CI)`
       : '';
-  const sentences = [`Ship ${best.summary.name}: survived ${evidence(best)}${nearKill}.`];
+  const thrash = best.summary.thrashedRepetitions > 0
+    ? `; it thrashed in ${formatRate(best.summary.thrashedRepetitions, best.summary.repetitions)} (the GC took at least ${percent(THRASH_GC_SHARE)} of the CPU, or its limiter was on): it survives by slowing down`
+    : '';
+  const sentences = [`Ship ${best.summary.name}: survived ${evidence(best)}${nearKill}${thrash}.`];
   const alsoHeld = ranked.slice(1).filter((r) => r.summary.survivedRepetitions === r.summary.repetitions);
   if (alsoHeld.length) {
     sentences.push(`Also survived every repetition: ${alsoHeld.map((r) => `${r.summary.name} (${evidence(r)})`).join('; ')}.`);

@@ -28,7 +28,9 @@ export function buildRunRecord(run: RunSpec, observed: RunObservation): RunRecor
   const killedByEvents = observed.status.terminations.filter((termination) => termination.oomKilled).length;
   // The cgroup's own counter catches a kill whose engine event was missed.
   const oomKills = Math.max(killedByEvents, observed.memory.oomKillsSeen ?? 0);
-  const survived = observed.requests.length === run.request.count && successes === run.request.count && oomKills === 0;
+  // With a time budget the count is only a cap: every request sent must have been answered.
+  const expected = run.request.budgetSeconds === undefined ? run.request.count : Math.max(1, observed.requests.length);
+  const survived = observed.requests.length === expected && successes === expected && oomKills === 0;
   return {
     id: run.id,
     variant: run.variant,
@@ -60,6 +62,12 @@ export function buildRunRecord(run: RunSpec, observed: RunObservation): RunRecor
   };
 }
 
+/** nr_throttled over nr_periods: how often the quota ran out before the period did. */
+export function throttledShare(run: RunRecord): number | null {
+  const { throttledPeriods, periods } = run.cpu ?? {};
+  return throttledPeriods == null || !periods ? null : throttledPeriods / periods;
+}
+
 const nonNull = <T>(values: (T | null)[]): T[] => values.filter((value): value is T => value !== null);
 
 function lastGoalOfKilled(processes: ProcessInstance[]): number[] {
@@ -89,6 +97,7 @@ export function summariseVariant(variant: ResolvedVariant, runs: RunRecord[]): V
     base: variant.base,
     axes: variant.axes,
     memoryLimitBytes: variant.memoryLimitBytes,
+    cpuLimitMillis: variant.cpuLimitMillis,
     bodyMiB: variant.bodyMiB,
     env: runs[0]?.env ?? {},
     gomemlimitBytes: gomemlimit,
@@ -98,6 +107,7 @@ export function summariseVariant(variant: ResolvedVariant, runs: RunRecord[]): V
     thrashedRepetitions,
     thrashing: wilsonInterval(thrashedRepetitions, runs.length),
     gcCpuShareMedian: median(nonNull(runs.map((run) => run.gcCpuShareMax))),
+    throttledShareMedian: median(nonNull(runs.map(throttledShare))),
     attempts: runs.reduce((sum, run) => sum + run.attempts, 0),
     successes: runs.reduce((sum, run) => sum + run.successes, 0),
     oomKills: runs.reduce((sum, run) => sum + run.oomKills, 0),

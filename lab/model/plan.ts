@@ -32,6 +32,8 @@ export interface RunSpec {
     concurrency: number;
     intervalSeconds: number;
     timeoutSeconds: number;
+    budgetSeconds?: number;
+    stopOnFailure: boolean;
   };
 }
 
@@ -76,7 +78,7 @@ export function variantEnv(variant: ResolvedVariant, datasetSeed = 1): Pick<RunS
 
 /** The repetitions of one resolved variant. */
 export function variantRuns(scenario: Scenario, variant: ResolvedVariant, reps: number[]): RunSpec[] {
-  const count = Math.max(scenario.request.count, variant.concurrency);
+  const count = Math.max(variant.request.count ?? scenario.request.count, variant.concurrency);
   return reps.map((rep) => ({
     id: `${variant.name}-${rep}`,
     variant: variant.name,
@@ -86,10 +88,11 @@ export function variantRuns(scenario: Scenario, variant: ResolvedVariant, reps: 
     memoryLimitBytes: variant.memoryLimitBytes,
     // Kubernetes refuses a request above the limit: a swept limit below it takes the request down with it.
     memoryRequestBytes: Math.min(scenario.container.memoryRequest, variant.memoryLimitBytes),
-    cpuLimitMillis: scenario.container.cpuLimit,
-    cpuRequestMillis: scenario.container.cpuRequest,
+    cpuLimitMillis: variant.cpuLimitMillis,
+    // A request above the limit is refused, as for memory.
+    cpuRequestMillis: Math.min(scenario.container.cpuRequest, variant.cpuLimitMillis),
     build: variant.build,
-    request: { ...scenario.request, count, concurrency: variant.concurrency, path: variant.path, bodyMiB: variant.bodyMiB },
+    request: { ...scenario.request, ...variant.request, count, concurrency: variant.concurrency, path: variant.path, bodyMiB: variant.bodyMiB },
   }));
 }
 

@@ -148,7 +148,7 @@ export const runRecordSchema = z.object({
   }),
   /** cpu.stat of the container's cgroup, summed over restarts (null where it was not readable, and in older files). */
   cpu: z
-    .object({ usageSeconds: z.number().nullable(), throttledSeconds: z.number().nullable(), throttledPeriods: z.number().nullable() })
+    .object({ usageSeconds: z.number().nullable(), throttledSeconds: z.number().nullable(), throttledPeriods: z.number().nullable(), periods: z.number().nullable().default(null) })
     .nullable()
     .default(null),
   processes: z.array(processInstanceSchema),
@@ -166,6 +166,8 @@ export const variantSummarySchema = z.object({
   axes: z.record(z.string(), z.string()).default({}),
   /** Resolved per variant: a sweep may change them. Files from before it was recorded get the run's limit. */
   memoryLimitBytes: z.number(),
+  /** The variant's CPU quota (older files: the run's limits). */
+  cpuLimitMillis: z.number().optional(),
   bodyMiB: z.number().optional(),
   env: z.record(z.string(), z.string()),
   gomemlimitBytes: z.number().nullable(),
@@ -178,6 +180,8 @@ export const variantSummarySchema = z.object({
   thrashing: intervalSchema.default({ rate: null, low: 0, high: 1 }),
   /** Median over repetitions of each one's highest per-request GC share of CPU. */
   gcCpuShareMedian: z.number().nullable().default(null),
+  /** Median over repetitions of the share of CFS periods in which the quota throttled the container (cpu.stat). */
+  throttledShareMedian: z.number().nullable().default(null),
   attempts: z.number(),
   successes: z.number(),
   oomKills: z.number(),

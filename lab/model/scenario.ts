@@ -48,6 +48,27 @@ const gogcSchema = z
 const ratioSchema = z.number().positive().max(16);
 const bodySchema = z.number().positive().max(2048);
 const concurrencySchema = z.number().int().min(1).max(64);
+/** GOMAXPROCS set by hand, as Go ≤ 1.24 would pick it from an N-core node's CPUs whatever the quota. */
+const gomaxprocsSchema = z.number().int().min(1).max(256);
+/** MiB the sample adds to a cache it never frees, on every request: a slow leak (LEAK_MIB). */
+const leakSchema = z.number().min(0).max(4096);
+
+/**
+ * Axes a scenario may sweep: every variant runs once per combination of the listed values.
+ * gomemlimitRatio takes "none" for no GOMEMLIMIT.
+ */
+const sweepSchema = z.strictObject({
+  memoryLimit: z.array(quantitySchema).min(1).optional(),
+  cpuLimit: z.array(cpuSchema).min(1).optional(),
+  gomaxprocs: z.array(gomaxprocsSchema).min(1).optional(),
+  bodyMiB: z.array(bodySchema).min(1).optional(),
+  concurrency: z.array(concurrencySchema).min(1).optional(),
+  gogc: z.array(gogcSchema).min(1).optional(),
+  gomemlimitRatio: z.array(z.union([ratioSchema, z.literal('none')])).min(1).optional(),
+  go: z.array(goVersionSchema).min(1).optional(),
+  encoder: z.array(encoderSchema).min(1).optional(),
+});
+export type Sweep = z.output<typeof sweepSchema>;
 
 const variantSchema = z.strictObject({
   name: nameSchema,
@@ -60,27 +81,21 @@ const variantSchema = z.strictObject({
   gogc: gogcSchema.optional(),
   encoder: encoderSchema.optional(),
   go: goVersionSchema.optional(),
+  gomaxprocs: gomaxprocsSchema.optional(),
+  leakMiB: leakSchema.optional(),
   /** Overrides of the scenario's container and request. */
   memoryLimit: quantitySchema.optional(),
+  cpuLimit: cpuSchema.optional(),
   path: z.string().startsWith('/').optional(),
   bodyMiB: bodySchema.optional(),
   concurrency: concurrencySchema.optional(),
+  count: z.number().int().min(1).max(1000).optional(),
+  budgetSeconds: z.number().positive().max(3600).optional(),
+  stopOnFailure: z.boolean().optional(),
+  /** Replaces the scenario's sweep for this variant; {} runs it once, unswept. */
+  sweep: sweepSchema.optional(),
 });
 
-/**
- * Axes a scenario may sweep: every variant runs once per combination of the listed values.
- * gomemlimitRatio takes "none" for no GOMEMLIMIT.
- */
-const sweepSchema = z.strictObject({
-  memoryLimit: z.array(quantitySchema).min(1).optional(),
-  bodyMiB: z.array(bodySchema).min(1).optional(),
-  concurrency: z.array(concurrencySchema).min(1).optional(),
-  gogc: z.array(gogcSchema).min(1).optional(),
-  gomemlimitRatio: z.array(z.union([ratioSchema, z.literal('none')])).min(1).optional(),
-  go: z.array(goVersionSchema).min(1).optional(),
-  encoder: z.array(encoderSchema).min(1).optional(),
-});
-export type Sweep = z.output<typeof sweepSchema>;
 
 /** Bisection over body size for each variant: the largest body that survives targetSurvival of the probes' repetitions. */
 const frontierSchema = z
@@ -103,6 +118,13 @@ const requestSchema = z.strictObject({
   /** Pause between requests: long-lived containers need time to restart. */
   intervalSeconds: z.number().min(0).max(600).default(0),
   timeoutSeconds: z.number().positive().max(3600).default(120),
+  /**
+   * Keep sending requests, one at a time, for at most this long (count stays the cap): a slow leak is driven until
+   * it dies or the budget runs out. A repetition then survives when no request failed and nothing was killed.
+   */
+  budgetSeconds: z.number().positive().max(3600).optional(),
+  /** Stop at the first failed request: the instance died, and what comes after is not the question. */
+  stopOnFailure: z.boolean().default(false),
 });
 
 export const scenarioSchema = z

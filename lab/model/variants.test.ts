@@ -94,3 +94,29 @@ test('a frontier scenario plans no fixed runs; --reps sets the repetitions per p
   assert.equal(plan.frontier?.repsPerProbe, 3);
   assert.equal(planRuns(scenario, { runtime: 'docker' }).frontier?.repsPerProbe, scenario.frontier!.repsPerProbe);
 });
+
+test('cpu axes: a swept cpuLimit reaches each repetition with its request capped, GOMAXPROCS and LEAK_MIB reach the env', () => {
+  const scenario = parseScenario(
+    `${base}
+variants:
+  - { name: plain }
+  - { name: leaky, leakMiB: 4, cpuLimit: 500m }
+sweep:
+  cpuLimit: [200m, "1"]
+  gomaxprocs: [1, 8]
+`,
+    's.yaml',
+  );
+  const variants = resolveVariants(scenario);
+  assert.equal(variants.length, 8);
+  const plain = variants.find((v) => v.name === 'plain.cpu-1000m.procs-8')!;
+  assert.deepEqual([plain.cpuLimitMillis, plain.env.GOMAXPROCS, plain.axes], [1000, '8', { cpu: '1000m', procs: '8' }]);
+  assert.equal(variants.find((v) => v.name === 'leaky.cpu-200m.procs-1')!.env.LEAK_MIB, '4');
+  const plan = planRuns(scenario, { runtime: 'docker', reps: 1 });
+  const slow = plan.runs.find((run) => run.variant === 'plain.cpu-200m.procs-1')!;
+  assert.deepEqual([slow.cpuLimitMillis, slow.cpuRequestMillis], [200, 100]);
+  const unswept = resolveVariants(parseScenario(`${base}\nvariants:\n  - { name: own, cpuLimit: 50m }\n`, 's.yaml'));
+  assert.equal(unswept[0]!.cpuLimitMillis, 50);
+  assert.equal(planRuns(parseScenario(`${base}\nvariants:\n  - { name: own, cpuLimit: 50m }\n`, 's.yaml'), { runtime: 'docker' }).runs[0]!.cpuRequestMillis, 50);
+  assert.throws(() => parseScenario(`${base}\nvariants:\n  - { name: bad, gomaxprocs: 0 }\n`, 's.yaml'), UsageError);
+});

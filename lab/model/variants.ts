@@ -23,7 +23,10 @@ export interface ResolvedVariant {
   path: string;
   bodyMiB: number;
   memoryLimitBytes: number;
+  cpuLimitMillis: number;
   concurrency: number;
+  /** Request settings the variant overrides (a slow leak is driven for a time budget, not a count). */
+  request: { count?: number; budgetSeconds?: number; stopOnFailure?: boolean };
   build: BuildFlavour;
 }
 
@@ -33,6 +36,8 @@ const MAX_NAME_LENGTH = 56;
 /** Sweep axes in name order, with the short label used in variant names. */
 const AXES = [
   ['memoryLimit', 'limit'],
+  ['cpuLimit', 'cpu'],
+  ['gomaxprocs', 'procs'],
   ['bodyMiB', 'body'],
   ['concurrency', 'conc'],
   ['gogc', 'gogc'],
@@ -48,6 +53,7 @@ const EXPERIMENT_OF: Partial<Record<Encoder, string>> = { jsonv2: 'jsonv2', 'jso
 
 function displayValue(axis: AxisKey, value: AxisValue): string {
   if (axis === 'memoryLimit') return formatQuantity(Number(value));
+  if (axis === 'cpuLimit') return `${value}m`;
   return String(value);
 }
 
@@ -80,6 +86,8 @@ function resolvePath(scenario: Scenario, variant: Variant, encoder: Encoder | un
 export function resolveVariant(scenario: Scenario, variant: Variant, overrides: [AxisKey, AxisValue][] = []): ResolvedVariant {
   const settings = {
     memoryLimit: variant.memoryLimit ?? scenario.container.memoryLimit,
+    cpuLimit: variant.cpuLimit ?? scenario.container.cpuLimit,
+    gomaxprocs: variant.gomaxprocs,
     bodyMiB: variant.bodyMiB ?? scenario.request.bodyMiB,
     concurrency: variant.concurrency ?? scenario.request.concurrency,
     gogc: variant.gogc as string | undefined,
@@ -90,6 +98,8 @@ export function resolveVariant(scenario: Scenario, variant: Variant, overrides: 
   for (const [axis, value] of overrides) (settings as Record<string, unknown>)[axis] = value;
   const env = { ...variant.env };
   if (settings.gogc !== undefined) env.GOGC = settings.gogc;
+  if (settings.gomaxprocs !== undefined) env.GOMAXPROCS = String(settings.gomaxprocs);
+  if (variant.leakMiB) env.LEAK_MIB = String(variant.leakMiB);
   const ratio = settings.gomemlimitRatio === undefined || settings.gomemlimitRatio === 'none' ? null : settings.gomemlimitRatio;
   const encoder = settings.encoder;
   const experiment = encoder ? EXPERIMENT_OF[encoder] : undefined;
@@ -105,15 +115,18 @@ export function resolveVariant(scenario: Scenario, variant: Variant, overrides: 
     path: resolvePath(scenario, variant, encoder, overrides.some(([axis]) => axis === 'encoder')),
     bodyMiB: Number(settings.bodyMiB),
     memoryLimitBytes: Number(settings.memoryLimit),
+    cpuLimitMillis: Number(settings.cpuLimit),
     concurrency: Number(settings.concurrency),
+    request: Object.fromEntries(
+      Object.entries({ count: variant.count, budgetSeconds: variant.budgetSeconds, stopOnFailure: variant.stopOnFailure }).filter(([, value]) => value !== undefined),
+    ),
     build: { go: String(settings.go), experiments: experiment ? [experiment] : [] },
   };
 }
 
 /** Every variant times every sweep combination, in the scenario's variant order. */
 export function resolveVariants(scenario: Scenario, variants: Variant[] = scenario.variants): ResolvedVariant[] {
-  const combos = combinations(scenario.sweep);
-  const resolved = variants.flatMap((variant) => combos.map((combo) => resolveVariant(scenario, variant, combo)));
+  const resolved = variants.flatMap((variant) => combinations(variant.sweep ?? scenario.sweep).map((combo) => resolveVariant(scenario, variant, combo)));
   const seen = new Set<string>();
   for (const variant of resolved) {
     if (variant.name.length > MAX_NAME_LENGTH) {

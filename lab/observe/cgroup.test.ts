@@ -37,7 +37,7 @@ test('a recorded cgroup v2 host: the container found from /proc, memory.current,
     usageBytes: 2551808,
     peakBytes: 67108864,
     oomKills: 1,
-    cpu: { usageUsec: 4003091, throttledUsec: 0, throttledPeriods: 0 },
+    cpu: { usageUsec: 4003091, throttledUsec: 0, throttledPeriods: 0, periods: 0 },
   });
   assert.equal(await readCgroup({ ...paths!, memory: path.join(root, 'gone') }), null, 'a removed cgroup reads as gone');
 });
@@ -57,7 +57,7 @@ test('cgroup v1 files give usage, the kernel peak, OOM kills and cpu throttling;
     usageBytes: 419430400,
     peakBytes: 419434496,
     oomKills: 1,
-    cpu: { usageUsec: 1500000, throttledUsec: 4000000, throttledPeriods: 80 },
+    cpu: { usageUsec: 1500000, throttledUsec: 4000000, throttledPeriods: 80, periods: 90 },
   });
   const v2 = path.join(root, 'v2');
   await mkdir(v2);
@@ -76,10 +76,10 @@ test('OOM deaths: oom_group_kill where the kubelet groups kills (the victim coun
 test('cpu counters are summed across cgroup lifetimes (a restart starts them at zero)', () => {
   const cpu = cpuAccumulator();
   assert.equal(cpu.totals(), null);
-  cpu.add({ usageUsec: 1_000_000, throttledUsec: 200_000, throttledPeriods: 3 });
-  cpu.add({ usageUsec: 2_500_000, throttledUsec: 500_000, throttledPeriods: 7 });
-  cpu.add({ usageUsec: 100_000, throttledUsec: 0, throttledPeriods: 0 }); // the restarted container's new cgroup
-  assert.deepEqual(cpu.totals(), { usageSeconds: 2.6, throttledSeconds: 0.5, throttledPeriods: 7 });
+  cpu.add({ usageUsec: 1_000_000, throttledUsec: 200_000, throttledPeriods: 3, periods: 10 });
+  cpu.add({ usageUsec: 2_500_000, throttledUsec: 500_000, throttledPeriods: 7, periods: 25 });
+  cpu.add({ usageUsec: 100_000, throttledUsec: 0, throttledPeriods: 0, periods: 1 }); // the restarted container's new cgroup
+  assert.deepEqual(cpu.totals(), { usageSeconds: 2.6, throttledSeconds: 0.5, throttledPeriods: 7, periods: 26 });
 });
 
 test('the host probe names the cgroup version it read, also after the cgroup is gone (an OOM kill)', async () => {

@@ -18,6 +18,8 @@ export interface CpuReading {
   usageUsec: number | null;
   throttledUsec: number | null;
   throttledPeriods: number | null;
+  /** CFS periods with the quota in force (nr_periods): the denominator of the throttled share. */
+  periods: number | null;
 }
 
 export interface MemoryReading {
@@ -84,7 +86,7 @@ async function readCpu(paths: CgroupPaths): Promise<CpuReading | null> {
   const stat = paths.cpu ? await readKeyed(path.join(paths.cpu, 'cpu.stat')) : null;
   if (paths.version === 'v2') {
     if (!stat) return null;
-    return { usageUsec: stat.get('usage_usec') ?? null, throttledUsec: stat.get('throttled_usec') ?? null, throttledPeriods: stat.get('nr_throttled') ?? null };
+    return { usageUsec: stat.get('usage_usec') ?? null, throttledUsec: stat.get('throttled_usec') ?? null, throttledPeriods: stat.get('nr_throttled') ?? null, periods: stat.get('nr_periods') ?? null };
   }
   const usageNs = paths.cpuacct ? await readNumber(path.join(paths.cpuacct, 'cpuacct.usage')) : null;
   if (!stat && usageNs === null) return null;
@@ -93,6 +95,7 @@ async function readCpu(paths: CgroupPaths): Promise<CpuReading | null> {
     usageUsec: usageNs === null ? null : Math.round(usageNs / 1000),
     throttledUsec: throttledNs === undefined ? null : Math.round(throttledNs / 1000),
     throttledPeriods: stat?.get('nr_throttled') ?? null,
+    periods: stat?.get('nr_periods') ?? null,
   };
 }
 

@@ -35,7 +35,7 @@ const reading = (target: string, t: number, usageBytes: number) => ({
   usageBytes,
   peakBytes: usageBytes + 1,
   oomKills: 0,
-  cpu: { usageUsec: 10, throttledUsec: null, throttledPeriods: 0 },
+  cpu: { usageUsec: 10, throttledUsec: null, throttledPeriods: 0, periods: 4 },
 });
 
 test('the probe feed keeps the newest reading per target; gone and silence (a dead probe) read as null', () => {
@@ -46,7 +46,7 @@ test('the probe feed keeps the newest reading per target; gone and silence (a de
   feed.accept(reading('id:a', 1000, 5), 0);
   feed.accept(reading('id:b', 1000, 7), 0);
   feed.accept(reading('id:a', 1020, 6), 20);
-  assert.deepEqual(feed.latest('id:a', 20), { usageBytes: 6, peakBytes: 7, oomKills: 0, cpu: { usageUsec: 10, throttledUsec: null, throttledPeriods: 0 } });
+  assert.deepEqual(feed.latest('id:a', 20), { usageBytes: 6, peakBytes: 7, oomKills: 0, cpu: { usageUsec: 10, throttledUsec: null, throttledPeriods: 0, periods: 4 } });
   assert.equal(feed.latest('id:b', 20)?.usageBytes, 7);
   assert.equal(feed.latest('id:c', 20), null, 'a target never named');
   assert.equal(feed.latest('id:a', 5000), null, 'nothing for longer than staleMs');

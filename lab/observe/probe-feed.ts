@@ -13,7 +13,7 @@ const readingLine = z.object({
   usageBytes: count,
   peakBytes: count.nullable(),
   oomKills: count.nullable(),
-  cpu: z.object({ usageUsec: count.nullable(), throttledUsec: count.nullable(), throttledPeriods: count.nullable() }).nullable(),
+  cpu: z.object({ usageUsec: count.nullable(), throttledUsec: count.nullable(), throttledPeriods: count.nullable(), periods: count.nullable() }).nullable(),
 });
 const goneLine = z.object({ target: z.string(), t: z.number(), gone: z.literal(true) });
 export const probeLine = z.union([helloLine, readingLine, goneLine]);

@@ -23,6 +23,7 @@ export interface CpuTotals {
   usageSeconds: number | null;
   throttledSeconds: number | null;
   throttledPeriods: number | null;
+  periods: number | null;
 }
 
 /** Something that reads the instance's memory now; null while it has no live cgroup (restarting or dead). */
@@ -82,11 +83,11 @@ export function startSampler(probe: MemoryProbe, hz = 20): RunningSampler {
 }
 
 type CpuField = keyof CpuReading;
-const CPU_FIELDS: CpuField[] = ['usageUsec', 'throttledUsec', 'throttledPeriods'];
+const CPU_FIELDS: CpuField[] = ['usageUsec', 'throttledUsec', 'throttledPeriods', 'periods'];
 
 /** Sums cumulative cpu.stat counters across cgroup lifetimes: a counter that went down means a new cgroup. */
 export function cpuAccumulator(): { add(reading: CpuReading): void; totals(): CpuTotals | null } {
-  const banked: Record<CpuField, number | null> = { usageUsec: null, throttledUsec: null, throttledPeriods: null };
+  const banked: Record<CpuField, number | null> = { usageUsec: null, throttledUsec: null, throttledPeriods: null, periods: null };
   let last: CpuReading | null = null;
   return {
     add(reading) {
@@ -99,7 +100,7 @@ export function cpuAccumulator(): { add(reading: CpuReading): void; totals(): Cp
       if (!last) return null;
       const total = (field: CpuField) => (last![field] === null && banked[field] === null ? null : (banked[field] ?? 0) + (last![field] ?? 0));
       const seconds = (usec: number | null) => (usec === null ? null : Number((usec / 1e6).toFixed(3)));
-      return { usageSeconds: seconds(total('usageUsec')), throttledSeconds: seconds(total('throttledUsec')), throttledPeriods: total('throttledPeriods') };
+      return { usageSeconds: seconds(total('usageUsec')), throttledSeconds: seconds(total('throttledUsec')), throttledPeriods: total('throttledPeriods'), periods: total('periods') };
     },
   };
 }

@@ -40,6 +40,7 @@ export async function drive(vegeta: string, instance: Instance, run: RunSpec, si
     timeoutSeconds: run.request.timeoutSeconds,
     signal,
   };
+  const oneByOne = run.lifecycle === 'long-lived' || run.request.budgetSeconds !== undefined;
   if (run.lifecycle === 'fresh') {
     // Ready per the orchestrator is not yet routable: kube-proxy programs a new NodePort a moment later. A fresh
     // instance that never answers is the lab's failure to reach it, not the sample's death: never count it as one.
@@ -47,14 +48,17 @@ export async function drive(vegeta: string, instance: Instance, run: RunSpec, si
     if (!(await waitHealthy(instance, signal, timeoutMs)) && !signal.aborted) {
       throw new Error(`${run.id}: the sample never answered ${new URL('/healthz', instance.baseUrl)} within ${Math.round(timeoutMs / 1000)} s of starting (raise LAB_TIMEOUT_SCALE on a slow host)`);
     }
-    return attack(vegeta, { ...base, count: run.request.count, intervalSeconds: run.request.intervalSeconds });
+    if (!oneByOne) return attack(vegeta, { ...base, count: run.request.count, intervalSeconds: run.request.intervalSeconds });
   }
+  const deadline = run.request.budgetSeconds === undefined ? Infinity : Date.now() + run.request.budgetSeconds * 1000;
   const results: RequestResult[] = [];
-  for (let index = 0; index < run.request.count && !signal.aborted; index++) {
+  for (let index = 0; index < run.request.count && !signal.aborted && Date.now() < deadline; index++) {
     if (index > 0) await sleep(run.request.intervalSeconds * 1000, undefined, { signal }).catch(() => {});
-    await waitHealthy(instance, signal);
+    // A fresh instance is not restarted: waiting for it again would only wait for the dead.
+    if (run.lifecycle === 'long-lived') await waitHealthy(instance, signal);
     const batch = await attack(vegeta, { ...base, count: run.request.concurrency, intervalSeconds: 0 });
     results.push(...batch.map((result) => ({ ...result, seq: results.length + result.seq })));
+    if (run.request.stopOnFailure && batch.some((result) => result.errorKind !== null)) break;
   }
   return results;
 }

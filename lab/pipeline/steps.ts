@@ -18,7 +18,7 @@ function imageVersions(context: LabContext): Record<string, string> {
 function largestLimits(context: LabContext): { cpuLimitMillis: number; memoryLimitBytes: number } {
   const { plan } = context;
   return {
-    cpuLimitMillis: plan.scenario.container.cpuLimit,
+    cpuLimitMillis: Math.max(...plan.variants.map((variant) => variant.cpuLimitMillis)),
     memoryLimitBytes: Math.max(...plan.variants.map((variant) => variant.memoryLimitBytes)),
   };
 }

@@ -57,6 +57,7 @@ export function renderHtml(results: Results, charts: { name: string; title: stri
   if (m.frontier) parts.push('<h2>Frontier</h2>', table(m.frontier.header, m.frontier.rows), `<p class="note">${escapeHtml(m.frontier.note)}</p>`);
   parts.push('<h2>Results</h2>', table(m.summary.header, m.summary.rows, 'results'), `<p class="note">${escapeHtml(m.summary.note)}</p>`);
   parts.push(`<details id="detail"><summary>Restarts, GC, latency and errors</summary>\n${table(m.detail.header, m.detail.rows)}\n</details>`);
+  if (m.gcCpu) parts.push('<h3>GC and CPU</h3>', table(m.gcCpu.header, m.gcCpu.rows, 'gc-cpu'), `<p class="note">${escapeHtml(m.gcCpu.note)}</p>`);
   if (charts.length) {
     parts.push('<h2>Charts</h2>');
     for (const c of charts) {
