@@ -1,5 +1,5 @@
 import type { RunSpec } from '../model/plan.js';
-import type { ProcessInstance, RunRecord, VariantSummary } from '../model/results.js';
+import type { ProcessInstance, ResizeRecord, RunRecord, VariantSummary } from '../model/results.js';
 import type { InstanceStatus } from '../runtimes/runtime.js';
 import type { MemorySeries } from '../observe/sampler.js';
 import type { ResolvedVariant } from '../model/variants.js';
@@ -20,6 +20,7 @@ export interface RunObservation {
   memory: MemorySeries;
   logs: string;
   logFile: string;
+  resize: ResizeRecord | null;
 }
 
 export function buildRunRecord(run: RunSpec, observed: RunObservation): RunRecord {
@@ -49,7 +50,7 @@ export function buildRunRecord(run: RunSpec, observed: RunObservation): RunRecor
     terminations: observed.status.terminations,
     events: observed.status.events,
     memory: {
-      limitBytes: run.memoryLimitBytes,
+      limitBytes: run.resizeToBytes ?? run.memoryLimitBytes,
       source: observed.memory.source,
       targetHz: observed.memory.targetHz,
       achievedHz: observed.memory.achievedHz,
@@ -58,6 +59,7 @@ export function buildRunRecord(run: RunSpec, observed: RunObservation): RunRecor
     },
     cpu: observed.memory.cpu,
     processes,
+    resize: observed.resize,
     logFile: observed.logFile,
   };
 }
@@ -97,6 +99,7 @@ export function summariseVariant(variant: ResolvedVariant, runs: RunRecord[]): V
     base: variant.base,
     axes: variant.axes,
     memoryLimitBytes: variant.memoryLimitBytes,
+    ...(variant.resizeToBytes === null ? {} : { resizeToBytes: variant.resizeToBytes }),
     cpuLimitMillis: variant.cpuLimitMillis,
     bodyMiB: variant.bodyMiB,
     env: runs[0]?.env ?? {},

@@ -8,7 +8,7 @@ import { max } from './stats.js';
  */
 export const THRASH_GC_SHARE = 0.4;
 
-export type Outcome = 'survived' | 'thrashed' | 'oom-killed' | 'failed';
+export type Outcome = 'survived' | 'thrashed' | 'oom-killed' | 'failed' | 'resize-refused';
 
 export interface ThrashVerdict {
   thrashed: boolean;
@@ -23,7 +23,8 @@ export function thrashVerdict(survived: boolean, requests: readonly RequestGc[])
 }
 
 /** The four outcomes of a repetition; thrashed counts as survived in survival rates. */
-export function outcomeOf(run: { survived: boolean; thrashed: boolean; oomKills: number }): Outcome {
+export function outcomeOf(run: { survived: boolean; thrashed: boolean; oomKills: number; resize?: { applied: boolean } | null }): Outcome {
+  if (run.resize && !run.resize.applied) return 'resize-refused';
   if (run.survived) return run.thrashed ? 'thrashed' : 'survived';
   return run.oomKills > 0 ? 'oom-killed' : 'failed';
 }

@@ -21,6 +21,9 @@ export interface RunSpec {
   /** How GOMEMLIMIT is set, so kind can use the Downward API for ratio 1. */
   gomemlimit: { ratio: number; bytes: number } | null;
   memoryLimitBytes: number;
+  /** Resize the running instance's memory limit to this before the requests; null: no resize. */
+  resizeToBytes: number | null;
+  resizeSettleSeconds: number;
   memoryRequestBytes: number;
   cpuLimitMillis: number;
   cpuRequestMillis: number;
@@ -86,8 +89,10 @@ export function variantRuns(scenario: Scenario, variant: ResolvedVariant, reps: 
     lifecycle: scenario.lifecycle,
     ...variantEnv(variant, scenario.datasetSeed),
     memoryLimitBytes: variant.memoryLimitBytes,
+    resizeToBytes: variant.resizeToBytes,
+    resizeSettleSeconds: variant.resizeSettleSeconds,
     // Kubernetes refuses a request above the limit: a swept limit below it takes the request down with it.
-    memoryRequestBytes: Math.min(scenario.container.memoryRequest, variant.memoryLimitBytes),
+    memoryRequestBytes: Math.min(scenario.container.memoryRequest, variant.memoryLimitBytes, variant.resizeToBytes ?? Infinity),
     cpuLimitMillis: variant.cpuLimitMillis,
     // A request above the limit is refused, as for memory.
     cpuRequestMillis: Math.min(scenario.container.cpuRequest, variant.cpuLimitMillis),

@@ -115,6 +115,16 @@ const processInstanceSchema = z.object({
   requestMetrics: z.array(requestGcSchema).default([]),
 });
 
+export const resizeRecordSchema = z.object({
+  fromBytes: z.number(),
+  toBytes: z.number(),
+  applied: z.boolean(),
+  /** What the runtime said: the limit it reports in force, or why it refused. */
+  detail: z.string(),
+  seconds: z.number(),
+});
+export type ResizeRecord = z.infer<typeof resizeRecordSchema>;
+
 export const runRecordSchema = z.object({
   id: z.string(),
   variant: z.string(),
@@ -152,6 +162,8 @@ export const runRecordSchema = z.object({
     .nullable()
     .default(null),
   processes: z.array(processInstanceSchema),
+  /** The in-place resize before the requests; null when the variant has none. */
+  resize: resizeRecordSchema.nullable().default(null),
   logFile: z.string(),
 });
 
@@ -166,6 +178,8 @@ export const variantSummarySchema = z.object({
   axes: z.record(z.string(), z.string()).default({}),
   /** Resolved per variant: a sweep may change them. Files from before it was recorded get the run's limit. */
   memoryLimitBytes: z.number(),
+  /** The limit a resize set before the requests; absent without one. */
+  resizeToBytes: z.number().optional(),
   /** The variant's CPU quota (older files: the run's limits). */
   cpuLimitMillis: z.number().optional(),
   bodyMiB: z.number().optional(),

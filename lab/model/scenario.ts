@@ -53,6 +53,16 @@ const gomaxprocsSchema = z.number().int().min(1).max(256);
 /** MiB the sample adds to a cache it never frees, on every request: a slow leak (LEAK_MIB). */
 const leakSchema = z.number().min(0).max(4096);
 
+/** A memory limit changed under the running instance, before its requests: start at `from`, then resize to `to`. */
+const resizeSchema = z.strictObject({
+  name: nameSchema,
+  from: quantitySchema,
+  to: quantitySchema,
+  /** Pause between the resize being applied and the requests: a reader that refreshes (automemlimit) gets to see it. */
+  settleSeconds: z.number().min(0).max(600).default(3),
+});
+export type ResizeStep = z.output<typeof resizeSchema>;
+
 /**
  * Axes a scenario may sweep: every variant runs once per combination of the listed values.
  * gomemlimitRatio takes "none" for no GOMEMLIMIT.
@@ -67,6 +77,7 @@ const sweepSchema = z.strictObject({
   gomemlimitRatio: z.array(z.union([ratioSchema, z.literal('none')])).min(1).optional(),
   go: z.array(goVersionSchema).min(1).optional(),
   encoder: z.array(encoderSchema).min(1).optional(),
+  resize: z.array(resizeSchema).min(1).optional(),
 });
 export type Sweep = z.output<typeof sweepSchema>;
 
@@ -92,6 +103,8 @@ const variantSchema = z.strictObject({
   count: z.number().int().min(1).max(1000).optional(),
   budgetSeconds: z.number().positive().max(3600).optional(),
   stopOnFailure: z.boolean().optional(),
+  /** In-place resize of the memory limit before the requests (kind: the resize subresource; docker: docker update). */
+  resize: resizeSchema.optional(),
   /** Replaces the scenario's sweep for this variant; {} runs it once, unswept. */
   sweep: sweepSchema.optional(),
 });

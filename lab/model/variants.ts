@@ -1,7 +1,7 @@
 // Expands a scenario's variants over its sweep axes into fully resolved variants. Pure.
 import { UsageError } from '../errors.js';
 import { formatQuantity } from './quantity.js';
-import { ENCODER_PATHS, type Encoder, type Scenario, type Sweep, type Variant } from './scenario.js';
+import { ENCODER_PATHS, type Encoder, type ResizeStep, type Scenario, type Sweep, type Variant } from './scenario.js';
 
 /** What the sample binary is built with: a Go toolchain and GOEXPERIMENTs. */
 export interface BuildFlavour {
@@ -22,7 +22,10 @@ export interface ResolvedVariant {
   gomemlimitRatio: number | null;
   path: string;
   bodyMiB: number;
+  /** The limit the instance starts with; a resize changes it to resizeToBytes before the requests. */
   memoryLimitBytes: number;
+  resizeToBytes: number | null;
+  resizeSettleSeconds: number;
   cpuLimitMillis: number;
   concurrency: number;
   /** Request settings the variant overrides (a slow leak is driven for a time budget, not a count). */
@@ -44,14 +47,16 @@ const AXES = [
   ['gomemlimitRatio', 'ratio'],
   ['go', 'go'],
   ['encoder', 'encoder'],
+  ['resize', 'resize'],
 ] as const satisfies readonly (readonly [keyof Sweep, string])[];
 
 type AxisKey = (typeof AXES)[number][0];
-type AxisValue = number | string;
+type AxisValue = number | string | ResizeStep;
 
 const EXPERIMENT_OF: Partial<Record<Encoder, string>> = { jsonv2: 'jsonv2', 'jsonv2-stream': 'jsonv2' };
 
 function displayValue(axis: AxisKey, value: AxisValue): string {
+  if (typeof value === 'object') return `${value.name} (${formatQuantity(value.from)} → ${formatQuantity(value.to)})`;
   if (axis === 'memoryLimit') return formatQuantity(Number(value));
   if (axis === 'cpuLimit') return `${value}m`;
   return String(value);
@@ -88,6 +93,7 @@ export function resolveVariant(scenario: Scenario, variant: Variant, overrides: 
     memoryLimit: variant.memoryLimit ?? scenario.container.memoryLimit,
     cpuLimit: variant.cpuLimit ?? scenario.container.cpuLimit,
     gomaxprocs: variant.gomaxprocs,
+    resize: variant.resize as ResizeStep | undefined,
     bodyMiB: variant.bodyMiB ?? scenario.request.bodyMiB,
     concurrency: variant.concurrency ?? scenario.request.concurrency,
     gogc: variant.gogc as string | undefined,
@@ -104,7 +110,8 @@ export function resolveVariant(scenario: Scenario, variant: Variant, overrides: 
   const encoder = settings.encoder;
   const experiment = encoder ? EXPERIMENT_OF[encoder] : undefined;
   const axes = Object.fromEntries(overrides.map(([axis, value]) => [axisLabel(axis), displayValue(axis, value)]));
-  const suffix = overrides.map(([axis, value]) => `.${axisLabel(axis)}-${slug(displayValue(axis, value))}`).join('');
+  const suffix = overrides.map(([axis, value]) => `.${axisLabel(axis)}-${slug(typeof value === 'object' ? value.name : displayValue(axis, value))}`).join('');
+  const resize = settings.resize;
   return {
     name: `${variant.name}${suffix}`,
     base: variant.name,
@@ -114,7 +121,9 @@ export function resolveVariant(scenario: Scenario, variant: Variant, overrides: 
     gomemlimitRatio: ratio,
     path: resolvePath(scenario, variant, encoder, overrides.some(([axis]) => axis === 'encoder')),
     bodyMiB: Number(settings.bodyMiB),
-    memoryLimitBytes: Number(settings.memoryLimit),
+    memoryLimitBytes: resize ? resize.from : Number(settings.memoryLimit),
+    resizeToBytes: resize ? resize.to : null,
+    resizeSettleSeconds: resize?.settleSeconds ?? 0,
     cpuLimitMillis: Number(settings.cpuLimit),
     concurrency: Number(settings.concurrency),
     request: Object.fromEntries(

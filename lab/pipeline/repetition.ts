@@ -1,12 +1,13 @@
 import { writeFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import { buildRunRecord } from '../analyse/summarise.js';
 import { startSampler } from '../observe/sampler.js';
 import type { RunSpec } from '../model/plan.js';
-import type { RunRecord } from '../model/results.js';
-import type { Runtime } from '../runtimes/runtime.js';
+import type { ResizeRecord, RunRecord } from '../model/results.js';
+import type { Instance, Runtime } from '../runtimes/runtime.js';
 import type { BuildOutput } from '../build/sample.js';
-import { drive } from './drive.js';
+import { drive, waitHealthy } from './drive.js';
 import { settledStatus } from '../observe/settle.js';
 import { flavourKey } from '../model/variants.js';
 import { outcomeOf } from '../analyse/thrash.js';
@@ -17,7 +18,8 @@ export async function runRepetition(runtime: Runtime, built: BuildOutput, run: R
   const instance = await runtime.start(run, built.samples[flavourKey(run.build)]!.image);
   try {
     const sampler = startSampler(instance.memory, 20);
-    const requests = await drive(built.vegeta, instance, run, signal);
+    const resize = await resizeBeforeRequests(instance, run, signal);
+    const requests = resize && !resize.applied ? [] : await drive(built.vegeta, instance, run, signal);
     const status = await settledStatus(instance, requests);
     const memory = await sampler.stop();
     const logs = await instance.logs();
@@ -32,10 +34,21 @@ export async function runRepetition(runtime: Runtime, built: BuildOutput, run: R
       memory,
       logs,
       logFile,
+      resize,
     });
   } finally {
     await instance.stop();
   }
+}
+
+/** The variant's in-place resize, once the sample answers: its requests then run under the new limit. */
+async function resizeBeforeRequests(instance: Instance, run: RunSpec, signal: AbortSignal): Promise<ResizeRecord | null> {
+  if (run.resizeToBytes === null) return null;
+  if (!instance.resize) throw new Error(`${run.id}: this runtime cannot resize a running instance`);
+  await waitHealthy(instance, signal);
+  const outcome = await instance.resize(run.resizeToBytes);
+  if (outcome.applied) await sleep(run.resizeSettleSeconds * 1000, undefined, { signal }).catch(() => {});
+  return { fromBytes: run.memoryLimitBytes, toBytes: run.resizeToBytes, ...outcome };
 }
 
 export function describeRecord(record: RunRecord): string {

@@ -19,7 +19,7 @@ function largestLimits(context: LabContext): { cpuLimitMillis: number; memoryLim
   const { plan } = context;
   return {
     cpuLimitMillis: Math.max(...plan.variants.map((variant) => variant.cpuLimitMillis)),
-    memoryLimitBytes: Math.max(...plan.variants.map((variant) => variant.memoryLimitBytes)),
+    memoryLimitBytes: Math.max(...plan.variants.map((variant) => Math.max(variant.memoryLimitBytes, variant.resizeToBytes ?? 0))),
   };
 }
 

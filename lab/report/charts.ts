@@ -25,6 +25,7 @@ import { renderFrontierSvg } from './frontier-chart.js';
 import type { Results, VariantSummary } from '../model/results.js';
 
 export { CHART_TITLES, renderSvg, textWidth } from './chart-kit.js';
+import { SPIRAL_TITLES, leakTimelineSpec, ratioSweepSpec } from './spiral-charts.js';
 export { frontierSpec, frontierText, renderFrontierSvg, widestGapCentre } from './frontier-chart.js';
 
 const SERIES = [
@@ -444,6 +445,10 @@ export async function renderAllCharts(results: Results): Promise<RenderedChart[]
   const charts: RenderedChart[] = [];
   const frontier = await renderFrontierSvg(results);
   if (frontier !== null) charts.push({ name: 'frontier.svg', title: CHART_TITLES.frontier, svg: frontier });
+  const ratio = ratioSweepSpec(results);
+  if (ratio) charts.push({ name: 'gomemlimit-ratio.svg', title: SPIRAL_TITLES.ratio, svg: await renderSvg(ratio) });
+  const leak = leakTimelineSpec(results);
+  if (leak) charts.push({ name: 'leak-timeline.svg', title: SPIRAL_TITLES.leak, svg: await renderSvg(leak) });
   charts.push(
     { name: 'heap-per-cycle.svg', title: CHART_TITLES.heapPerCycle, svg: await renderHeapPerCycleSvg(results) },
     { name: 'memory-timeline.svg', title: CHART_TITLES.memoryTimeline, svg: await renderMemoryTimelineSvg(results) },

@@ -57,7 +57,9 @@ export function renderHtml(results: Results, charts: { name: string; title: stri
   if (m.frontier) parts.push('<h2>Frontier</h2>', table(m.frontier.header, m.frontier.rows), `<p class="note">${escapeHtml(m.frontier.note)}</p>`);
   parts.push('<h2>Results</h2>', table(m.summary.header, m.summary.rows, 'results'), `<p class="note">${escapeHtml(m.summary.note)}</p>`);
   parts.push(`<details id="detail"><summary>Restarts, GC, latency and errors</summary>\n${table(m.detail.header, m.detail.rows)}\n</details>`);
-  if (m.gcCpu) parts.push('<h3>GC and CPU</h3>', table(m.gcCpu.header, m.gcCpu.rows, 'gc-cpu'), `<p class="note">${escapeHtml(m.gcCpu.note)}</p>`);
+  for (const [title, id, extra] of [['GC and CPU', 'gc-cpu', m.gcCpu], ['Resize', 'resize', m.resize]] as const) {
+    if (extra) parts.push(`<h3>${title}</h3>`, table(extra.header, extra.rows, id), `<p class="note">${escapeHtml(extra.note)}</p>`);
+  }
   if (charts.length) {
     parts.push('<h2>Charts</h2>');
     for (const c of charts) {

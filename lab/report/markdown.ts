@@ -4,9 +4,9 @@ import { describeFrontier } from '../analyse/frontier.js';
 import { headroomOf, rankVariants, recommendation } from '../analyse/recommend.js';
 import { formatBytes, formatHeadroom, formatRate, median } from '../analyse/stats.js';
 import type { ProcessInstance, Results, RunRecord, VariantSummary } from '../model/results.js';
-import { THRASH_GC_SHARE } from '../analyse/thrash.js';
+import { gcCpuTable, resizeTable, type ExtraTable } from './fix-tables.js';
+import { DASH, orDash, seconds } from './format.js';
 
-const DASH = '—';
 
 export interface ReportModel {
   title: string;
@@ -19,15 +19,15 @@ export interface ReportModel {
   /** The same variants, in the same order: restarts, GC, latency and errors. */
   detail: { header: string[]; rows: string[][] };
   /** GC and CPU per variant, when the sample reported per-request metrics or the cgroup its throttling. */
-  gcCpu: { header: string[]; rows: string[][]; note: string } | null;
+  gcCpu: ExtraTable | null;
+  /** Resize runs only: the limit the Go runtime believed in against the one the cgroup enforced. */
+  resize: ExtraTable | null;
   /** Frontier runs only: one row per variant. */
   frontier: { header: string[]; rows: string[][]; note: string } | null;
   runs: { header: string[]; rows: string[][] };
 }
 
-const orDash = <T>(value: T | null | undefined, format: (v: T) => string) => (value === null || value === undefined ? DASH : format(value));
 const trimNumber = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(1));
-const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 
 function verdict(results: Results): string {
@@ -81,26 +81,6 @@ function summaryRow(v: VariantSummary): string[] {
   const peak = v.peakMemoryBytes === null ? DASH : `${orDash(v.peakMemoryMedianBytes, formatBytes)} / ${formatBytes(v.peakMemoryBytes)}${share === null ? '' : ` (${formatHeadroom(share)})`}`;
   const thrashed = v.thrashedRepetitions > 0 ? `; ${v.thrashedRepetitions} thrashed` : '';
   return [v.name, orDash(v.gomemlimitBytes, formatBytes), `${formatRate(v.survivedRepetitions, v.repetitions)}${thrashed}`, String(v.oomKills), peak];
-}
-
-const percentOf = (share: number) => `${Math.round(share * 100)}%`;
-
-function gcCpuTable(results: Results, ranked: VariantSummary[]): ReportModel['gcCpu'] {
-  const measured = ranked.some((v) => v.gcCpuShareMedian !== null || v.throttledShareMedian !== null);
-  if (!measured) return null;
-  const procs = (v: VariantSummary) => v.env.GOMAXPROCS ?? 'Go default';
-  return {
-    header: ['Variant', 'CPU limit / GOMAXPROCS', 'GC share of CPU', 'Thrashed', 'Throttled periods', 'Latency p50 / p95'],
-    rows: ranked.map((v) => [
-      v.name,
-      `${v.cpuLimitMillis ?? results.limits.cpuLimitMillis}m / ${procs(v)}`,
-      orDash(v.gcCpuShareMedian, percentOf),
-      v.repetitions ? formatRate(v.thrashedRepetitions, v.repetitions) : DASH,
-      orDash(v.throttledShareMedian, percentOf),
-      v.latencyMs.p50 === null && v.latencyMs.p95 === null ? DASH : `${orDash(v.latencyMs.p50, seconds)} / ${orDash(v.latencyMs.p95, seconds)}`,
-    ]),
-    note: `GC share: the GC's part of the CPU the Go process used, per request (runtime/metrics), highest request of each repetition, median over repetitions. Thrashed: survived, but a request spent at least ${percentOf(THRASH_GC_SHARE)} of its CPU in GC or ran with the GC CPU limiter on; it counts as survived above. Throttled periods: the share of CFS periods in which the quota ran out (cpu.stat), median over repetitions.`,
-  };
 }
 
 /** The columns that do not fit a blog's width beside the verdict's: one table further down. */
@@ -192,6 +172,7 @@ export function buildReportModel(results: Results): ReportModel {
       rows: ranked.map((r) => detailRow(r.summary)),
     },
     gcCpu: gcCpuTable(results, ranked.map((r) => r.summary)),
+    resize: resizeTable(results, ranked.map((r) => r.summary)),
     frontier: frontierTable(results),
     runs: {
       header: ['Run', 'Variant', 'Survived', 'Requests OK', 'Exit / reason', 'Restarts', 'Events', 'Peak memory', 'GC cycles', 'Last gctrace heap line'],
@@ -225,6 +206,7 @@ export function renderMarkdown(results: Results, charts: { name: string; title: 
   out.push('', '## Results', '', mdTable(m.summary.header, m.summary.rows), '', mdText(m.summary.note), '');
   out.push('### Restarts, GC, latency and errors', '', mdTable(m.detail.header, m.detail.rows), '');
   if (m.gcCpu) out.push('### GC and CPU', '', mdTable(m.gcCpu.header, m.gcCpu.rows), '', mdText(m.gcCpu.note), '');
+  if (m.resize) out.push('### Resize', '', mdTable(m.resize.header, m.resize.rows), '', mdText(m.resize.note), '');
   if (charts.length) {
     out.push('## Charts', '');
     for (const c of charts) {

@@ -104,7 +104,7 @@ async function demuxedLogs(dockerode: Dockerode, container: Dockerode.Container)
 
 export class DockerRuntime implements Runtime {
   readonly name = 'docker' as const;
-  readonly capabilities: RuntimeCapabilities = { localEngine: true, image: 'local', memory: ['host', 'engine'] };
+  readonly capabilities: RuntimeCapabilities = { localEngine: true, image: 'local', memory: ['host', 'engine'], resize: true };
   private client: ContainerRuntimeClient | null = null;
   private readonly ledger = new EventLedger();
   private events: NodeJS.ReadableStream | null = null;
@@ -215,6 +215,19 @@ export class DockerRuntime implements Runtime {
         return { running: state.State.Running, restarts: state.RestartCount, terminations, events };
       },
       logs: () => demuxedLogs(client.container.dockerode, container),
+      // docker update: swap equal to the limit again, so the container still cannot swap.
+      async resize(memoryLimitBytes: number) {
+        const started = Date.now();
+        const seconds = () => (Date.now() - started) / 1000;
+        try {
+          await container.update({ Memory: memoryLimitBytes, MemorySwap: memoryLimitBytes });
+        } catch (error) {
+          return { applied: false, detail: `docker update refused: ${errorMessage(error).split('\n')[0]}`, seconds: seconds() };
+        }
+        const inForce = (await client.container.inspect(container)).HostConfig.Memory;
+        const applied = inForce === memoryLimitBytes;
+        return { applied, detail: `HostConfig.Memory ${inForce}`, seconds: seconds() };
+      },
       async stop() {
         // force: a container that survived is still running, and must not linger beside the next repetition.
         await container.remove({ force: true, v: true }).catch(() => {});

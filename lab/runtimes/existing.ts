@@ -40,7 +40,7 @@ function requirePinned(flag: string, image: string): void {
  */
 export class ExistingRuntime implements Runtime {
   readonly name = 'existing' as const;
-  readonly capabilities: RuntimeCapabilities = { localEngine: false, image: 'pushed', memory: ['node-probe'] };
+  readonly capabilities: RuntimeCapabilities = { localEngine: false, image: 'pushed', memory: ['node-probe'], resize: true };
   private kubectl: Kubectl | null = null;
   private readonly namespace: string;
   private probeSite: NodeProbeSite | null = null;

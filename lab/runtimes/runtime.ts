@@ -1,7 +1,7 @@
 import { readlinkSync } from 'node:fs';
 import { processAlive } from '../process.js';
 import type { Capacity } from '../concurrency.js';
-import type { RuntimeEvent, Termination } from '../model/results.js';
+import type { ResizeRecord, RuntimeEvent, Termination } from '../model/results.js';
 import type { MemoryProbeKind, ProbeChoice } from '../model/results.js';
 import type { MemoryProbe } from '../observe/sampler.js';
 import type { Plan, RunSpec, RuntimeName } from '../model/plan.js';
@@ -22,10 +22,15 @@ export interface Instance {
   /** True when the orchestrator restarts the process after it dies (a Deployment, a restart policy). */
   readonly restartsAfterExit: boolean;
   status(): Promise<InstanceStatus>;
+  /** Changes the memory limit in place, without a restart (runtimes with the resize capability). */
+  resize?(memoryLimitBytes: number): Promise<ResizeOutcome>;
   /** Every line printed by every instance so far (stdout and stderr, gctrace included), timestamped. */
   logs(): Promise<string>;
   stop(): Promise<void>;
 }
+
+/** What became of a resize: applied (the runtime reports the new limit in force), or refused and why. */
+export type ResizeOutcome = Omit<ResizeRecord, 'fromBytes' | 'toBytes'>;
 
 export interface RuntimeInfo {
   name: RuntimeName;
@@ -46,6 +51,8 @@ export interface RuntimeCapabilities {
   localEngine: boolean;
   /** local: the lab builds the sample's image (each variant's own flavour); pushed: the user's --image runs every variant. */
   image: 'local' | 'pushed';
+  /** It can change a running instance's memory limit in place (Instance.resize). */
+  resize: boolean;
   /** The memory readers it can offer: host and engine where its containers run on an engine; node-probe on a cluster (opt-in). */
   memory: readonly MemoryProbeKind[];
 }

@@ -74,7 +74,7 @@ async function hostPidOfContainer(containerId: string): Promise<number | null> {
 
 export class KindRuntime implements Runtime {
   readonly name = 'kind' as const;
-  readonly capabilities: RuntimeCapabilities = { localEngine: true, image: 'local', memory: ['host', 'engine'] };
+  readonly capabilities: RuntimeCapabilities = { localEngine: true, image: 'local', memory: ['host', 'engine'], resize: true };
   private kind = '';
   private kubectl: Kubectl | null = null;
   private createdCluster = false;

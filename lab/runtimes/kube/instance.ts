@@ -3,7 +3,8 @@ import type { ContainerMemoryProbe } from '../memory-readers.js';
 import type { Kubectl } from '../../tools/kubectl.js';
 import { SAMPLE_CONTAINER } from './manifests.js';
 import { containerStatus, criContainerId, readPod, type ContainerStatus } from './pod.js';
-import type { Instance, InstanceStatus } from '../runtime.js';
+import type { Instance, InstanceStatus, ResizeOutcome } from '../runtime.js';
+import { resizePod } from './resize.js';
 import type { RuntimeEvent, Termination } from '../../model/results.js';
 
 interface KubeEvent {
@@ -104,6 +105,10 @@ export class KubeInstance implements Instance {
 
   private containerId(): string {
     return criContainerId(this.latest);
+  }
+
+  resize(memoryLimitBytes: number): Promise<ResizeOutcome> {
+    return resizePod(this.kubectl, this.namespace, this.id, memoryLimitBytes);
   }
 
   async status(): Promise<InstanceStatus> {

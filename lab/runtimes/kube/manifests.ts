@@ -94,6 +94,8 @@ export function workloadManifests(run: RunSpec, options: ManifestOptions): Manif
                   limits: { cpu: `${run.cpuLimitMillis}m`, memory: formatQuantity(run.memoryLimitBytes) },
                   requests: { cpu: `${run.cpuRequestMillis}m`, memory: formatQuantity(run.memoryRequestBytes) },
                 },
+                // A resize must not restart the container: the stale GOMEMLIMIT is the point.
+                ...(run.resizeToBytes === null ? {} : { resizePolicy: [{ resourceName: 'memory', restartPolicy: 'NotRequired' }, { resourceName: 'cpu', restartPolicy: 'NotRequired' }] }),
                 readinessProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 1, failureThreshold: 1 },
                 securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
               },

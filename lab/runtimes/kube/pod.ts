@@ -23,12 +23,16 @@ const containerStatusSchema = z.looseObject({
     })
     .optional(),
   lastState: z.looseObject({ terminated: terminatedSchema.optional() }).optional(),
+  /** The resources in force, as the kubelet reports them (in-place resize shows here once applied). */
+  resources: z.looseObject({ limits: z.record(z.string(), z.string()).optional() }).optional(),
 });
+
+const conditionSchema = z.looseObject({ type: z.string(), status: z.string().optional(), reason: z.string().optional(), message: z.string().optional() });
 
 export const podSchema = z.looseObject({
   metadata: z.looseObject({ name: z.string(), uid: z.string().optional(), deletionTimestamp: z.string().optional() }),
   spec: z.looseObject({ nodeName: z.string().optional() }).optional(),
-  status: z.looseObject({ phase: z.string().optional(), containerStatuses: z.array(containerStatusSchema).optional() }).optional(),
+  status: z.looseObject({ phase: z.string().optional(), conditions: z.array(conditionSchema).optional(), containerStatuses: z.array(containerStatusSchema).optional() }).optional(),
 });
 
 export type Pod = z.infer<typeof podSchema>;
