@@ -155,6 +155,12 @@ export function checkExpectations(results: Results, expectations: Expectations, 
         checks.push(rateCheck(name, variant, 'OOM-kill rate', killed, runs.length, expectation.bound));
         break;
       }
+      case 'thrashedRate': {
+        // Measured only where the sample reported per-request GC figures: older samples leave it unknown.
+        const runs = results.runs.filter((run) => run.variant === variant && run.gcCpuShareMax !== null);
+        checks.push(rateCheck(name, variant, 'thrash rate', runs.filter((run) => run.thrashed).length, runs.length, expectation.bound));
+        break;
+      }
       case 'peakMemoryMedian':
         checks.push(peakCheck(name, variant, results, expectation.bound.withinPercent, baseline, expectations.baselineFile));
         break;

@@ -24,12 +24,13 @@ function assertUsage(text: string, expected: string) {
 
 const entry = (body: string) => `scenario: regress\nexpectations:\n  - variant: limit-90\n    survivalRate: { atLeast: 0.95 }\n${body}`;
 
-test('the regress expectations file loads: baseline OOM-killed >= 90%, limit-90 survives >= 95%, peak within 10%', async () => {
+test('the regress expectations file loads: baseline OOM-killed >= 90%, limit-90 survives >= 95% without thrashing, peak within 10%', async () => {
   const expectations = await loadExpectations('regress');
   assert.equal(expectations.scenario, 'regress');
   assert.deepEqual(expectations.expectations, [
     { variant: 'baseline', measure: 'oomKilledRate', bound: { atLeast: 0.9, by: 'interval' } },
     { variant: 'limit-90', measure: 'survivalRate', bound: { atLeast: 0.95, by: 'interval' } },
+    { variant: 'limit-90', measure: 'thrashedRate', bound: { atMost: 0.2, by: 'interval' } },
     { variant: 'limit-90', measure: 'peakMemoryMedian', bound: { withinPercent: 10 } },
   ]);
   assert.equal(expectations.baselineFile, path.join(EXPECTATIONS_DIR, 'regress.baseline.json'));
@@ -45,10 +46,10 @@ test('bad expectations files are usage errors naming the field', () => {
   assertUsage(entry('  - variant: baseline\n    oomKilledRate: { atLeast: 0.9, atMost: 0.5 }\n'), 'expectations.1.oomKilledRate: atLeast is above atMost');
   assertUsage(entry('  - variant: baseline\n    oomKilledRate: { atleast: 0.9 }\n'), 'expectations.1.oomKilledRate: Unrecognized key: "atleast"');
   assertUsage(entry('  - variant: baseline\n    survivalrate: { atLeast: 0.9 }\n'), 'expectations.1: Unrecognized key: "survivalrate"');
-  assertUsage(entry('  - variant: baseline\n'), 'expectations.1: give exactly one of survivalRate, oomKilledRate, peakMemoryMedian (got none)');
+  assertUsage(entry('  - variant: baseline\n'), 'expectations.1: give exactly one of survivalRate, oomKilledRate, thrashedRate, peakMemoryMedian (got none)');
   assertUsage(
     entry('  - variant: baseline\n    survivalRate: { atMost: 0.1 }\n    oomKilledRate: { atLeast: 0.9 }\n'),
-    'expectations.1: give exactly one of survivalRate, oomKilledRate, peakMemoryMedian (got survivalRate, oomKilledRate)',
+    'expectations.1: give exactly one of survivalRate, oomKilledRate, thrashedRate, peakMemoryMedian (got survivalRate, oomKilledRate)',
   );
   assertUsage(entry('  - oomKilledRate: { atLeast: 0.9 }\n'), 'expectations.1.variant: Invalid input: expected string, received undefined');
   assertUsage(entry('  - variant: limit-90\n    peakMemoryMedian: { withinPercent: -1 }\n'), 'expectations.1.peakMemoryMedian.withinPercent: Too small: expected number to be >0');

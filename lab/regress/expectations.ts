@@ -10,6 +10,8 @@
 //     - variant: limit-90
 //       survivalRate: { atLeast: 0.95 }    # share of repetitions that survived (results' survivedRepetitions)
 //     - variant: limit-90
+//       thrashedRate: { atMost: 0 }        # share of repetitions that survived by thrashing (GC >= 40% of CPU)
+//     - variant: limit-90
 //       peakMemoryMedian: { withinPercent: 10 }  # median cgroup peak vs the stored baseline for the run's runtime
 //
 // Rates are shares in [0, 1] with `atLeast`, `atMost` or both; they are compared with the measured share
@@ -43,7 +45,7 @@ const rateBoundSchema = z
 
 const peakBoundSchema = z.strictObject({ withinPercent: z.number().positive().max(1000) });
 
-const MEASURES = ['survivalRate', 'oomKilledRate', 'peakMemoryMedian'] as const;
+const MEASURES = ['survivalRate', 'oomKilledRate', 'thrashedRate', 'peakMemoryMedian'] as const;
 export type Measure = (typeof MEASURES)[number];
 
 const expectationInputSchema = z
@@ -51,6 +53,8 @@ const expectationInputSchema = z
     variant: z.string().min(1),
     survivalRate: rateBoundSchema.optional(),
     oomKilledRate: rateBoundSchema.optional(),
+    /** Share of repetitions that survived by thrashing (GC ≥ 40% of the CPU, or its limiter on). */
+    thrashedRate: rateBoundSchema.optional(),
     peakMemoryMedian: peakBoundSchema.optional(),
   })
   .superRefine((entry, ctx) => {
@@ -66,6 +70,7 @@ export type RateBound = { atLeast?: number; atMost?: number; by?: 'rate' | 'inte
 export type Expectation =
   | { variant: string; measure: 'survivalRate'; bound: RateBound }
   | { variant: string; measure: 'oomKilledRate'; bound: RateBound }
+  | { variant: string; measure: 'thrashedRate'; bound: RateBound }
   | { variant: string; measure: 'peakMemoryMedian'; bound: { withinPercent: number } };
 
 const fileSchema = z.strictObject({
@@ -111,6 +116,7 @@ export type BaselineEntry = z.infer<typeof baselineEntrySchema>;
 function normalise(entry: z.output<typeof expectationInputSchema>): Expectation {
   if (entry.survivalRate) return { variant: entry.variant, measure: 'survivalRate', bound: entry.survivalRate };
   if (entry.oomKilledRate) return { variant: entry.variant, measure: 'oomKilledRate', bound: entry.oomKilledRate };
+  if (entry.thrashedRate) return { variant: entry.variant, measure: 'thrashedRate', bound: entry.thrashedRate };
   return { variant: entry.variant, measure: 'peakMemoryMedian', bound: entry.peakMemoryMedian! };
 }
 
