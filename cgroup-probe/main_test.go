@@ -45,7 +45,7 @@ func TestRunStreamsJSONLines(t *testing.T) {
 			t.Errorf("%s: %d lines in 500 ms at 50 Hz", target, counts[target])
 		}
 	}
-	want := `"version":"v2","usageBytes":312483840,"peakBytes":419430400,"oomKills":1,"cpu":{"usageUsec":8123456,"throttledUsec":29876543,"throttledPeriods":377}}`
+	want := `"version":"v2","usageBytes":312483840,"peakBytes":419430400,"oomKills":1,"cpu":{"usageUsec":8123456,"throttledUsec":29876543,"throttledPeriods":377,"periods":412}}`
 	if !strings.HasSuffix(first[dir], want) || !strings.HasPrefix(first[dir], `{"target":"`+dir+`","t":`) {
 		t.Errorf("reading line %s", first[dir])
 	}

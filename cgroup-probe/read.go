@@ -38,6 +38,7 @@ type CPU struct {
 	UsageUsec        *int64 `json:"usageUsec"`
 	ThrottledUsec    *int64 `json:"throttledUsec"`
 	ThrottledPeriods *int64 `json:"throttledPeriods"`
+	Periods          *int64 `json:"periods"`
 }
 
 // Reading is one sample; pointers are null where the kernel has no such file.
@@ -82,7 +83,7 @@ func readCPU(v Version, d Dirs) *CPU {
 		if stat == nil {
 			return nil
 		}
-		return &CPU{stat["usage_usec"], stat["throttled_usec"], stat["nr_throttled"]}
+		return &CPU{stat["usage_usec"], stat["throttled_usec"], stat["nr_throttled"], stat["nr_periods"]}
 	}
 	var usageNs *int64
 	if d.CPUAcct != "" {
@@ -91,7 +92,7 @@ func readCPU(v Version, d Dirs) *CPU {
 	if stat == nil && usageNs == nil {
 		return nil
 	}
-	return &CPU{micros(usageNs), micros(stat["throttled_time"]), stat["nr_throttled"]}
+	return &CPU{micros(usageNs), micros(stat["throttled_time"]), stat["nr_throttled"], stat["nr_periods"]}
 }
 
 // micros turns v1's nanoseconds into v2's microseconds.

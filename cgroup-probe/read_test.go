@@ -29,7 +29,7 @@ func TestReadV2(t *testing.T) {
 	dir := "system.slice/docker-" + containerID + ".scope"
 	root := v2Tree(t, dir)
 	got, err := Read(V2, DirsOf(V2, root, dir))
-	want := Reading{UsageBytes: 312483840, PeakBytes: ptr(419430400), OOMKills: ptr(1), CPU: &CPU{ptr(8123456), ptr(29876543), ptr(377)}}
+	want := Reading{UsageBytes: 312483840, PeakBytes: ptr(419430400), OOMKills: ptr(1), CPU: &CPU{ptr(8123456), ptr(29876543), ptr(377), ptr(412)}}
 	if err != nil || !reflect.DeepEqual(got, want) {
 		t.Errorf("got %+v %v, want %+v", got, err, want)
 	}
@@ -38,7 +38,7 @@ func TestReadV2(t *testing.T) {
 func TestReadV1(t *testing.T) {
 	root := v1Tree(t, "docker/"+containerID)
 	got, err := Read(V1, DirsOf(V1, root, "docker/"+containerID))
-	want := Reading{UsageBytes: 419430400, PeakBytes: ptr(419434496), OOMKills: ptr(2), CPU: &CPU{ptr(1500000), ptr(4000000), ptr(80)}}
+	want := Reading{UsageBytes: 419430400, PeakBytes: ptr(419434496), OOMKills: ptr(2), CPU: &CPU{ptr(1500000), ptr(4000000), ptr(80), ptr(90)}}
 	if err != nil || !reflect.DeepEqual(got, want) {
 		t.Errorf("got %+v %v, want %+v", got, err, want)
 	}
@@ -51,7 +51,7 @@ func TestReadV1JoinedCPUMount(t *testing.T) {
 		"cpu,cpuacct/kubepods/x/cpuacct.usage":    "7000\n",
 	})
 	got, err := Read(V1, DirsOf(V1, root, "kubepods/x"))
-	want := Reading{UsageBytes: 5, CPU: &CPU{ptr(7), ptr(2), ptr(3)}}
+	want := Reading{UsageBytes: 5, CPU: &CPU{ptr(7), ptr(2), ptr(3), nil}}
 	if err != nil || !reflect.DeepEqual(got, want) {
 		t.Errorf("got %+v %v, want %+v", got, err, want)
 	}

@@ -42,6 +42,20 @@ test('a recorded cgroup v2 host: the container found from /proc, memory.current,
   assert.equal(await readCgroup({ ...paths!, memory: path.join(root, 'gone') }), null, 'a removed cgroup reads as gone');
 });
 
+// Recorded on this project's cgroup v1 machine: a --cpus 0.2 go-sample container just after one 8 MiB request.
+test('a recorded cgroup v1 host: cpu and cpuacct on their own mounts, nr_periods and nr_throttled read from cpu.stat', async () => {
+  const root = await mkdtemp(path.join(os.tmpdir(), 'cgroup-v1-host-'));
+  await materializeTree(path.join(FIXTURES, '..', 'cgroup-v1', 'throttled.tree'), root);
+  const paths = await cgroupPathsOfPid(4242, path.join(root, 'sys/fs/cgroup'), path.join(root, 'proc'));
+  assert.equal(paths?.version, 'v1');
+  assert.deepEqual(await readCgroup(paths!), {
+    usageBytes: 62013440,
+    peakBytes: 62013440,
+    oomKills: 0,
+    cpu: { usageUsec: 143267, throttledUsec: 579785, throttledPeriods: 5, periods: 10 },
+  });
+});
+
 test('cgroup v1 files give usage, the kernel peak, OOM kills and cpu throttling; a missing memory.peak (v2 before 5.19) is null', async () => {
   const root = await mkdtemp(path.join(os.tmpdir(), 'cgroup-v1-'));
   const memory = path.join(root, 'memory');
