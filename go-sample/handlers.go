@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"runtime"
 	"strconv"
-	"time"
 )
 
 // maxBodyMiB caps the mib query parameter so a typo cannot ask for terabytes.
@@ -17,6 +16,15 @@ const maxBodyMiB = 4096
 type config struct {
 	bodyMiB float64 // default target body size in MiB (2^20 bytes)
 	seed    int64   // default dataset seed
+	leakMiB float64 // default MiB each bulk request adds to the never-freed leakCache
+}
+
+// bulkRequest is one bulk request's parameters: the config's defaults,
+// overridden by the query.
+type bulkRequest struct {
+	mib     float64
+	seed    int64
+	leakMiB float64
 }
 
 // extraRoutes holds handlers that exist only in some builds (GOEXPERIMENT=jsonv2).
@@ -38,24 +46,33 @@ func newMux(cfg config) *http.ServeMux {
 	return mux
 }
 
-// bulkParams resolves the per-request body size and seed from the query.
-func (cfg config) bulkParams(r *http.Request) (mib float64, seed int64, err error) {
-	mib, seed = cfg.bodyMiB, cfg.seed
+// bulkParams resolves the per-request body size, seed and leak from the query.
+func (cfg config) bulkParams(r *http.Request) (bulkRequest, error) {
+	p := bulkRequest{mib: cfg.bodyMiB, seed: cfg.seed, leakMiB: cfg.leakMiB}
 	q := r.URL.Query()
+	var err error
 	if v := q.Get("mib"); v != "" {
-		mib, err = strconv.ParseFloat(v, 64)
-		if err != nil || !(mib > 0 && mib <= maxBodyMiB) {
-			return 0, 0, fmt.Errorf("mib must be a number in (0, %d]", maxBodyMiB)
+		p.mib, err = strconv.ParseFloat(v, 64)
+		if err != nil || !(p.mib > 0 && p.mib <= maxBodyMiB) {
+			return bulkRequest{}, fmt.Errorf("mib must be a number in (0, %d]", maxBodyMiB)
 		}
 	}
 	if v := q.Get("seed"); v != "" {
-		seed, err = strconv.ParseInt(v, 10, 64)
+		p.seed, err = strconv.ParseInt(v, 10, 64)
 		if err != nil {
-			return 0, 0, fmt.Errorf("seed must be an integer")
+			return bulkRequest{}, fmt.Errorf("seed must be an integer")
 		}
 	}
-	return mib, seed, nil
+	if v := q.Get("leakMiB"); v != "" {
+		p.leakMiB, err = strconv.ParseFloat(v, 64)
+		if err != nil || !validLeakMiB(p.leakMiB) {
+			return bulkRequest{}, fmt.Errorf("leakMiB must be a number in [0, %d]", maxLeakMiB)
+		}
+	}
+	return p, nil
 }
+
+func validLeakMiB(mib float64) bool { return mib >= 0 && mib <= maxLeakMiB } // false for NaN
 
 // getBulkDmsFiles loads the rows and maps them to DTOs. Both are returned
 // because the caller keeps the rows alive until the response is written.
@@ -72,13 +89,16 @@ func (cfg config) loadBulk(w http.ResponseWriter, r *http.Request) (rows []dmsFi
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return nil, BulkResponse{}, false
 	}
-	mib, seed, err := cfg.bulkParams(r)
+	p, err := cfg.bulkParams(r)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return nil, BulkResponse{}, false
 	}
-	rows, resp = getBulkDmsFiles(mib, seed)
-	logLine("info", "GetBulkDmsFiles: done", "records", resp.Count, "targetMiB", mib, "seed", seed)
+	rows, resp = getBulkDmsFiles(p.mib, p.seed)
+	logLine("info", "GetBulkDmsFiles: done", "records", resp.Count, "targetMiB", p.mib, "seed", p.seed)
+	if p.leakMiB > 0 {
+		leak(p.leakMiB) // the request metrics line reports the cache's size
+	}
 	return rows, resp, true
 }
 
@@ -106,7 +126,8 @@ func (cfg config) handleBulkChunked(w http.ResponseWriter, r *http.Request) {
 // serveBuffered builds the whole body in memory, then writes it with a
 // Content-Length, as the seed's service does.
 func (cfg config) serveBuffered(w http.ResponseWriter, r *http.Request, encoder string, marshal func(any) ([]byte, error)) {
-	start := time.Now()
+	m := beginRequestMetrics(encoder)
+	defer m.log() // last, after the lines below, however the request ends
 	rows, resp, ok := cfg.loadBulk(w, r)
 	if !ok {
 		return
@@ -125,7 +146,8 @@ func (cfg config) serveBuffered(w http.ResponseWriter, r *http.Request, encoder 
 		logLine("error", "response writer write failed", "encoder", encoder, "error", err.Error())
 		return
 	}
-	logLine("info", "response writer write done", "encoder", encoder, "bytes", len(body), "elapsedMs", time.Since(start).Milliseconds())
+	m.ok = true
+	logLine("info", "response writer write done", "encoder", encoder, "bytes", len(body), "elapsedMs", m.elapsedMs())
 	// Like a service that holds its query result for the whole request, the
 	// raw rows stay reachable next to the DTOs while the body is built.
 	runtime.KeepAlive(rows)
@@ -134,7 +156,8 @@ func (cfg config) serveBuffered(w http.ResponseWriter, r *http.Request, encoder 
 // serveStreamed encodes onto the response writer as it goes; how much it
 // buffers first depends on the encoder.
 func (cfg config) serveStreamed(w http.ResponseWriter, r *http.Request, encoder string, encode func(io.Writer, BulkResponse) error) {
-	start := time.Now()
+	m := beginRequestMetrics(encoder)
+	defer m.log()
 	rows, resp, ok := cfg.loadBulk(w, r)
 	if !ok {
 		return
@@ -146,7 +169,8 @@ func (cfg config) serveStreamed(w http.ResponseWriter, r *http.Request, encoder 
 		logLine("error", "encode response failed", "encoder", encoder, "error", err.Error(), "bytes", cw.n)
 		return
 	}
-	logLine("info", "encode response done", "encoder", encoder, "bytes", cw.n, "elapsedMs", time.Since(start).Milliseconds())
+	m.ok = true
+	logLine("info", "encode response done", "encoder", encoder, "bytes", cw.n, "elapsedMs", m.elapsedMs())
 	runtime.KeepAlive(rows) // same lifetime as in serveBuffered, for a fair comparison
 }
 

@@ -3,12 +3,27 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"os"
 	"sync"
 	"time"
 )
 
-var logMu sync.Mutex
+var (
+	logMu sync.Mutex
+	// logOutput is where log lines go: stdout, or a buffer in tests. Guarded by logMu.
+	logOutput io.Writer = os.Stdout
+)
+
+// logWriter writes whole lines to logOutput under logMu, for loggers other
+// than logLine (automemlimit's slog handler), so lines never interleave.
+type logWriter struct{}
+
+func (logWriter) Write(p []byte) (int, error) {
+	logMu.Lock()
+	defer logMu.Unlock()
+	return logOutput.Write(p)
+}
 
 // logLine writes one JSON object per line to stdout with a fixed key order
 // (level, msg, extra fields, time), matching the seed article's log lines.
@@ -30,9 +45,7 @@ func logLine(level, msg string, kv ...any) {
 	writeJSON(&b, time.Now().UTC().Format(time.RFC3339))
 	b.WriteString("}\n")
 
-	logMu.Lock()
-	defer logMu.Unlock()
-	_, _ = os.Stdout.Write(b.Bytes())
+	_, _ = logWriter{}.Write(b.Bytes())
 }
 
 func writeJSON(b *bytes.Buffer, v any) {

@@ -34,10 +34,11 @@ func run() error {
 	cfg := config{
 		bodyMiB: envFloat("BODY_MIB", defaultBodyMiB),
 		seed:    int64(envInt("DATASET_SEED", defaultSeed)),
+		leakMiB: envLeakMiB("LEAK_MIB"),
 	}
 
-	applyAutoMemLimit()
-	memLimit := debug.SetMemoryLimit(-1) // -1 only reads the limit in force
+	applyAutoMemLimit(context.Background()) // a refresh lasts as long as the process
+	memLimit := debug.SetMemoryLimit(-1)    // -1 only reads the limit in force
 	cg := readCgroupMemoryLimit()
 	logLine("info", "starting",
 		"memoryLimitBytes", memLimit,
@@ -108,4 +109,15 @@ func envFloat(name string, def float64) float64 {
 		logLine("warn", "invalid env value, using default", "name", name, "value", v)
 	}
 	return def
+}
+
+// envLeakMiB reads a leak size: 0 (the default) is valid and means no leak.
+func envLeakMiB(name string) float64 {
+	if v := os.Getenv(name); v != "" {
+		if f, err := strconv.ParseFloat(v, 64); err == nil && validLeakMiB(f) {
+			return f
+		}
+		logLine("warn", "invalid env value, using default", "name", name, "value", v)
+	}
+	return 0
 }

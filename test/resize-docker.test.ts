@@ -45,5 +45,5 @@ test('resize on docker: the limit changes in place, a stale GOMEMLIMIT stays sta
   assert.equal(byVariant('refresh.resize-shrink').processes[0]!.requestMetrics[0]!.goMemoryLimitBytes, Math.floor(0.9 * 400 * MiB), 'automemlimit refreshed');
   const markdown = await readFile(path.join(out, 'report.md'), 'utf8');
   assert.match(markdown, /### Resize/);
-  assert.match(markdown, /\| downward\.resize-shrink \| 600 MiB → 400 MiB: applied 1\/1 \| 600 MiB \| 400 MiB \|/);
+  assert.match(markdown, /\| downward\.resize-shrink \| 600\.0 MiB → 400\.0 MiB: applied 1\/1 \| 600\.0 MiB \| 400\.0 MiB \|/);
 });

@@ -51,9 +51,10 @@ export function checkName(expectation: Expectation): string {
   return `${expectation.measure} ${boundText(expectation.bound)}`;
 }
 
-function rateCheck(name: string, variant: string, label: string, hits: number, trials: number, bound: RateBound): Check {
+/** `trialsAre` names what was counted, for the message when there is none of it. */
+function rateCheck(name: string, variant: string, label: string, hits: number, trials: number, bound: RateBound, trialsAre = 'repetitions recorded'): Check {
   const base = { name, variant, expected: { ...bound } };
-  if (trials === 0) return { ...base, passed: false, skipped: false, measured: null, reason: `${variant}: no repetitions recorded, so no ${label} to check` };
+  if (trials === 0) return { ...base, passed: false, skipped: false, measured: null, reason: `${variant}: no ${trialsAre}, so no ${label} to check` };
   const { low, high } = wilsonInterval(hits, trials);
   const rate = hits / trials;
   const measuredText = `${label} ${pct(rate)} (${hits}/${trials}, 95% CI ${ciPct(low)}–${ciPct(high)}%)`;
@@ -158,7 +159,7 @@ export function checkExpectations(results: Results, expectations: Expectations, 
       case 'thrashedRate': {
         // Measured only where the sample reported per-request GC figures: older samples leave it unknown.
         const runs = results.runs.filter((run) => run.variant === variant && run.gcCpuShareMax !== null);
-        checks.push(rateCheck(name, variant, 'thrash rate', runs.filter((run) => run.thrashed).length, runs.length, expectation.bound));
+        checks.push(rateCheck(name, variant, 'thrash rate', runs.filter((run) => run.thrashed).length, runs.length, expectation.bound, 'repetitions with request metrics'));
         break;
       }
       case 'peakMemoryMedian':
