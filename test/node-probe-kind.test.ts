@@ -1,5 +1,5 @@
 // --node-probe on a kind cluster used as an existing cluster: its peaks must agree with the kind runtime's
-// host read within 1%, and a namespace whose admission forbids hostPath is refused with one line.
+// host read within 3%, and a namespace whose admission forbids hostPath is refused with one line.
 import assert from 'node:assert/strict';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -16,7 +16,10 @@ import { ensureKind, loadImage } from '../lab/runtimes/kind/cli.js';
 import { requireKubectl } from '../lab/tools/kubectl.js';
 import { spawnLab } from './helpers.js';
 
-const SCENARIO = ['--scenario', 'seed-v2', '--reps', '2', '--quiet'];
+// One at a time: side by side, baseline at the seed's frontier now and then survives below the limit (README).
+const SCENARIO = ['--scenario', 'seed-v2', '--reps', '2', '--parallel', '1', '--quiet'];
+/** Two runs' medians of two peaks each: a probe reading the wrong cgroup misses by far more than this. */
+const PEAK_AGREEMENT = 0.03;
 const CONTEXT = `kind-${KIND_CLUSTER}`;
 
 const NO_HOSTPATH_POLICY = `
@@ -70,7 +73,7 @@ test('--node-probe on a kind cluster used as an existing one agrees with the kin
     for (const variant of ['baseline', 'gomemlimit']) {
       const hostPeak = medianPeak(kindResults, variant);
       const probePeak = medianPeak(probeResults, variant);
-      assert.ok(Math.abs(probePeak - hostPeak) / hostPeak <= 0.01, `${variant}: node probe ${probePeak} vs kind host read ${hostPeak}`);
+      assert.ok(Math.abs(probePeak - hostPeak) / hostPeak <= PEAK_AGREEMENT, `${variant}: node probe ${probePeak} vs kind host read ${hostPeak}`);
     }
 
     // A cluster whose admission forbids hostPath pods in the lab's namespaces.
