@@ -1,5 +1,5 @@
 import { parseGcTrace } from './gctrace.js';
-import { parseRequestMetrics } from './request-metrics.js';
+import { goMemoryLimitOrNull, parseRequestMetrics } from './request-metrics.js';
 import type { ProcessInstance } from '../model/results.js';
 import type { Termination } from '../model/results.js';
 
@@ -45,7 +45,7 @@ export function splitProcesses(logText: string, terminations: Termination[]): Pr
       index,
       oomKilled: terminations[index]?.oomKilled ?? false,
       gcCycles: parseGcTrace(group.lines.join('\n')),
-      goMemoryLimitBytes: group.start?.memoryLimitBytes ?? null,
+      goMemoryLimitBytes: goMemoryLimitOrNull(group.start?.memoryLimitBytes ?? null),
       cgroupMemoryLimitBytes: group.start?.cgroupMemoryLimitBytes ?? null,
       requestMetrics: parseRequestMetrics(group.lines.map(stripTimestamp)),
     }));

@@ -1,5 +1,5 @@
 // Which fix to ship: ranks a run's variants on what was measured and says why, in one paragraph. Pure.
-import type { VariantSummary } from '../model/results.js';
+import { limitAtRequest, type VariantSummary } from '../model/results.js';
 import { formatBytes, formatHeadroom, formatRate, headroomShare } from './stats.js';
 import { THRASH_GC_SHARE } from './thrash.js';
 
@@ -12,7 +12,7 @@ export interface RankedVariant {
 
 /** The one definition of headroom the reports use: the share of the limit left at the median peak. */
 export function headroomOf(v: VariantSummary): number | null {
-  return v.peakMemoryMedianBytes === null ? null : headroomShare(v.peakMemoryMedianBytes, v.memoryLimitBytes);
+  return v.peakMemoryMedianBytes === null ? null : headroomShare(v.peakMemoryMedianBytes, limitAtRequest(v));
 }
 
 /**

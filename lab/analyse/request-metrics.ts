@@ -4,6 +4,9 @@ import { requestMetricsLineSchema, type RequestGc, type RequestMetricsLine } fro
 /** debug.SetMemoryLimit(-1) reports MaxInt64 when no limit is set; JSON numbers round it, so compare loosely. */
 const NO_GO_LIMIT = 2 ** 62;
 
+/** A limit the Go runtime reported, or null for none (MaxInt64). */
+export const goMemoryLimitOrNull = (bytes: number | null): number | null => (bytes === null || bytes >= NO_GO_LIMIT ? null : bytes);
+
 function parseLine(line: string): RequestMetricsLine | null {
   if (!line.startsWith('{') || !line.includes('"msg":"request metrics"')) return null;
   try {
@@ -46,7 +49,7 @@ export function requestGc(line: RequestMetricsLine): RequestGc {
     gcCycles: delta(line.end.gcCycles, line.start.gcCycles),
     heapGoalBytes: line.end.heapGoalBytes,
     memoryTotalBytes: line.end.memoryTotalBytes,
-    goMemoryLimitBytes: line.memoryLimitBytes === null || line.memoryLimitBytes >= NO_GO_LIMIT ? null : line.memoryLimitBytes,
+    goMemoryLimitBytes: goMemoryLimitOrNull(line.memoryLimitBytes),
     cgroupMemoryLimitBytes: line.cgroupMemoryLimitBytes,
     gomaxprocs: line.gomaxprocs,
     leakCacheBytes: line.leakCacheBytes,

@@ -1,3 +1,4 @@
+import { goMemoryLimitOrNull } from './request-metrics.js';
 import type { RunSpec } from '../model/plan.js';
 import type { ProcessInstance, ResizeRecord, RunRecord, VariantSummary } from '../model/results.js';
 import type { InstanceStatus } from '../runtimes/runtime.js';
@@ -76,9 +77,9 @@ function lastGoalOfKilled(processes: ProcessInstance[]): number[] {
   return nonNull(processes.filter((process) => process.oomKilled).map((process) => process.gcCycles.at(-1)?.goalMB ?? null));
 }
 
-/** A limit the process set itself (automemlimit), as its "starting" line reported it; MaxInt64 means none. */
+/** A limit the process set itself (automemlimit), as its "starting" line reported it. */
 function limitSetAtRunTime(processes: ProcessInstance[]): number | null {
-  return median(nonNull(processes.map((process) => process.goMemoryLimitBytes)).filter((bytes) => bytes < 2 ** 62));
+  return median(nonNull(processes.map((process) => goMemoryLimitOrNull(process.goMemoryLimitBytes))));
 }
 
 export function summariseVariant(variant: ResolvedVariant, runs: RunRecord[]): VariantSummary {

@@ -108,7 +108,7 @@ const processInstanceSchema = z.object({
   /** True when this process ended in an OOM kill. */
   oomKilled: z.boolean(),
   gcCycles: z.array(gcCycleSchema),
-  /** The limit the Go runtime reported at start (debug.SetMemoryLimit(-1)), bytes. */
+  /** The limit the Go runtime reported at start (debug.SetMemoryLimit(-1)), bytes; null for none (older files: MaxInt64). */
   goMemoryLimitBytes: z.number().nullable(),
   cgroupMemoryLimitBytes: z.number().nullable(),
   /** One entry per request the process finished (older files and samples without the line: empty). */
@@ -299,6 +299,9 @@ export type ErrorKind = z.infer<typeof errorKindSchema>;
 export type RuntimeEvent = z.infer<typeof runtimeEventSchema>;
 export type RunRecord = z.infer<typeof runRecordSchema>;
 export type VariantSummary = z.infer<typeof variantSummarySchema>;
+
+/** The limit a variant's requests met: the resized one, if a resize ran. Headroom and limit lines use it. */
+export const limitAtRequest = (v: Pick<VariantSummary, 'memoryLimitBytes' | 'resizeToBytes'>): number => v.resizeToBytes ?? v.memoryLimitBytes;
 export type Results = z.infer<typeof resultsSchema>;
 export type Frontier = z.infer<typeof frontierSchema>;
 export type FrontierProbe = z.infer<typeof frontierProbeSchema>;

@@ -32,3 +32,20 @@ export async function settledStatus(instance: Instance, requests: RequestResult[
     status = await instance.status();
   }
 }
+
+const METRICS_LINE = '"msg":"request metrics"';
+
+/**
+ * The instance's logs once every answered request's metrics line is in them: the sample writes that line after the
+ * body has gone out, so a log read as the client finishes can miss it. A process killed first never writes it,
+ * hence the bounded wait.
+ */
+export async function logsAfterRequests(instance: Instance, requests: RequestResult[], timeoutMs = 3_000 * timeoutScale()): Promise<string> {
+  const answered = requests.filter((request) => request.errorKind === null).length;
+  const started = Date.now();
+  for (;;) {
+    const logs = await instance.logs();
+    if (logs.split(METRICS_LINE).length - 1 >= answered || Date.now() - started > timeoutMs) return logs;
+    await sleep(200);
+  }
+}

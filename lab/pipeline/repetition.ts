@@ -8,7 +8,7 @@ import type { ResizeRecord, RunRecord } from '../model/results.js';
 import type { Instance, Runtime } from '../runtimes/runtime.js';
 import type { BuildOutput } from '../build/sample.js';
 import { drive, waitHealthy } from './drive.js';
-import { settledStatus } from '../observe/settle.js';
+import { logsAfterRequests, settledStatus } from '../observe/settle.js';
 import { flavourKey } from '../model/variants.js';
 import { outcomeOf } from '../analyse/thrash.js';
 
@@ -22,7 +22,7 @@ export async function runRepetition(runtime: Runtime, built: BuildOutput, run: R
     const requests = resize && !resize.applied ? [] : await drive(built.vegeta, instance, run, signal);
     const status = await settledStatus(instance, requests);
     const memory = await sampler.stop();
-    const logs = await instance.logs();
+    const logs = await logsAfterRequests(instance, requests);
     const logFile = path.join('logs', `${run.id}.log`);
     await writeFile(path.join(dir, logFile), logs);
     return buildRunRecord(run, {

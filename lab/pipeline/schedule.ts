@@ -5,6 +5,8 @@ import type { LabContext } from './context.js';
 import { describeRecord, runRepetition } from './repetition.js';
 import { saveResults } from './save.js';
 
+const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+
 function formatDuration(seconds: number): string {
   const whole = Math.max(0, Math.round(seconds));
   return whole >= 60 ? `${Math.floor(whole / 60)}m${String(whole % 60).padStart(2, '0')}s` : `${whole}s`;
@@ -37,7 +39,7 @@ export async function runScheduled(context: LabContext, runs: RunSpec[], label: 
       const run = runs[index]!;
       context.order.push(run.id);
       running += 1;
-      progress.step(`${label(index, runs.length)} ${run.id}: ${run.request.count} × GET ${run.request.path} (${run.request.bodyMiB} MiB) under ${(run.memoryLimitBytes / 2 ** 20).toFixed(0)} MiB`);
+      progress.step(`${label(index, runs.length)} ${run.id}: ${run.request.count} × GET ${run.request.path} (${run.request.bodyMiB} MiB) under ${mib(run.memoryLimitBytes)}${run.resizeToBytes === null ? '' : ` resized to ${mib(run.resizeToBytes)}`}`);
       try {
         const record = await runRepetition(context.runtime, built, run, dir, signal);
         records[index] = record;

@@ -22,7 +22,7 @@ import {
   type TextItem,
 } from './chart-kit.js';
 import { renderFrontierSvg } from './frontier-chart.js';
-import type { Results, VariantSummary } from '../model/results.js';
+import { limitAtRequest, type Results, type VariantSummary } from '../model/results.js';
 
 export { CHART_TITLES, renderSvg, textWidth } from './chart-kit.js';
 import { SPIRAL_TITLES, leakTimelineSpec, ratioSweepSpec } from './spiral-charts.js';
@@ -36,8 +36,11 @@ const SERIES = [
 
 const summaryOf = (results: Results, name: string): VariantSummary | undefined => results.variants.find((v) => v.name === name);
 
-/** The memory limit a variant ran under: its own when a sweep changed it, else the run's. */
-const limitOf = (results: Results, name: string) => summaryOf(results, name)?.memoryLimitBytes ?? results.limits.memoryLimitBytes; // a run's variant is always summarised; the run's limit covers a name that is not
+/** The memory limit a variant's requests met: its own when a sweep or resize changed it, else the run's. */
+const limitOf = (results: Results, name: string) => {
+  const summary = summaryOf(results, name);
+  return summary ? limitAtRequest(summary) : results.limits.memoryLimitBytes;
+}; // a run's variant is always summarised; the run's limit covers a name that is not
 
 function allVariantNames(results: Results): string[] {
   const names = results.variants.map((v) => v.name);

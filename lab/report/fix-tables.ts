@@ -44,19 +44,24 @@ export function resizeTable(results: Results, ranked: VariantSummary[]): ExtraTa
     const runs = results.runs.filter((run) => run.variant === v.name);
     const applied = runs.filter((run) => run.resize?.applied).length;
     const refusals = runs.filter((run) => run.resize && !run.resize.applied).map((run) => run.resize!.detail);
-    const firstRequests = runs.flatMap((run) => run.processes.flatMap((p) => p.requestMetrics).slice(0, 1));
     const limit = (bytes: number | null) => (bytes === null ? 'none' : formatBytes(bytes));
+    // A request killed before its metrics line leaves the limits Go reported at start and the resize applied.
+    const limitsAtRequest = runs.filter((run) => run.resize?.applied).map((run) => {
+      const request = run.processes.flatMap((p) => p.requestMetrics)[0];
+      if (request) return { go: limit(request.goMemoryLimitBytes), cgroup: limit(request.cgroupMemoryLimitBytes) };
+      return { go: `${limit(run.processes[0]?.goMemoryLimitBytes ?? null)} (at start)`, cgroup: `${formatBytes(run.resize!.toBytes)} (resized)` };
+    });
     return [
       v.name,
       `${formatBytes(v.memoryLimitBytes)} → ${formatBytes(v.resizeToBytes!)}: applied ${applied}/${runs.length}${refusals.length ? ` (${tally(refusals)})` : ''}`,
-      tally(firstRequests.map((request) => limit(request.goMemoryLimitBytes))),
-      tally(firstRequests.map((request) => limit(request.cgroupMemoryLimitBytes))),
+      tally(limitsAtRequest.map((limits) => limits.go)),
+      tally(limitsAtRequest.map((limits) => limits.cgroup)),
       formatRate(v.survivedRepetitions, v.repetitions),
     ];
   });
   return {
     header: ['Variant', 'Resize', 'Go limit at the request', 'cgroup limit at the request', 'Survived'],
     rows,
-    note: 'Each repetition starts at the first limit, is resized in place (no restart), then gets its request. The Go limit is what debug.SetMemoryLimit(-1) reported at the end of the first request; the cgroup limit is what the sample read from its own cgroup then. A refused resize is reported as refused, and its repetition sends no request.',
+    note: 'Each repetition starts at the first limit, is resized in place (no restart), then gets its request. The Go limit is what debug.SetMemoryLimit(-1) reported at the end of the first request; the cgroup limit is what the sample read from its own cgroup then. A request killed before it could say shows the Go limit reported at start and the limit the resize applied. A refused resize is reported as refused, and its repetition sends no request.',
   };
 }
