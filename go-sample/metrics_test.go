@@ -113,13 +113,14 @@ func sortedKeys(m map[string]json.RawMessage) []string {
 
 // readingKeys maps the line's reading keys to the runtime/metrics they carry.
 var readingKeys = map[string]string{
-	"gcCycles":           "/gc/cycles/total:gc-cycles",
-	"limiterLastEnabled": "/gc/limiter/last-enabled:gc-cycle",
-	"gcCpuSeconds":       "/cpu/classes/gc/total:cpu-seconds",
-	"idleCpuSeconds":     "/cpu/classes/idle:cpu-seconds",
-	"totalCpuSeconds":    "/cpu/classes/total:cpu-seconds",
-	"heapGoalBytes":      "/gc/heap/goal:bytes",
-	"memoryTotalBytes":   "/memory/classes/total:bytes",
+	"gcCycles":             "/gc/cycles/total:gc-cycles",
+	"limiterLastEnabled":   "/gc/limiter/last-enabled:gc-cycle",
+	"gcCpuSeconds":         "/cpu/classes/gc/total:cpu-seconds",
+	"gcIdleMarkCpuSeconds": "/cpu/classes/gc/mark/idle:cpu-seconds",
+	"idleCpuSeconds":       "/cpu/classes/idle:cpu-seconds",
+	"totalCpuSeconds":      "/cpu/classes/total:cpu-seconds",
+	"heapGoalBytes":        "/gc/heap/goal:bytes",
+	"memoryTotalBytes":     "/memory/classes/total:bytes",
 }
 
 func supportedMetrics() map[string]bool {

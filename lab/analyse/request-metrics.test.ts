@@ -4,7 +4,7 @@ import { parseRequestMetrics } from './request-metrics.js';
 import { outcomeOf, thrashVerdict } from './thrash.js';
 
 const reading = (over: Record<string, number | null>) =>
-  ({ gcCycles: 4, limiterLastEnabled: 0, gcCpuSeconds: 0.1, idleCpuSeconds: 1.0, totalCpuSeconds: 2.0, heapGoalBytes: 4 << 20, memoryTotalBytes: 8 << 20, ...over });
+  ({ gcCycles: 4, limiterLastEnabled: 0, gcCpuSeconds: 0.1, gcIdleMarkCpuSeconds: 0, idleCpuSeconds: 1.0, totalCpuSeconds: 2.0, heapGoalBytes: 4 << 20, memoryTotalBytes: 8 << 20, ...over });
 
 const line = (start: Record<string, number | null>, end: Record<string, number | null>, extra: Record<string, unknown> = {}) =>
   JSON.stringify({
@@ -26,6 +26,15 @@ test('a request metrics line: GC share of the busy time, the limiter, cycles, an
   assert.equal(request.heapGoalBytes, 380 << 20);
   assert.equal(request.goMemoryLimitBytes, 419430400);
   assert.equal(request.cgroupMemoryLimitBytes, 419430400);
+});
+
+test('mark work on idle Ps counts neither as GC nor as busy time, as for the CPU limiter', () => {
+  // 2 s of wall at GOMAXPROCS 2: 4 P-seconds, 0.5 idle; GC 1.5, of which 1.0 on a P that had nothing else to run.
+  const [request] = parseRequestMetrics([line({ totalCpuSeconds: 0, idleCpuSeconds: 0, gcCpuSeconds: 0 }, { totalCpuSeconds: 4, idleCpuSeconds: 0.5, gcCpuSeconds: 1.5, gcIdleMarkCpuSeconds: 1.0 })]);
+  assert.ok(Math.abs(request!.gcCpuShare! - 0.5 / 2.5) < 1e-9);
+  // A line from a sample that did not log the idle mark time keeps the plain busy share.
+  const [older] = parseRequestMetrics([line({ totalCpuSeconds: 0, idleCpuSeconds: 0, gcCpuSeconds: 0, gcIdleMarkCpuSeconds: null }, { totalCpuSeconds: 4, idleCpuSeconds: 0.5, gcCpuSeconds: 1.5, gcIdleMarkCpuSeconds: null })]);
+  assert.ok(Math.abs(older!.gcCpuShare! - 1.5 / 3.5) < 1e-9);
 });
 
 test('no Go limit reads as null; an old Go without the metrics gives nulls, not zeros; other lines are skipped', () => {

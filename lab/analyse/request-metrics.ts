@@ -21,15 +21,18 @@ const delta = (end: number | null, start: number | null) => (end === null || sta
 
 /**
  * /cpu/classes/total is GOMAXPROCS times wall time, so idle Ps would dilute the share: GC is measured against the
- * busy time (total less idle), which is the CPU the process actually had during the request.
+ * busy time (total less idle). Mark work that ran on a P with nothing else to do (idle mark workers) is left out of
+ * both, as Go's CPU limiter leaves it out: at GOMAXPROCS 2 with one busy goroutine it doubled the share of a calm
+ * request. Lines without that metric keep it in.
  */
 export function gcCpuShare(line: RequestMetricsLine): number | null {
   const gc = delta(line.end.gcCpuSeconds, line.start.gcCpuSeconds);
   const total = delta(line.end.totalCpuSeconds, line.start.totalCpuSeconds);
   const idle = delta(line.end.idleCpuSeconds, line.start.idleCpuSeconds);
   if (gc === null || total === null || idle === null) return null;
-  const busy = total - idle;
-  return busy > 0 ? Math.min(1, Math.max(0, gc / busy)) : null;
+  const idleMark = delta(line.end.gcIdleMarkCpuSeconds, line.start.gcIdleMarkCpuSeconds) ?? 0;
+  const busy = total - idle - idleMark;
+  return busy > 0 ? Math.min(1, Math.max(0, (gc - idleMark) / busy)) : null;
 }
 
 /** The limiter's last-enabled cycle moved past the cycles finished before the request: it was on during it. */

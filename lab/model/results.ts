@@ -59,6 +59,8 @@ const runtimeReadingSchema = z.object({
   /** The GC cycle in which the GC CPU limiter was last on (0: never). */
   limiterLastEnabled: z.number().nullable(),
   gcCpuSeconds: z.number().nullable(),
+  /** Mark work on otherwise idle Ps (part of gcCpuSeconds); lines from before it was logged: null. */
+  gcIdleMarkCpuSeconds: z.number().nullable().default(null),
   idleCpuSeconds: z.number().nullable(),
   /** GOMAXPROCS integrated over wall time, not CPU used: idle Ps are in it. */
   totalCpuSeconds: z.number().nullable(),
@@ -87,7 +89,7 @@ export const requestGcSchema = z.object({
   at: z.string(),
   elapsedMs: z.number(),
   ok: z.boolean(),
-  /** GC's share of the busy P time during the request: Δgc / (Δtotal − Δidle); null without the metrics. */
+  /** GC's share of the busy P time during the request, idle-P mark work left out of both: null without the metrics. */
   gcCpuShare: z.number().nullable(),
   /** The GC CPU limiter was on in a cycle during the request; null where Go has no such metric. */
   limiterOn: z.boolean().nullable(),
@@ -286,6 +288,8 @@ export const resultsSchema = z.preprocess(withVariantLimits, z.object({
     .default(null),
   limits: z.object({ memoryLimitBytes: z.number(), memoryRequestBytes: z.number(), cpuLimitMillis: z.number(), cpuRequestMillis: z.number() }),
   request: z.object({ path: z.string(), bodyMiB: z.number(), count: z.number(), concurrency: z.number() }),
+  /** A user's service in place of the sample: its image and what it was sent ("POST /ingest"). */
+  service: z.object({ image: z.string(), port: z.number(), targets: z.array(z.string()) }).optional(),
   variants: z.array(variantSummarySchema),
   runs: z.array(runRecordSchema),
   /** Present for scenarios with a frontier search. */
