@@ -17,6 +17,16 @@ function parseReps(value: string): number {
   return Number(value);
 }
 
+function parseSeconds(value: string): number {
+  if (!/^\d+(\.\d+)?$/.test(value) || Number(value) <= 0 || Number(value) > 3600) throw new InvalidArgumentError('use a number of seconds from 1 to 3600');
+  return Number(value);
+}
+
+function parsePort(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 65535) throw new InvalidArgumentError('use a port number from 1 to 65535');
+  return Number(value);
+}
+
 function parseParallelOption(value: string): ParallelRequest {
   try {
     return parseParallel(value);
@@ -63,6 +73,14 @@ export function buildProgram(): Command {
     .option('--node-probe', "existing: read memory with a probe pod on the workload's node (hostPath /sys/fs/cgroup, read-only; needs a namespace that admits it)")
     .option('--probe-image <ref>', 'existing, with --node-probe: the cgroup-probe image where the cluster can pull it (default: the locally built one)')
     .option('--parallel <n>', 'repetitions at once: auto = as many as the CPU quotas and memory limits fit (at most 16), 1 = one after another', parseParallelOption, 'auto')
+    .option('--service-image <ref>', "your own Go service instead of the sample: runs the scenario's variants (default: seed's baseline and gomemlimit) against it")
+    .option('--service-port <n>', 'with --service-image: the port it listens on', parsePort)
+    .option('--path <path>', 'with --service-image: the path to request (default /)')
+    .option('--method <method>', 'with --service-image: the HTTP method (default GET, or POST with --body-file)')
+    .option('--body-file <file>', 'with --service-image: send this file as the request body')
+    .option('--ready-path <path>', 'with --service-image: ready when GET path answers 2xx (default: any HTTP answer on /)')
+    .option('--ready-log <text>', 'with --service-image: ready once the service printed a line containing text')
+    .option('--ready-timeout <seconds>', 'with --service-image: how long a fresh instance may take to be ready (default 60)', parseSeconds)
     .option('--dry-run', 'print the planned repetitions and exit')
     .option('-q, --quiet', 'no progress lines')
     .option('--ci', 'the nightly regression: same as the regress command with its defaults')

@@ -15,12 +15,12 @@ export function validateConfig<S extends z.ZodType>(schema: S, raw: unknown, sou
 }
 
 /** YAML or JSON text through a schema. */
-export function parseConfig<S extends z.ZodType>(schema: S, text: string, source: string, format: 'yaml' | 'json' = 'yaml'): z.output<S> {
+export function parseConfig<S extends z.ZodType>(schema: S, text: string, source: string, format: 'yaml' | 'json' = 'yaml', adjust: (raw: unknown) => unknown = (raw) => raw): z.output<S> {
   let raw: unknown;
   try {
     raw = format === 'yaml' ? parseYaml(text) : JSON.parse(text);
   } catch (error) {
     throw new UsageError(`${source}: not valid ${format.toUpperCase()}: ${(error as Error).message.split('\n')[0]}`);
   }
-  return validateConfig(schema, raw, source);
+  return validateConfig(schema, adjust(raw), source);
 }

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { silentProgress } from '../lab/progress.js';
-import { STOCK_NODE_IMAGE, pullImage } from '../lab/runtimes/kind/node-image.js';
+import { STOCK_NODE_IMAGE } from '../lab/runtimes/kind/node-image.js';
+import { pullImage } from '../lab/tools/docker-pull.js';
 
 test('the stock image is pinned by digest, and a pull that cannot reach a registry fails fast with its reason', async () => {
   assert.match(STOCK_NODE_IMAGE, /^kindest\/node:v1\.34\.\d+@sha256:[0-9a-f]{64}$/);

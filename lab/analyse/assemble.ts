@@ -24,6 +24,7 @@ export interface RunContext {
 export function assembleResults(context: RunContext, runs: RunRecord[], completion: { complete: boolean; reason: string | null }): Results {
   const { plan } = context;
   const limit = plan.scenario.container.memoryLimit;
+  const service = plan.scenario.service;
   return {
     schemaVersion: SCHEMA_VERSION,
     runId: context.runId,
@@ -61,6 +62,7 @@ export function assembleResults(context: RunContext, runs: RunRecord[], completi
       count: plan.scenario.request.count,
       concurrency: plan.scenario.request.concurrency,
     },
+    ...(service ? { service: { image: service.image, port: service.port, targets: service.requests.targets.map((target) => `${target.method} ${target.path}`) } } : {}),
     variants: context.variants.map((variant) => summariseVariant(variant, runs.filter((run) => run.variant === variant.name))),
     runs,
     ...(context.frontier ? { frontier: context.frontier } : {}),

@@ -7,6 +7,9 @@ import { GenericContainer, ImageName, getContainerRuntimeClient } from 'testcont
 import type { Progress } from '../progress.js';
 import { ensureGoToolchain, type GoToolchain } from '../tools/go-toolchain.js';
 
+// An image build needs no reaper, and none could be pulled (the lab removes what it builds by its labels).
+process.env.TESTCONTAINERS_RYUK_DISABLED = 'true';
+
 /** A Go module with a FROM scratch Dockerfile beside it. */
 export interface ScratchGoProgram {
   dir: string;

@@ -1,6 +1,7 @@
 import { seededShuffle } from '../concurrency.js';
 import { UsageError } from '../errors.js';
 import type { FrontierSpec, Scenario } from './scenario.js';
+import { mergeGodebug, type RequestTarget } from './service.js';
 import { resolveVariants, type BuildFlavour, type ResolvedVariant } from './variants.js';
 
 export type RuntimeName = 'docker' | 'kind' | 'existing';
@@ -9,6 +10,24 @@ export interface PlanOptions {
   runtime: RuntimeName;
   reps?: number;
   variants?: string[];
+}
+
+/** The lab's sample listens here. */
+export const SAMPLE_PORT = 5500;
+
+/** What a repetition runs and sends: the lab's sample, or a user's service. */
+export interface Workload {
+  kind: 'sample' | 'service';
+  /** The image to run; null: the sample image the build step makes for the run's flavour. */
+  image: string | null;
+  port: number;
+  args: string[];
+  /** Ready once it printed a line containing `log` (if set) and GET `path` answers 2xx; with no path, any HTTP answer on /. */
+  readiness: { path: string | null; log: string | null; timeoutSeconds: number };
+  /** Environment beside run.env that is not part of the variant (the sample's default body size). */
+  env: Record<string, string>;
+  /** What the load generator sends, in turn; paths are relative to the instance. */
+  targets: RequestTarget[];
 }
 
 /** Everything one repetition needs, resolved: no defaults are looked up after planning. */
@@ -28,6 +47,7 @@ export interface RunSpec {
   cpuLimitMillis: number;
   cpuRequestMillis: number;
   build: BuildFlavour;
+  workload: Workload;
   request: {
     path: string;
     bodyMiB: number;
@@ -68,8 +88,11 @@ export function configuredGomemlimit(variant: ResolvedVariant): number | null {
   return variant.gomemlimitRatio === null ? null : Math.floor(variant.memoryLimitBytes * variant.gomemlimitRatio);
 }
 
-export function variantEnv(variant: ResolvedVariant, datasetSeed = 1): Pick<RunSpec, 'env' | 'gomemlimit'> {
-  const env: Record<string, string> = { GODEBUG: 'gctrace=1', DATASET_SEED: String(datasetSeed), ...variant.env };
+/** The lab's settings on top of the variant's: gctrace always, and GOMEMLIMIT from the ratio; a service keeps its own GODEBUG settings. */
+export function variantEnv(variant: ResolvedVariant, scenario: Pick<Scenario, 'datasetSeed' | 'service'>): Pick<RunSpec, 'env' | 'gomemlimit'> {
+  const own: Record<string, string> = scenario.service ? scenario.service.env : { DATASET_SEED: String(scenario.datasetSeed) };
+  const env: Record<string, string> = { GODEBUG: '', ...own, ...variant.env };
+  env.GODEBUG = mergeGodebug([own.GODEBUG, variant.env.GODEBUG], { gctrace: '1' }); // a variant's GODEBUG adds to the service's
   let gomemlimit: RunSpec['gomemlimit'] = null;
   const bytes = configuredGomemlimit(variant);
   if (variant.gomemlimitRatio !== null && bytes !== null) {
@@ -77,6 +100,35 @@ export function variantEnv(variant: ResolvedVariant, datasetSeed = 1): Pick<RunS
     env.GOMEMLIMIT = String(bytes); // a bare integer, exactly as resourceFieldRef limits.memory renders it
   }
   return { env, gomemlimit };
+}
+
+function workloadOf(scenario: Scenario, variant: ResolvedVariant): Workload {
+  const { service } = scenario;
+  if (!service) {
+    return {
+      kind: 'sample',
+      image: null,
+      port: SAMPLE_PORT,
+      args: [],
+      readiness: { path: '/healthz', log: '"msg":"listening"', timeoutSeconds: 60 },
+      env: { BODY_MIB: String(variant.bodyMiB) },
+      targets: [{ method: 'GET', path: `${variant.path}?mib=${variant.bodyMiB}`, headers: {} }],
+    };
+  }
+  const readiness = service.readiness;
+  return {
+    kind: 'service',
+    image: service.image,
+    port: service.port,
+    args: service.args,
+    readiness: {
+      path: readiness && 'path' in readiness ? readiness.path : null,
+      log: readiness && 'log' in readiness ? readiness.log : null,
+      timeoutSeconds: service.readyTimeoutSeconds,
+    },
+    env: {},
+    targets: service.requests.targets,
+  };
 }
 
 /** The repetitions of one resolved variant. */
@@ -87,7 +139,7 @@ export function variantRuns(scenario: Scenario, variant: ResolvedVariant, reps: 
     variant: variant.name,
     rep,
     lifecycle: scenario.lifecycle,
-    ...variantEnv(variant, scenario.datasetSeed),
+    ...variantEnv(variant, scenario),
     memoryLimitBytes: variant.memoryLimitBytes,
     resizeToBytes: variant.resizeToBytes,
     resizeSettleSeconds: variant.resizeSettleSeconds,
@@ -97,6 +149,7 @@ export function variantRuns(scenario: Scenario, variant: ResolvedVariant, reps: 
     // A request above the limit is refused, as for memory.
     cpuRequestMillis: Math.min(scenario.container.cpuRequest, variant.cpuLimitMillis),
     build: variant.build,
+    workload: workloadOf(scenario, variant),
     request: { ...scenario.request, ...variant.request, count, concurrency: variant.concurrency, path: variant.path, bodyMiB: variant.bodyMiB },
   }));
 }

@@ -2,9 +2,12 @@ import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { parseConfig } from '../config.js';
+import { pathExists } from '../fs.js';
 import { UsageError } from '../errors.js';
 import { REPO_ROOT } from '../paths.js';
 import { quantitySchema } from './quantity.js';
+import { serviceSchema, type Service } from './service.js';
+import { sampleOnlyIssues } from './sample-only.js';
 
 export const SCENARIO_DIR = path.join(REPO_ROOT, 'scenarios');
 
@@ -140,7 +143,7 @@ const requestSchema = z.strictObject({
   stopOnFailure: z.boolean().default(false),
 });
 
-export const scenarioSchema = z
+const scenarioFields = z
   .strictObject({
     name: nameSchema,
     description: z.string().default(''),
@@ -166,6 +169,8 @@ export const scenarioSchema = z
     variants: z.array(variantSchema).min(1),
     sweep: sweepSchema.optional(),
     frontier: frontierSchema.optional(),
+    /** A user's own service instead of the sample; its requests replace the `request` block. */
+    service: serviceSchema.optional(),
   })
   .superRefine((scenario, ctx) => {
     const seen = new Set<string>();
@@ -176,7 +181,29 @@ export const scenarioSchema = z
     if (scenario.container.memoryRequest > scenario.container.memoryLimit) {
       ctx.addIssue({ code: 'custom', message: 'container.memoryRequest is above container.memoryLimit' });
     }
-  });
+  })
+  .transform((scenario) => (scenario.service ? { ...scenario, request: serviceRequest(scenario.service, scenario.request) } : scenario));
+
+/** A service's requests in the shape the pipeline drives: the first target's path names them in reports. */
+function serviceRequest(service: Service, defaults: z.output<typeof requestSchema>): z.output<typeof requestSchema> {
+  const { requests } = service;
+  return {
+    ...defaults,
+    path: requests.targets[0]!.path,
+    bodyMiB: 0, // no generated body: the service answers what it answers
+    count: requests.count,
+    concurrency: requests.concurrency,
+    intervalSeconds: requests.rate > 0 ? 1 / requests.rate : 0,
+    timeoutSeconds: requests.timeoutSeconds,
+    ...(requests.durationSeconds === undefined ? {} : { budgetSeconds: requests.durationSeconds }),
+  };
+}
+
+/** Sample-only fields are refused by name before any default fills them in. */
+export const scenarioSchema = z.preprocess((raw, ctx) => {
+  for (const issue of sampleOnlyIssues(raw)) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message, input: raw });
+  return raw;
+}, scenarioFields);
 
 export type Scenario = z.output<typeof scenarioSchema>;
 export type Variant = Scenario['variants'][number];
@@ -187,13 +214,44 @@ export async function listScenarios(dir = SCENARIO_DIR): Promise<string[]> {
   return files.filter((file) => /\.ya?ml$/.test(file)).map((file) => file.replace(/\.ya?ml$/, '')).sort();
 }
 
-/** Parses and validates scenario text; every problem becomes a UsageError naming the field. */
-export function parseScenario(text: string, source: string): Scenario {
-  return parseConfig(scenarioSchema, text, source);
+/**
+ * A service given on the command line (--service-image) in place of the scenario's sample: its requests replace
+ * the scenario's request block and the sample's dataset seed; everything else (variants, limits) is kept.
+ */
+export interface ServiceOverlay {
+  /** Validated with the scenario, so a bad flag reads like a bad field. */
+  service: Record<string, unknown>;
+  /** Where relative body files are found (the working directory). */
+  baseDir: string;
 }
 
-/** Loads a scenario by name from scenarios/, or from a path to a YAML file. */
-export async function loadScenario(nameOrPath: string, dir = SCENARIO_DIR): Promise<Scenario> {
+function withOverlay(raw: unknown, overlay: ServiceOverlay | undefined): unknown {
+  if (!overlay || typeof raw !== 'object' || raw === null) return raw;
+  const { request: _request, datasetSeed: _seed, ...rest } = raw as Record<string, unknown>;
+  return { ...rest, service: overlay.service };
+}
+
+/** Body files resolved against the scenario's folder; a missing one is a UsageError naming its field. */
+async function resolveBodyFiles(scenario: Scenario, baseDir: string, field: (index: number) => string): Promise<Scenario> {
+  if (!scenario.service) return scenario;
+  const targets = await Promise.all(
+    scenario.service.requests.targets.map(async (target, index) => {
+      if (target.bodyFile === undefined) return target;
+      const file = path.resolve(baseDir, target.bodyFile);
+      if (!(await pathExists(file))) throw new UsageError(`${field(index)}: no such file ${file}`);
+      return { ...target, bodyFile: file };
+    }),
+  );
+  return { ...scenario, service: { ...scenario.service, requests: { ...scenario.service.requests, targets } } };
+}
+
+/** Parses and validates scenario text; every problem becomes a UsageError naming the field. */
+export function parseScenario(text: string, source: string, overlay?: ServiceOverlay): Scenario {
+  return parseConfig(scenarioSchema, text, source, 'yaml', (raw) => withOverlay(raw, overlay));
+}
+
+/** Loads a scenario by name from scenarios/, or from a path to a YAML file, optionally with a CLI service in place of the sample. */
+export async function loadScenario(nameOrPath: string, dir = SCENARIO_DIR, overlay?: ServiceOverlay): Promise<Scenario> {
   const isPath = nameOrPath.includes('/') || /\.ya?ml$/.test(nameOrPath);
   const file = isPath ? path.resolve(nameOrPath) : path.join(dir, `${nameOrPath}.yaml`);
   const text = await readFile(file, 'utf8').catch(() => null);
@@ -201,5 +259,7 @@ export async function loadScenario(nameOrPath: string, dir = SCENARIO_DIR): Prom
     const known = await listScenarios(dir);
     throw new UsageError(`unknown scenario "${nameOrPath}": known scenarios are ${known.join(', ') || '(none)'}`);
   }
-  return parseScenario(text, path.relative(process.cwd(), file) || file);
+  const source = path.relative(process.cwd(), file) || file;
+  const field = (index: number) => (overlay ? '--body-file' : `${source}: service.requests.targets.${index}.bodyFile`);
+  return resolveBodyFiles(parseScenario(text, source, overlay), overlay?.baseDir ?? path.dirname(file), field);
 }

@@ -7,8 +7,10 @@ import type { BuildOutput } from '../build/sample.js';
 import type { RuntimeOptions } from '../runtimes/create.js';
 import type { ResolvedVariant } from '../model/variants.js';
 import type { HarnessMeter } from './harness.js';
+import type { ServiceFlags } from '../model/service-flags.js';
 
-export interface LabOptions extends RuntimeOptions {
+/** ServiceFlags: a service to run in place of the sample (--service-image and friends). */
+export interface LabOptions extends RuntimeOptions, ServiceFlags {
   scenario: string;
   runtime: RuntimeName;
   reps?: number;

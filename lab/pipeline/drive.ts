@@ -1,31 +1,46 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RunSpec } from '../model/plan.js';
 import { timeoutScale } from '../timeouts.js';
+import { UsageError } from '../errors.js';
+import { stripTimestamp } from '../analyse/processes.js';
+import { describeReadiness } from '../runtimes/readiness.js';
 import type { Instance } from '../runtimes/runtime.js';
-import { attack } from '../tools/vegeta.js';
+import { attack, type AttackTarget } from '../tools/vegeta.js';
 import type { RequestResult } from '../model/results.js';
 
-export function requestUrl(instance: Instance, run: RunSpec): string {
-  const url = new URL(run.request.path, instance.baseUrl);
-  url.searchParams.set('mib', String(run.request.bodyMiB));
-  return url.toString();
+/** The workload's targets against this instance, on loopback. */
+export function attackTargets(instance: Instance, run: RunSpec): AttackTarget[] {
+  return run.workload.targets.map((target) => ({ method: target.method, url: new URL(target.path, instance.baseUrl).toString(), headers: target.headers, ...(target.bodyFile ? { bodyFile: target.bodyFile } : {}) }));
 }
 
 /** A minute on a normal host, stretched by LAB_TIMEOUT_SCALE (a NodePort took over a minute to route in the TCG guest). */
 const HEALTHY_MS = 60_000;
 
-/** Waits until the sample answers /healthz again (after a restart), or gives up after the timeout. */
-export async function waitHealthy(instance: Instance, signal: AbortSignal, timeoutMs = HEALTHY_MS * timeoutScale()): Promise<boolean> {
+/** Where readiness is asked over HTTP: the workload's path (2xx), or any answer on / when it names none. */
+export function readinessUrl(instance: Instance, run: RunSpec): URL {
+  return new URL(run.workload.readiness.path ?? '/', instance.baseUrl);
+}
+
+/** Waits until the workload answers its readiness check again (after a restart), or gives up after the timeout. */
+export async function waitHealthy(instance: Instance, run: RunSpec, signal: AbortSignal, timeoutMs = HEALTHY_MS * timeoutScale()): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
+  const anyStatus = run.workload.readiness.path === null;
   while (Date.now() < deadline && !signal.aborted) {
-    const ok = await fetch(new URL('/healthz', instance.baseUrl), { signal: AbortSignal.any([signal, AbortSignal.timeout(1000)]) }).then(
-      (response) => response.ok,
+    const ok = await fetch(readinessUrl(instance, run), { signal: AbortSignal.any([signal, AbortSignal.timeout(1000)]) }).then(
+      (response) => anyStatus || response.ok,
       () => false,
     );
     if (ok) return true;
     await sleep(100);
   }
   return false;
+}
+
+/** A service that never answers is a usage problem (a wrong port or readiness path): said with its last lines. */
+async function serviceNotReady(instance: Instance, run: RunSpec, timeoutMs: number): Promise<UsageError> {
+  const lines = (await instance.logs().catch(() => '')).split('\n').map(stripTimestamp).filter((line) => line.trim());
+  const last = lines.slice(-5).join(' | ') || '(it printed nothing)';
+  return new UsageError(`${run.workload.image} was not ready within ${Math.round(timeoutMs / 1000)} s (${describeReadiness(run)}): its last lines: ${last}`);
 }
 
 /**
@@ -35,7 +50,7 @@ export async function waitHealthy(instance: Instance, signal: AbortSignal, timeo
  */
 export async function drive(vegeta: string, instance: Instance, run: RunSpec, signal: AbortSignal): Promise<RequestResult[]> {
   const base = {
-    url: requestUrl(instance, run),
+    targets: attackTargets(instance, run),
     concurrency: run.request.concurrency,
     timeoutSeconds: run.request.timeoutSeconds,
     signal,
@@ -44,9 +59,10 @@ export async function drive(vegeta: string, instance: Instance, run: RunSpec, si
   if (run.lifecycle === 'fresh') {
     // Ready per the orchestrator is not yet routable: kube-proxy programs a new NodePort a moment later. A fresh
     // instance that never answers is the lab's failure to reach it, not the sample's death: never count it as one.
-    const timeoutMs = HEALTHY_MS * timeoutScale();
-    if (!(await waitHealthy(instance, signal, timeoutMs)) && !signal.aborted) {
-      throw new Error(`${run.id}: the sample never answered ${new URL('/healthz', instance.baseUrl)} within ${Math.round(timeoutMs / 1000)} s of starting (raise LAB_TIMEOUT_SCALE on a slow host)`);
+    const timeoutMs = run.workload.readiness.timeoutSeconds * 1000 * timeoutScale();
+    if (!(await waitHealthy(instance, run, signal, timeoutMs)) && !signal.aborted) {
+      if (run.workload.kind === 'service') throw await serviceNotReady(instance, run, timeoutMs);
+      throw new Error(`${run.id}: the ${run.workload.kind} never answered ${readinessUrl(instance, run)} within ${Math.round(timeoutMs / 1000)} s of starting (raise LAB_TIMEOUT_SCALE on a slow host)`);
     }
     if (!oneByOne) return attack(vegeta, { ...base, count: run.request.count, intervalSeconds: run.request.intervalSeconds });
   }
@@ -55,7 +71,7 @@ export async function drive(vegeta: string, instance: Instance, run: RunSpec, si
   for (let index = 0; index < run.request.count && !signal.aborted && Date.now() < deadline; index++) {
     if (index > 0) await sleep(run.request.intervalSeconds * 1000, undefined, { signal }).catch(() => {});
     // A fresh instance is not restarted: waiting for it again would only wait for the dead.
-    if (run.lifecycle === 'long-lived') await waitHealthy(instance, signal);
+    if (run.lifecycle === 'long-lived') await waitHealthy(instance, run, signal);
     const batch = await attack(vegeta, { ...base, count: run.request.concurrency, intervalSeconds: 0 });
     results.push(...batch.map((result) => ({ ...result, seq: results.length + result.seq })));
     if (run.request.stopOnFailure && batch.some((result) => result.errorKind !== null)) break;

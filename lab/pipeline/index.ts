@@ -4,10 +4,12 @@ import { checkOutDir } from '../outdir.js';
 import { planRuns, type Plan } from '../model/plan.js';
 import { silentProgress, type Progress } from '../progress.js';
 import type { Results } from '../model/results.js';
-import { loadScenario } from '../model/scenario.js';
+import { SCENARIO_DIR, loadScenario } from '../model/scenario.js';
+import { serviceOverlay } from '../model/service-flags.js';
 import { createRuntime } from '../runtimes/create.js';
 import { runSteps } from '../steps.js';
 import { goVersion } from '../tools/go.js';
+import { requireLocalImage } from '../tools/docker-pull.js';
 import { flavourKey } from '../model/variants.js';
 import type { LabContext, LabOptions } from './context.js';
 import { startHarnessMeter } from './harness.js';
@@ -23,15 +25,21 @@ export interface LabOutcome {
 
 /** Validates everything that needs no side effect; any problem is a UsageError before anything starts. */
 export async function preparePlan(options: LabOptions): Promise<Plan> {
-  const scenario = await loadScenario(options.scenario);
+  const scenario = await loadScenario(options.scenario, SCENARIO_DIR, serviceOverlay(options));
   await checkOutDir(options.out);
   const plan = planRuns(scenario, { runtime: options.runtime, reps: options.reps, variants: options.variants });
-  const runtime = createRuntime(options.runtime, 'check', options, silentProgress); // refuses what a runtime cannot take
+  const runtime = createRuntime(options.runtime, 'check', runtimeOptions(options, plan), silentProgress); // refuses what a runtime cannot take
   const rebuilt = plan.variants.find((variant) => flavourKey(variant.build) !== 'local');
   if (runtime.capabilities.image === 'pushed' && rebuilt) {
     throw new UsageError(`variant ${rebuilt.name} needs its own build (${flavourKey(rebuilt.build)}), but --runtime ${options.runtime} runs the one pushed --image: use docker or kind`);
   }
   return plan;
+}
+
+/** A service's image is what a cluster that pulls (existing) runs, in place of the sample's --image. */
+function runtimeOptions(options: LabOptions, plan: Plan): LabOptions {
+  const service = plan.scenario.service;
+  return service ? { ...options, image: service.image } : options;
 }
 
 function newRunId(): string {
@@ -47,9 +55,11 @@ export async function runLab(options: LabOptions, progress: Progress, signal: Ab
   const plan = await preparePlan(options);
   await goVersion();
   const runId = newRunId();
-  const runtime = createRuntime(options.runtime, runId, options, progress);
+  const runtime = createRuntime(options.runtime, runId, runtimeOptions(options, plan), progress);
   if (runtime.capabilities.localEngine) await ensureEngine(progress);
   await runtime.check();
+  // A service image must be at hand before anything starts: a kind node or container cannot pull what the engine cannot.
+  if (plan.scenario.service && runtime.capabilities.image === 'local') await requireLocalImage(plan.scenario.service.image, progress);
   const context: LabContext = {
     runId,
     plan,

@@ -15,7 +15,7 @@ import { outcomeOf } from '../analyse/thrash.js';
 /** One repetition: deploy, drive, settle, sample and collect its logs; its instance is removed whatever happens. */
 export async function runRepetition(runtime: Runtime, built: BuildOutput, run: RunSpec, dir: string, signal: AbortSignal): Promise<RunRecord> {
   const startedAt = new Date();
-  const instance = await runtime.start(run, built.samples[flavourKey(run.build)]!.image);
+  const instance = await runtime.start(run, run.workload.image ?? built.samples[flavourKey(run.build)]!.image);
   try {
     const sampler = startSampler(instance.memory, 20);
     const resize = await resizeBeforeRequests(instance, run, signal);
@@ -45,7 +45,7 @@ export async function runRepetition(runtime: Runtime, built: BuildOutput, run: R
 async function resizeBeforeRequests(instance: Instance, run: RunSpec, signal: AbortSignal): Promise<ResizeRecord | null> {
   if (run.resizeToBytes === null) return null;
   if (!instance.resize) throw new Error(`${run.id}: this runtime cannot resize a running instance`);
-  await waitHealthy(instance, signal);
+  await waitHealthy(instance, run, signal);
   const outcome = await instance.resize(run.resizeToBytes);
   if (outcome.applied) await sleep(run.resizeSettleSeconds * 1000, undefined, { signal }).catch(() => {});
   return { fromBytes: run.memoryLimitBytes, toBytes: run.resizeToBytes, ...outcome };

@@ -6,6 +6,7 @@ import { describeRecord, runRepetition } from './repetition.js';
 import { saveResults } from './save.js';
 
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+const sent = (run: RunSpec) => (run.workload.kind === 'sample' ? `GET ${run.request.path} (${run.request.bodyMiB} MiB)` : run.workload.targets.map((target) => `${target.method} ${target.path}`).join(', '));
 
 function formatDuration(seconds: number): string {
   const whole = Math.max(0, Math.round(seconds));
@@ -39,7 +40,7 @@ export async function runScheduled(context: LabContext, runs: RunSpec[], label: 
       const run = runs[index]!;
       context.order.push(run.id);
       running += 1;
-      progress.step(`${label(index, runs.length)} ${run.id}: ${run.request.count} × GET ${run.request.path} (${run.request.bodyMiB} MiB) under ${mib(run.memoryLimitBytes)}${run.resizeToBytes === null ? '' : ` resized to ${mib(run.resizeToBytes)}`}`);
+      progress.step(`${label(index, runs.length)} ${run.id}: ${run.request.count} × ${sent(run)} under ${mib(run.memoryLimitBytes)}${run.resizeToBytes === null ? '' : ` resized to ${mib(run.resizeToBytes)}`}`);
       try {
         const record = await runRepetition(context.runtime, built, run, dir, signal);
         records[index] = record;

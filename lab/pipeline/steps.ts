@@ -39,10 +39,12 @@ export const LAB_STEPS: readonly Step<LabContext>[] = [
     },
   },
   {
-    title: () => 'building the sample and the load generator',
+    title: (context) => (context.plan.scenario.service ? 'building the load generator' : 'building the sample and the load generator'),
     execute: async (context) => {
-      context.built = await build(context.progress, context.plan.variants.map((variant) => variant.build), { image: context.runtime.capabilities.image === 'local' });
-      context.toolVersions = { ...context.built.versions, ...imageVersions(context) };
+      const service = context.plan.scenario.service;
+      const flavours = service ? [] : context.plan.variants.map((variant) => variant.build); // a service comes built
+      context.built = await build(context.progress, flavours, { image: context.runtime.capabilities.image === 'local' });
+      context.toolVersions = { ...context.built.versions, ...imageVersions(context), ...(service ? { image: service.image } : {}) };
     },
   },
   {

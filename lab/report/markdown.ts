@@ -36,7 +36,20 @@ function verdict(results: Results): string {
   if (results.frontier?.length) {
     return `${partial}Largest JSON body that still survives, ${where}: ${results.frontier.map((f) => `${f.variant} ${describeFrontier(f)}`).join('; ')}.`;
   }
-  return `${partial}A ${results.request.bodyMiB} MiB response ${where}. ${recommendation(results.variants)}`;
+  return `${partial}${what(results)} ${where}. ${recommendation(results.variants)}${gctraceMissing(results)}`;
+}
+
+/** What was asked: the sample's body, or the requests a service was sent. */
+function what(results: Results): string {
+  const { service, request } = results;
+  return service ? `${service.targets.join(', ')} to ${service.image}` : `A ${request.bodyMiB} MiB response`;
+}
+
+/** No gctrace from a service means it is not a Go program or its GODEBUG overrides the lab's; the other figures still hold. */
+function gctraceMissing(results: Results): string {
+  const traced = results.runs.some((run) => run.processes.some((process) => process.gcCycles.length > 0));
+  if (!results.service || traced || results.runs.length === 0) return '';
+  return ` ${results.service.image} printed no gctrace: either it is not a Go program, or something overrides GODEBUG (the lab sets gctrace=1), so the GC columns are empty; memory, OOM kills and restarts are measured all the same.`;
 }
 
 function describeScenario(results: Results): string {
@@ -64,7 +77,7 @@ function setup(results: Results): [string, string][] {
     ['Scenario', describeScenario(results)],
     ['Memory', `limit ${formatBytes(limits.memoryLimitBytes)}, request ${formatBytes(limits.memoryRequestBytes)}`],
     ['CPU', `limit ${millicores(limits.cpuLimitMillis)}, request ${millicores(limits.cpuRequestMillis)}`],
-    ['Request', `${request.count} × GET ${request.path}, ${request.bodyMiB} MiB body, concurrency ${request.concurrency}`],
+    ['Request', results.service ? `${request.count} × ${results.service.targets.join(', ')} to ${results.service.image} (port ${results.service.port}), concurrency ${request.concurrency}` : `${request.count} × GET ${request.path}, ${request.bodyMiB} MiB body, concurrency ${request.concurrency}`],
     ['Runtime', results.runtime],
     ['Versions', versions.length ? versions.join(', ') : DASH],
     ['Host', `${env.platform}, kernel ${env.kernel}, cgroup ${env.cgroupVersion}${env.transparentHugepages ? `, transparent huge pages ${env.transparentHugepages}` : ''}, ${env.cpus} CPUs, ${formatBytes(env.memoryBytes)} RAM, Node ${env.node}`],

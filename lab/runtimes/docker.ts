@@ -11,7 +11,8 @@ import { engineCapacity } from './capacity.js';
 import type { Capacity } from '../concurrency.js';
 import { engineMemoryReaders, type MemoryReaders } from './memory-readers.js';
 import type { Plan, RunSpec } from '../model/plan.js';
-import { SAMPLE_PORT } from './kube/manifests.js';
+import { timeoutScale } from '../timeouts.js';
+import { describeReadiness } from './readiness.js';
 import { LAB_LABEL, RUN_LABEL, ownerGone, ownerLabels, type Instance, type InstanceStatus, type Runtime, type RuntimeCapabilities, type RuntimeInfo } from './runtime.js';
 import type { Termination } from '../model/results.js';
 
@@ -172,21 +173,33 @@ export class DockerRuntime implements Runtime {
 
   async start(run: RunSpec, image: string): Promise<Instance> {
     const client = this.requireClient();
-    const started = await new LabContainer(image)
-      .withName(`gomemlimit-lab-${this.runId}-${run.id}`)
+    const { workload } = run;
+    const name = `gomemlimit-lab-${this.runId}-${run.id}`;
+    const printed: string[] = []; // the last lines, for a service that never gets ready
+    const startupMs = (workload.kind === 'sample' ? 30_000 : 60_000) * timeoutScale();
+    let definition: LabContainer = new LabContainer(image)
+      .withName(name)
       .withLabels({ [LAB_LABEL]: '1', [RUN_LABEL]: this.runId, ...ownerLabels(), 'gomemlimit-lab.variant': run.variant })
-      .withEnvironment({ ...run.env, BODY_MIB: String(run.request.bodyMiB) })
+      .withEnvironment({ ...run.env, ...workload.env })
       .withKubernetesLikeLimits(run)
-      .withLoopbackPort(SAMPLE_PORT)
+      .withLoopbackPort(workload.port)
       .withRestrictedSecurity()
       .withRestartPolicy(run.lifecycle === 'long-lived' ? 'always' : 'no')
       .withPullPolicy({ shouldPull: () => false })
-      .withWaitStrategy(Wait.forLogMessage(/"msg":"listening"/))
-      .withStartupTimeout(30_000)
-      .start();
+      .withStartupTimeout(startupMs)
+      .withLogConsumer((stream) => stream.on('data', (line: Buffer | string) => void (printed.push(String(line).trimEnd()) > 5 && printed.shift())));
+    if (workload.args.length) definition = definition.withCommand(workload.args);
+    // A line to wait for is waited for here; HTTP readiness is asked from the host once the port is known (drive).
+    if (workload.readiness.log !== null) definition = definition.withWaitStrategy(Wait.forLogMessage(workload.readiness.log));
+    const started = await definition.start().catch(async (error: unknown) => {
+      await client.container.dockerode.getContainer(name).remove({ force: true, v: true }).catch(() => {});
+      if (workload.kind === 'sample') throw error;
+      const last = printed.slice(-5).join(' | ') || '(it printed nothing)';
+      throw new UsageError(`${image} was not ready within ${Math.round(startupMs / 1000)} s (${describeReadiness(run)}): its last lines: ${last}`);
+    });
     const container = client.container.getById(started.getId());
     const inspect = await client.container.inspect(container);
-    const hostPort = inspect.NetworkSettings.Ports[`${SAMPLE_PORT}/tcp`]?.[0]?.HostPort;
+    const hostPort = inspect.NetworkSettings.Ports[`${workload.port}/tcp`]?.[0]?.HostPort;
     if (!hostPort) throw new Error(`container ${run.id} has no published port`);
     const ledger = this.ledger;
     const memory = this.memory!.forContainer(

@@ -11,7 +11,7 @@ import type { Progress } from '../progress.js';
 import { buildCgroupProbe } from '../build/cgroup-probe.js';
 import { Kubectl, requireKubectl } from '../tools/kubectl.js';
 import { createNamespace, deleteNamespace, runNamespace, deployWorkload, removeWorkload, serverVersion, watchPod, type WorkloadTarget } from './kube/workload.js';
-import { SAMPLE_CONTAINER, SAMPLE_PORT, planManifests, workloadName } from './kube/manifests.js';
+import { SAMPLE_CONTAINER, planManifests, workloadName } from './kube/manifests.js';
 import { NodeProbeError, nodeCgroupProbe, startNodeProbe, type NodeProbeSite } from './kube/node-probe.js';
 import type { KubeInstanceOptions } from './kube/instance.js';
 import { containerStatus, criContainerId, readPod } from './kube/pod.js';
@@ -136,7 +136,7 @@ export class ExistingRuntime implements Runtime {
     const target = this.target();
     const pod = await deployWorkload(target, run, { image: this.options.image!, nodePort: null, pullPolicy: 'IfNotPresent' });
     const memory = await this.podMemory(target, pod);
-    const forward = supervisedPortForward(target.kubectl, this.namespace, workloadName(run), await freeLoopbackPort(), SAMPLE_PORT);
+    const forward = supervisedPortForward(target.kubectl, this.namespace, workloadName(run), await freeLoopbackPort(), run.workload.port);
     return watchPod(target, pod, `http://127.0.0.1:${forward.localPort}`, memory, async () => {
       await forward.stop();
       await removeWorkload(target, run);

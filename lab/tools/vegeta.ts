@@ -58,8 +58,26 @@ export function parseVegetaResults(jsonLines: string): RequestResult[] {
     .sort((a, b) => a.seq - b.seq);
 }
 
-export interface AttackOptions {
+/** One request as vegeta's http target format has it: a body file is read by vegeta itself. */
+export interface AttackTarget {
+  method: string;
   url: string;
+  headers: Record<string, string>;
+  bodyFile?: string;
+}
+
+/** `count` targets, taking the list in turn, in vegeta's http format (blank-line separated). */
+export function targetLines(targets: readonly AttackTarget[], count: number): string {
+  return Array.from({ length: count }, (_, index) => {
+    const target = targets[index % targets.length]!;
+    const lines = [`${target.method} ${target.url}`, ...Object.entries(target.headers).map(([name, value]) => `${name}: ${value}`)];
+    if (target.bodyFile) lines.push(`@${target.bodyFile}`);
+    return `${lines.join('\n')}\n\n`;
+  }).join('');
+}
+
+export interface AttackOptions {
+  targets: readonly AttackTarget[];
   count: number;
   concurrency: number;
   intervalSeconds: number;
@@ -67,7 +85,7 @@ export interface AttackOptions {
   signal?: AbortSignal;
 }
 
-/** Sends exactly `count` GETs (bodies read to the end, then dropped) and returns one result per request. */
+/** Sends exactly `count` requests (response bodies read to the end, then dropped) and returns one result per request. */
 export async function attack(vegeta: string, options: AttackOptions): Promise<RequestResult[]> {
   const work = await mkdtemp(path.join(os.tmpdir(), 'gomemlimit-lab-vegeta-'));
   try {
@@ -86,7 +104,7 @@ export async function attack(vegeta: string, options: AttackOptions): Promise<Re
         '-keepalive=false',
         `-output=${output}`,
       ],
-      { input: `GET ${options.url}\n`.repeat(options.count), cancelSignal: options.signal, forceKillAfterDelay: 2000 },
+      { input: targetLines(options.targets, options.count), cancelSignal: options.signal, forceKillAfterDelay: 2000 },
     );
     const { stdout } = await execa(vegeta, ['encode', '-to', 'json', output]);
     return parseVegetaResults(stdout);

@@ -4,14 +4,14 @@ import { errorMessage } from '../../errors.js';
 import { REPO_ROOT } from '../../paths.js';
 import type { Progress } from '../../progress.js';
 import { K8S_VERSION, NODE_IMAGE } from '../../pins.js';
+import { imageExists, pullImage } from '../../tools/docker-pull.js';
+
 
 export { NODE_IMAGE };
 
 const BUILD_SCRIPT = path.join(REPO_ROOT, 'scripts', 'node-image', 'build.sh');
 /** The node image kind v0.30.0 (KIND_VERSION) was released with, pinned by digest. */
 export const STOCK_NODE_IMAGE = 'kindest/node:v1.34.0@sha256:7416a61b42b1662ca6ca89f02028ac133a309a2a30ba309614e8ec94d976dc5a';
-/** A pull that shows no progress in this long is given up: the registry is out of reach. */
-const PULL_SILENCE_MS = 10_000;
 
 export type NodeImageSource = 'given' | 'local store' | 'pulled' | 'built';
 
@@ -20,11 +20,6 @@ export interface NodeImageChoice {
   source: NodeImageSource;
   /** One sentence: which image and why, for the progress line and the report. */
   reason: string;
-}
-
-export async function imageExists(image: string): Promise<boolean> {
-  const result = await execa('docker', ['image', 'inspect', image], { reject: false });
-  return result.exitCode === 0;
 }
 
 export interface NodeImageSteps {
@@ -51,31 +46,6 @@ export async function chooseNodeImage(requested: string, steps: NodeImageSteps):
   if (pullFailure === null) return { image: STOCK_NODE_IMAGE, source: 'pulled', reason: `node image ${STOCK_NODE_IMAGE} (stock kind image, pulled)` };
   const image = await steps.build(pullFailure);
   return { image, source: 'built', reason: `node image ${image} (air-gapped build: the pull of the stock ${STOCK_NODE_IMAGE.split('@')[0]} failed: ${pullFailure})` };
-}
-
-/** `docker pull`, given up when the engine prints nothing for PULL_SILENCE_MS (a registry that never answers). */
-export async function pullImage(image: string, progress: Progress): Promise<string | null> {
-  progress.step(`pulling ${image} (given up after ${PULL_SILENCE_MS / 1000} s without progress)`);
-  const started = Date.now();
-  const pull = execa('docker', ['pull', image], { reject: false, all: true });
-  let silent: NodeJS.Timeout | undefined;
-  let timedOut = false;
-  const arm = () => {
-    clearTimeout(silent);
-    silent = setTimeout(() => {
-      timedOut = true;
-      pull.kill();
-    }, PULL_SILENCE_MS);
-  };
-  arm();
-  pull.all?.on('data', arm);
-  const result = await pull;
-  clearTimeout(silent);
-  const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  if (result.exitCode === 0) return null;
-  if (timedOut) return `no progress from the registry in ${PULL_SILENCE_MS / 1000} s`;
-  const last = String(result.all ?? '').trim().split('\n').pop() || `exit ${result.exitCode}`;
-  return `${last.replace(/^Error response from daemon: /, '')} (after ${seconds} s)`;
 }
 
 /**

@@ -6,7 +6,6 @@ import { timeoutScale } from '../../timeouts.js';
 import { LAB_LABEL, RUN_LABEL, ownerLabels } from '../runtime.js';
 
 export const SAMPLE_CONTAINER = 'api';
-export const SAMPLE_PORT = 5500;
 
 export interface ManifestOptions {
   namespace: string;
@@ -52,7 +51,7 @@ function envList(run: RunSpec): Manifest[] {
   const env: Manifest[] = Object.entries(run.env)
     .filter(([name]) => !(name === 'GOMEMLIMIT' && run.gomemlimit?.ratio === 1))
     .map(([name, value]) => ({ name, value }));
-  env.push({ name: 'BODY_MIB', value: String(run.request.bodyMiB) });
+  env.push(...Object.entries(run.workload.env).map(([name, value]) => ({ name, value })));
   // The seed's fix: the Downward API renders limits.memory as bytes (419430400 for 400Mi). No divisor: with
   // divisor 1Mi it would be "400", which GOMEMLIMIT reads as 400 bytes.
   if (run.gomemlimit?.ratio === 1) {
@@ -88,7 +87,8 @@ export function workloadManifests(run: RunSpec, options: ManifestOptions): Manif
                 name: SAMPLE_CONTAINER,
                 image: options.image,
                 imagePullPolicy: options.pullPolicy ?? 'Never', // kind: loaded with kind load, nothing can be pulled
-                ports: [{ containerPort: SAMPLE_PORT, name: 'http' }],
+                ...(run.workload.args.length ? { args: run.workload.args } : {}),
+                ports: [{ containerPort: run.workload.port, name: 'http' }],
                 env: envList(run),
                 resources: {
                   limits: { cpu: `${run.cpuLimitMillis}m`, memory: formatQuantity(run.memoryLimitBytes) },
@@ -96,7 +96,8 @@ export function workloadManifests(run: RunSpec, options: ManifestOptions): Manif
                 },
                 // A resize must not restart the container: the stale GOMEMLIMIT is the point.
                 ...(run.resizeToBytes === null ? {} : { resizePolicy: [{ resourceName: 'memory', restartPolicy: 'NotRequired' }, { resourceName: 'cpu', restartPolicy: 'NotRequired' }] }),
-                readinessProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 1, failureThreshold: 1 },
+                // A log line cannot be probed: the port accepting connections stands in, and the lab asks over HTTP after.
+                readinessProbe: { ...(run.workload.readiness.path ? { httpGet: { path: run.workload.readiness.path, port: 'http' } } : { tcpSocket: { port: 'http' } }), periodSeconds: 1, failureThreshold: 1 },
                 securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
               },
             ],
@@ -110,8 +111,8 @@ export function workloadManifests(run: RunSpec, options: ManifestOptions): Manif
       metadata: { name, namespace: options.namespace, labels },
       spec:
         options.nodePort === null
-          ? { type: 'ClusterIP', selector, ports: [{ port: SAMPLE_PORT, targetPort: 'http' }] }
-          : { type: 'NodePort', selector, ports: [{ port: SAMPLE_PORT, targetPort: 'http', nodePort: options.nodePort }] },
+          ? { type: 'ClusterIP', selector, ports: [{ port: run.workload.port, targetPort: 'http' }] }
+          : { type: 'NodePort', selector, ports: [{ port: run.workload.port, targetPort: 'http', nodePort: options.nodePort }] },
     },
   ];
 }

@@ -9,12 +9,10 @@ import type { CgroupVersion } from '../../observe/cgroup.js';
 import type { Kubectl } from '../../tools/kubectl.js';
 import { LAB_LABEL, RUN_LABEL } from '../runtime.js';
 import { toYaml } from './manifests.js';
-import { containerStatus, readPod } from './pod.js';
+import { STUCK, containerStatus, readPod } from './pod.js';
 
 export const NODE_PROBE_RATE_HZ = 50;
 const PROBE_CONTAINER = 'probe';
-/** Waiting reasons that never turn into a running container by themselves. */
-const STUCK = /^(ErrImagePull|ImagePullBackOff|ErrImageNeverPull|InvalidImageName|CreateContainerConfigError|CreateContainerError|RunContainerError)$/;
 
 export interface NodeProbeSite {
   kubectl: Kubectl;

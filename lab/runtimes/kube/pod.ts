@@ -29,6 +29,11 @@ const containerStatusSchema = z.looseObject({
 
 const conditionSchema = z.looseObject({ type: z.string(), status: z.string().optional(), reason: z.string().optional(), message: z.string().optional() });
 
+/** Waiting reasons that never turn into a running container by themselves. */
+export const STUCK = /^(ErrImagePull|ImagePullBackOff|ErrImageNeverPull|InvalidImageName|CreateContainerConfigError|CreateContainerError|RunContainerError)$/;
+/** Of those, the ones that say the image cannot be had. */
+export const IMAGE_UNAVAILABLE = /^(ErrImagePull|ImagePullBackOff|ErrImageNeverPull|InvalidImageName)$/;
+
 export const podSchema = z.looseObject({
   metadata: z.looseObject({ name: z.string(), uid: z.string().optional(), deletionTimestamp: z.string().optional() }),
   spec: z.looseObject({ nodeName: z.string().optional() }).optional(),

@@ -3,7 +3,11 @@ import type { Kubectl } from '../../tools/kubectl.js';
 import { scaledDuration } from '../../timeouts.js';
 import { KubeInstance, type KubeInstanceOptions } from './instance.js';
 import { LAB_LABEL, ownerGone } from '../runtime.js';
-import { namespaceManifest, toYaml, workloadManifests, workloadName, type ManifestOptions } from './manifests.js';
+import { SAMPLE_CONTAINER, namespaceManifest, toYaml, workloadManifests, workloadName, type ManifestOptions } from './manifests.js';
+import { IMAGE_UNAVAILABLE, containerStatus, readPod } from './pod.js';
+import { describeReadiness } from '../readiness.js';
+import { UsageError, errorMessage } from '../../errors.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** The one namespace a run creates, and deletes, on a cluster. */
 export function runNamespace(runId: string): string {
@@ -37,13 +41,48 @@ export async function deployWorkload(target: WorkloadTarget, run: RunSpec, optio
   const { kubectl, namespace } = target;
   const name = workloadName(run);
   await kubectl.apply(toYaml(workloadManifests(run, { ...options, namespace, runId: target.runId })));
-  await kubectl.run(['rollout', 'status', `deployment/${name}`, '-n', namespace, `--timeout=${scaledDuration(180)}`]);
-  const pods = await kubectl.json<{ items: { metadata: { name: string; deletionTimestamp?: string } }[] }>([
-    'get', 'pods', '-n', namespace, '-l', `gomemlimit-lab/run-id=${run.id}`,
-  ]);
-  const pod = pods.items.find((item) => !item.metadata.deletionTimestamp);
+  const rollout = kubectl.run(['rollout', 'status', `deployment/${name}`, '-n', namespace, `--timeout=${scaledDuration(180)}`]);
+  const stuck = new AbortController();
+  try {
+    await Promise.race([rollout, untilStuck(target, run, options.image, stuck.signal)]);
+  } catch (error) {
+    if (run.workload.kind === 'service' && !(error instanceof UsageError)) throw await notReady(target, run, options.image, error);
+    throw error;
+  } finally {
+    stuck.abort();
+    rollout.catch(() => {});
+  }
+  const pod = await currentPod(target, run);
   if (!pod) throw new Error(`no pod for ${name}`);
-  return pod.metadata.name;
+  return pod;
+}
+
+async function currentPod(target: WorkloadTarget, run: RunSpec): Promise<string | null> {
+  const pods = await target.kubectl.json<{ items: { metadata: { name: string; deletionTimestamp?: string } }[] }>([
+    'get', 'pods', '-n', target.namespace, '-l', `gomemlimit-lab/run-id=${run.id}`,
+  ]);
+  return pods.items.find((item) => !item.metadata.deletionTimestamp)?.metadata.name ?? null;
+}
+
+/** Rejects as soon as the pod waits for an image the cluster cannot have (ErrImagePull and kin); never resolves otherwise. */
+async function untilStuck(target: WorkloadTarget, run: RunSpec, image: string, signal: AbortSignal): Promise<never> {
+  while (!signal.aborted) {
+    await sleep(1000, undefined, { signal }).catch(() => {});
+    const pod = await currentPod(target, run).catch(() => null);
+    const waiting = pod ? containerStatus(await readPod(target.kubectl, target.namespace, pod).catch(() => null), SAMPLE_CONTAINER)?.state?.waiting : undefined;
+    if (waiting?.reason && IMAGE_UNAVAILABLE.test(waiting.reason)) {
+      throw new UsageError(`the cluster cannot run ${image} (${waiting.reason}${waiting.message ? `: ${waiting.message.split('\n')[0]}` : ''}): push it where the cluster can pull it`);
+    }
+  }
+  return new Promise<never>(() => {});
+}
+
+/** A service that never became ready: a usage problem (port, readiness), told with its last log lines. */
+async function notReady(target: WorkloadTarget, run: RunSpec, image: string, error: unknown): Promise<UsageError> {
+  const pod = await currentPod(target, run).catch(() => null);
+  const logs = pod ? await target.kubectl.run(['logs', pod, '-n', target.namespace, '-c', SAMPLE_CONTAINER, '--tail=5']).catch(() => '') : '';
+  const last = logs.trim().split('\n').filter(Boolean).join(' | ') || '(it printed nothing)';
+  return new UsageError(`${image} was not ready (${describeReadiness(run)}; ${errorMessage(error).split('\n')[0]}): its last lines: ${last}`);
 }
 
 export function removeWorkload(target: WorkloadTarget, run: RunSpec): Promise<void> {
