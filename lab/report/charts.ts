@@ -119,9 +119,10 @@ function variantFacts(results: Results, name: string): string[] {
   const v = summaryOf(results, name);
   const facts: string[] = [];
   // A swept value is in the name already (".limit-300mi", ".body-96").
-  if (v && v.memoryLimitBytes !== results.limits.memoryLimitBytes && !('limit' in v.axes)) facts.push(`limit ${mibLabel(v.memoryLimitBytes)}`);
+  if (v?.resizeToBytes !== undefined) facts.push(`limit ${mibLabel(v.memoryLimitBytes)} → ${mibLabel(v.resizeToBytes)}`);
+  else if (v && v.memoryLimitBytes !== results.limits.memoryLimitBytes && !('limit' in v.axes)) facts.push(`limit ${mibLabel(v.memoryLimitBytes)}`);
   if (v?.bodyMiB !== undefined && v.bodyMiB !== results.request.bodyMiB && !('body' in v.axes)) facts.push(`body ${trimMiB(v.bodyMiB)} MiB`);
-  facts.push(v?.gomemlimitBytes != null ? `GOMEMLIMIT ${mibLabel(v.gomemlimitBytes)}` : 'no GOMEMLIMIT');
+  facts.push(v?.gomemlimitBytes != null ? `GOMEMLIMIT ${mibLabel(v.gomemlimitBytes)}${v.resizeToBytes !== undefined ? ' at start' : ''}` : 'no GOMEMLIMIT');
   return facts;
 }
 
