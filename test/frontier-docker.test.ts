@@ -24,7 +24,7 @@ test('frontier on docker: bisection over body size brackets where baseline start
   assert.ok(frontier, 'a frontier result');
   assert.equal(frontier.variant, 'baseline');
   // 8 MiB is far below the seed's 66 MiB kill and 200 MiB far above it under 400Mi.
-  assert.deepEqual(frontier.probes.slice(0, 2).map((probe) => [probe.bodyMiB, probe.passed]), [[8, true], [200, false]]);
+  assert.deepEqual(frontier.probes.slice(0, 2).map((probe) => [probe.valueMiB, probe.passed]), [[8, true], [200, false]]);
   assert.equal(frontier.status, 'bracketed');
   assert.ok(frontier.failedMiB! - frontier.frontierMiB! <= 64);
   assert.ok(frontier.frontierMiB! < 150 && frontier.failedMiB! > 8);
@@ -32,7 +32,7 @@ test('frontier on docker: bisection over body size brackets where baseline start
   for (const probe of frontier.probes) {
     const summary = results.variants.find((variant) => variant.name === probe.variant);
     assert.equal(summary?.repetitions, 1);
-    assert.equal(summary?.bodyMiB, probe.bodyMiB);
+    assert.equal(summary?.bodyMiB, probe.valueMiB);
   }
   await access(path.join(out, 'charts', 'frontier.svg'));
   await access(path.join(out, 'charts', 'frontier.png'));

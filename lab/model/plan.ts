@@ -154,9 +154,12 @@ export function variantRuns(scenario: Scenario, variant: ResolvedVariant, reps: 
   }));
 }
 
-/** A frontier probe: the variant at one body size, as a variant of its own. */
-export function probeVariant(variant: ResolvedVariant, bodyMiB: number): ResolvedVariant {
-  const size = Number(bodyMiB.toFixed(2));
+/** A frontier probe: the variant at one body size, or under one memory limit (sizing), as a variant of its own. */
+export function probeVariant(variant: ResolvedVariant, valueMiB: number, over: FrontierSpec['over'] = 'bodyMiB'): ResolvedVariant {
+  const size = Number(valueMiB.toFixed(2));
+  if (over === 'memoryLimit') {
+    return { ...variant, name: `${variant.name}.limit-${size}mi`, axes: { ...variant.axes, limit: `${size}Mi` }, memoryLimitBytes: Math.round(size * 2 ** 20) };
+  }
   return { ...variant, name: `${variant.name}.body-${size}`, axes: { ...variant.axes, body: String(size) }, bodyMiB: size };
 }
 

@@ -217,18 +217,26 @@ export const variantSummarySchema = z.object({
 });
 
 /** One probe of the OOM-frontier search: a body size run repsPerProbe times. */
-const frontierProbeSchema = z.object({
-  bodyMiB: z.number(),
+const frontierProbeSchema = z.preprocess(
+  // Files from before limit searches named the probed value bodyMiB.
+  (raw) => (raw && typeof raw === 'object' && 'bodyMiB' in raw && !('valueMiB' in raw) ? { ...raw, valueMiB: (raw as { bodyMiB: unknown }).bodyMiB } : raw),
+  z.object({
+  /** The probed body size, or memory limit (frontier.over), in MiB. */
+  valueMiB: z.number(),
   /** The variant summary holding this probe's repetitions. */
   variant: z.string(),
   repetitions: z.number(),
   survivedRepetitions: z.number(),
   survival: intervalSchema,
   passed: z.boolean(),
-});
+  /** The highest peak of the probe's repetitions (limit searches: what the limit held). */
+  peakBytes: z.number().nullable().default(null),
+}));
 
 /** The largest body that still survives the target share of repetitions, found by bisection. */
 export const frontierSchema = z.object({
+  /** bodyMiB: the largest body that survives; memoryLimit: the smallest limit that holds (sizing). */
+  over: z.enum(['bodyMiB', 'memoryLimit']).default('bodyMiB'),
   variant: z.string(),
   memoryLimitBytes: z.number(),
   targetSurvival: z.number(),
@@ -236,11 +244,14 @@ export const frontierSchema = z.object({
   resolutionMiB: z.number(),
   /** In the order they were run. */
   probes: z.array(frontierProbeSchema),
-  /** Largest probed size that met the target; null when even the smallest size missed it. */
+  /** The probed value nearest the risky end that met the target (body: largest; limit: smallest); null if none did. */
   frontierMiB: z.number().nullable(),
-  /** Smallest probed size above frontierMiB that missed the target: [frontierMiB, failedMiB) brackets the frontier. */
+  /** The probed value nearest frontierMiB on the risky side that missed it: the two bracket the frontier. */
   failedMiB: z.number().nullable(),
+  /** below-range: even the safe end (smallest body, largest limit) missed; above-range: even the risky end met it. */
   status: z.enum(['bracketed', 'below-range', 'above-range', 'incomplete']),
+  /** Limit searches: the highest peak at the first, generous limit, which usage-based sizing works from. */
+  usagePeakBytes: z.number().nullable().default(null),
 });
 
 /** Results files written before each variant carried its own limit: the run's limit was every variant's. */

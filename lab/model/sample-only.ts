@@ -11,7 +11,7 @@ const SWEEP_FIELDS = ['encoder', 'bodyMiB', 'go'] as const;
 /** The sample's automemlimit switch: a service links automemlimit itself, or not. */
 const ENV_FIELDS = ['AUTOMEMLIMIT', 'AUTOMEMLIMIT_REFRESH', 'LEAK_MIB', 'BODY_MIB', 'DATASET_SEED'] as const;
 /** Top-level blocks: the sample's request and dataset, and the body-size frontier. */
-const TOP_FIELDS = { request: 'a service is sent service.requests', datasetSeed: 'it seeds the sample\'s generated data', frontier: 'the frontier searches the sample\'s body size' } as const;
+const TOP_FIELDS = { request: 'a service is sent service.requests', datasetSeed: 'it seeds the sample\'s generated data', frontier: 'it searches the sample\'s body size; frontier.over: memoryLimit sizes a service' } as const;
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -25,7 +25,8 @@ export function sampleOnlyIssues(raw: unknown): FieldIssue[] {
   if (!isRecord(raw) || raw.service === undefined) return [];
   const issues: FieldIssue[] = [];
   for (const [field, why] of Object.entries(TOP_FIELDS)) {
-    if (field in raw) issues.push({ path: [field], message: `for the lab's sample only (${why}): remove it from a service scenario` });
+    const sizing = field === 'frontier' && isRecord(raw.frontier) && raw.frontier.over === 'memoryLimit'; // any service can be sized
+    if (field in raw && !sizing) issues.push({ path: [field], message: `for the lab's sample only (${why}): remove it from a service scenario` });
   }
   issues.push(...sweepIssues(raw.sweep, ['sweep']));
   const variants = Array.isArray(raw.variants) ? raw.variants : [];

@@ -113,16 +113,22 @@ const variantSchema = z.strictObject({
 });
 
 
-/** Bisection over body size for each variant: the largest body that survives targetSurvival of the probes' repetitions. */
+/**
+ * Bisection for each variant: over body size, the largest body that survives targetSurvival of the probes'
+ * repetitions (default 90%); over memoryLimit, the smallest limit that does (sizing; default 95%), in MiB.
+ */
 const frontierSchema = z
   .strictObject({
-    minMiB: bodySchema.default(8),
-    maxMiB: bodySchema.default(256),
+    over: z.enum(['bodyMiB', 'memoryLimit']).default('bodyMiB'),
+    minMiB: z.number().positive().max(65536).default(8),
+    maxMiB: z.number().positive().max(65536).default(256),
     resolutionMiB: z.number().positive().default(4),
     repsPerProbe: z.number().int().min(1).max(100).default(5),
-    targetSurvival: z.number().gt(0).max(1).default(0.9),
+    targetSurvival: z.number().gt(0).max(1).optional(),
   })
-  .refine((frontier) => frontier.minMiB < frontier.maxMiB, 'frontier.minMiB must be below frontier.maxMiB');
+  .refine((frontier) => frontier.minMiB < frontier.maxMiB, 'frontier.minMiB must be below frontier.maxMiB')
+  .refine((frontier) => frontier.over !== 'bodyMiB' || frontier.maxMiB <= 2048, 'frontier.maxMiB: a body above 2048 MiB is not served by the sample')
+  .transform((frontier) => ({ ...frontier, targetSurvival: frontier.targetSurvival ?? (frontier.over === 'memoryLimit' ? 0.95 : 0.9) }));
 
 const requestSchema = z.strictObject({
   path: z.string().startsWith('/').default('/bulk'),
@@ -225,10 +231,17 @@ export interface ServiceOverlay {
   baseDir: string;
 }
 
+/** Variants that only the sample can run (an encoder, a leak) are left out for a service, and the description says so. */
 function withOverlay(raw: unknown, overlay: ServiceOverlay | undefined): unknown {
   if (!overlay || typeof raw !== 'object' || raw === null) return raw;
   const { request: _request, datasetSeed: _seed, ...rest } = raw as Record<string, unknown>;
-  return { ...rest, service: overlay.service };
+  const scenario = { ...rest, service: overlay.service };
+  const variants = Array.isArray(rest.variants) ? (rest.variants as unknown[]) : [];
+  const sampleOnly = new Set(sampleOnlyIssues(scenario).filter((issue) => issue.path[0] === 'variants').map((issue) => issue.path[1] as number));
+  if (sampleOnly.size === 0 || sampleOnly.size === variants.length) return scenario; // none, or all: the errors say which field
+  const names = [...sampleOnly].map((index) => String((variants[index] as { name?: unknown })?.name ?? index));
+  const description = `${typeof rest.description === 'string' ? `${rest.description} ` : ''}(for the service, without ${names.join(', ')}: the sample's own)`;
+  return { ...scenario, description, variants: variants.filter((_, index) => !sampleOnly.has(index)) };
 }
 
 /** Body files resolved against the scenario's folder; a missing one is a UsageError naming its field. */

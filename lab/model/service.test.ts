@@ -71,6 +71,8 @@ test('sample-only fields in a service scenario are refused by name', () => {
   assert.throws(() => parseScenario(variants('{ name: a, sweep: { go: ["1.24.13"] } }'), 'mine.yaml'), usage(/variants\.0\.sweep\.go: for the lab's sample only/));
   assert.throws(() => parseScenario(`${SERVICE}request: { bodyMiB: 3 }\nvariants: [{ name: a }]\n`, 'mine.yaml'), usage(/^mine\.yaml: request: for the lab's sample only/));
   assert.throws(() => parseScenario(`${SERVICE}variants: [{ name: a }]\nsweep: { encoder: [marshal] }\n`, 'mine.yaml'), usage(/sweep\.encoder: for the lab's sample only/));
+  assert.throws(() => parseScenario(`${SERVICE}variants: [{ name: a }]\nfrontier: { minMiB: 8, maxMiB: 64 }\n`, 'mine.yaml'), usage(/^mine\.yaml: frontier: for the lab's sample only \(it searches the sample's body size/));
+  assert.equal(parseScenario(`${SERVICE}variants: [{ name: a }]\nfrontier: { over: memoryLimit, minMiB: 64, maxMiB: 1024 }\n`, 'mine.yaml').frontier!.targetSurvival, 0.95);
   // The same fields are the sample's own business without a service block.
   assert.doesNotThrow(() => parseScenario('name: s\nrequest: { bodyMiB: 3 }\nvariants: [{ name: a, encoder: stream, env: { AUTOMEMLIMIT: "0.9" } }]\n', 's.yaml'));
 });
@@ -93,6 +95,10 @@ test('--service-image on a scenario: its variants and limits, the flags as the s
   assert.deepEqual(seed.service!.requests.targets, [{ method: 'GET', path: '/export', headers: {} }]);
   assert.equal(seed.service!.readiness, undefined);
   await assert.rejects(loadScenario('encoders', undefined, overlay), usage(/sweep\.encoder: for the lab's sample only/));
+  // On a scenario whose variants include the sample's own (sizing's stream), those are left out, and it says so.
+  const sizing = await loadScenario('sizing', undefined, overlay);
+  assert.deepEqual(sizing.variants.map((variant) => variant.name), ['baseline', 'limit-90']);
+  assert.match(sizing.description, /\(for the service, without stream: the sample's own\)$/);
   assert.throws(() => serviceOverlay({ ...options, serviceImage: 'x:v1' }), usage(/^--service-image needs --service-port N/));
   assert.throws(() => serviceOverlay({ ...options, path: '/x' }), usage(/^--path is for a service: give --service-image REF too$/));
   assert.throws(() => serviceOverlay({ ...options, serviceImage: 'x:v1', servicePort: 1, readyPath: '/r', readyLog: 'up' }), usage(/give one of them/));

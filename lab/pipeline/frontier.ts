@@ -1,10 +1,11 @@
-// Runs the OOM-frontier search: per variant, bisection over body size, each probe repsPerProbe repetitions.
+// Runs the OOM-frontier search: per variant, bisection over body size or memory limit, each probe repsPerProbe repetitions.
 import { describeFrontier, finishFrontier, nextProbeSize, probeOutcome, recordProbe, startFrontier } from '../analyse/frontier.js';
 import { probeVariant, variantRuns, type Plan, type RunSpec } from '../model/plan.js';
 import type { Progress } from '../progress.js';
 import type { Frontier, RunRecord } from '../model/results.js';
 import type { FrontierSpec } from '../model/scenario.js';
 import type { ResolvedVariant } from '../model/variants.js';
+import { max } from '../analyse/stats.js';
 
 export interface FrontierHooks {
   /** Runs one probe's repetitions (side by side where the lab runs several at once). */
@@ -26,13 +27,17 @@ export async function searchFrontiers(plan: Plan, spec: FrontierSpec, hooks: Fro
       const size = nextProbeSize(state, spec);
       if (size === null) continue;
       probed = true;
-      const probe = probeVariant(variant, size);
+      const probe = probeVariant(variant, size, spec.over);
       hooks.onProbe(probe);
       const bracket = `bracket ${state.frontierMiB ?? '?'}–${state.failedMiB ?? '?'} MiB`;
       const reps = Array.from({ length: spec.repsPerProbe }, (_, i) => i + 1);
-      const records = await hooks.execute(variantRuns(plan.scenario, probe, reps), `[frontier ${variant.name}, probe ${state.probes.length + 1} at ${size} MiB, ${bracket}]`);
+      const what = spec.over === 'memoryLimit' ? `a ${size} MiB limit` : `${size} MiB`;
+      const records = await hooks.execute(variantRuns(plan.scenario, probe, reps), `[frontier ${variant.name}, probe ${state.probes.length + 1} at ${what}, ${bracket}]`);
       const survived = records.filter((record) => record.survived).length;
-      frontiers[index] = recordProbe(state, probeOutcome(probe.name, size, survived, spec.repsPerProbe, spec.targetSurvival), spec);
+      const peak = max(records.flatMap((record) => (record.memory.peakBytes === null ? [] : [record.memory.peakBytes])));
+      const next = recordProbe(state, probeOutcome(probe.name, size, survived, spec.repsPerProbe, spec.targetSurvival, peak), spec);
+      // Usage-based sizing starts from the peak at the first, generous limit.
+      frontiers[index] = spec.over === 'memoryLimit' && state.probes.length === 0 ? { ...next, usagePeakBytes: peak } : next;
       hooks.onProgress([...frontiers]);
     }
     if (!probed) break;

@@ -19,7 +19,10 @@ function largestLimits(context: LabContext): { cpuLimitMillis: number; memoryLim
   const { plan } = context;
   return {
     cpuLimitMillis: Math.max(...plan.variants.map((variant) => variant.cpuLimitMillis)),
-    memoryLimitBytes: Math.max(...plan.variants.map((variant) => Math.max(variant.memoryLimitBytes, variant.resizeToBytes ?? 0))),
+    memoryLimitBytes: Math.max(
+      ...plan.variants.map((variant) => Math.max(variant.memoryLimitBytes, variant.resizeToBytes ?? 0)),
+      plan.frontier?.over === 'memoryLimit' ? plan.frontier.maxMiB * 2 ** 20 : 0, // a sizing search starts at its largest limit
+    ),
   };
 }
 

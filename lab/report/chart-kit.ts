@@ -22,6 +22,7 @@ export const CHART_TITLES = {
   memoryTimeline: 'Container memory (cgroup) over time vs the limit',
   survival: 'Survival rate per variant',
   frontier: 'OOM frontier: the largest response each variant survives',
+  sizing: 'Sizing: survival against limits.memory, the smallest limit that holds',
 } as const;
 
 export const HEADER_FONT_SIZE = 12;

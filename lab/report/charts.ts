@@ -58,7 +58,7 @@ export function chartVariants(results: Results): string[] {
   const names: string[] = [];
   for (const f of results.frontier) {
     for (const size of [f.frontierMiB, f.failedMiB]) {
-      const probe = f.probes.find((p) => p.bodyMiB === size);
+      const probe = f.probes.find((p) => p.valueMiB === size);
       if (probe && !names.includes(probe.variant)) names.push(probe.variant);
     }
   }
@@ -448,7 +448,7 @@ export interface RenderedChart {
 export async function renderAllCharts(results: Results): Promise<RenderedChart[]> {
   const charts: RenderedChart[] = [];
   const frontier = await renderFrontierSvg(results);
-  if (frontier !== null) charts.push({ name: 'frontier.svg', title: CHART_TITLES.frontier, svg: frontier });
+  if (frontier !== null) charts.push({ name: 'frontier.svg', title: results.frontier?.some((f) => f.over === 'memoryLimit') ? CHART_TITLES.sizing : CHART_TITLES.frontier, svg: frontier });
   const ratio = ratioSweepSpec(results);
   if (ratio) charts.push({ name: 'gomemlimit-ratio.svg', title: SPIRAL_TITLES.ratio, svg: await renderSvg(ratio) });
   const leak = leakTimelineSpec(results);

@@ -12,7 +12,7 @@ export function frontierText(f: Frontier): string {
     case 'above-range':
       return `≥ ${trimMiB(f.frontierMiB ?? 0)} MiB (every probe passed)`;
     case 'below-range':
-      return `< ${trimMiB(f.failedMiB ?? Math.min(...f.probes.map((p) => p.bodyMiB)))} MiB (no probe passed)`;
+      return `< ${trimMiB(f.failedMiB ?? Math.min(...f.probes.map((p) => p.valueMiB)))} MiB (no probe passed)`;
     case 'incomplete':
       return f.frontierMiB === null ? 'incomplete' : `≥ ${trimMiB(f.frontierMiB)} MiB (search incomplete)`;
   }
@@ -37,6 +37,8 @@ export function widestGapCentre(sizes: number[], max: number): number {
 export function frontierSpec(results: Results): TopLevelSpec | null {
   if (!hasFrontier(results)) return null;
   const frontiers = results.frontier;
+  const sizing = frontiers.some((f) => f.over === 'memoryLimit');
+  const axisTitle = sizing ? 'limits.memory (MiB)' : 'response body (MiB)';
   const colors = colorScale(frontiers.map((f) => f.variant));
   const probes = frontiers.flatMap((f) =>
     f.probes
@@ -44,7 +46,7 @@ export function frontierSpec(results: Results): TopLevelSpec | null {
       .map((p) => ({
         variant: f.variant,
         probe: p.variant,
-        body: p.bodyMiB,
+        body: p.valueMiB,
         rate: p.survival.rate,
         low: p.survival.low,
         high: p.survival.high,
@@ -52,7 +54,7 @@ export function frontierSpec(results: Results): TopLevelSpec | null {
         text: `${p.variant}: ${p.survivedRepetitions}/${p.repetitions} survived`,
       })),
   );
-  const sizes = frontiers.flatMap((f) => f.probes.map((p) => p.bodyMiB));
+  const sizes = frontiers.flatMap((f) => f.probes.map((p) => p.valueMiB));
   const xMax = Math.max(1, ...sizes) * 1.04;
   const xScale = { domain: [0, xMax], nice: false, zero: true };
   const xField = (field: string, title: string | null) => ({ field, type: 'quantitative', title, scale: xScale, axis: { tickCount: 8 } });
@@ -136,11 +138,11 @@ export function frontierSpec(results: Results): TopLevelSpec | null {
     width: PANEL_WIDTH,
     height: { step: 30 },
     data: { values: brackets },
-    title: { text: 'Frontier: largest size that met the target, up to the smallest that missed it', fontSize: 12, fontWeight: 'normal', color: '#333', anchor: 'start', offset: 6 },
+    title: { text: sizing ? 'Sizing: the smallest limit that met the target, down to the largest that missed it' : 'Frontier: largest size that met the target, up to the smallest that missed it', fontSize: 12, fontWeight: 'normal', color: '#333', anchor: 'start', offset: 6 },
     layer: [
       {
         mark: { type: 'rule', strokeWidth: 7, opacity: 0.55, strokeCap: 'butt' },
-        encoding: { x: xField('low', 'response body (MiB)'), x2: { field: 'high' }, y, color },
+        encoding: { x: xField('low', axisTitle), x2: { field: 'high' }, y, color },
       },
       {
         transform: [{ filter: 'datum.frontier !== null' }],
@@ -162,9 +164,9 @@ export function frontierSpec(results: Results): TopLevelSpec | null {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: {
-      text: CHART_TITLES.frontier,
+      text: sizing ? CHART_TITLES.sizing : CHART_TITLES.frontier,
       subtitle: [
-        `${reps.join('/')} repetitions per response size${limits.length === 1 ? ` under a ${mibLabel(limits[0]!)} limit` : ''}; bars: 95% Wilson interval;`,
+        sizing ? `${reps.join('/')} repetitions per probed limit; bars: 95% Wilson interval;` : `${reps.join('/')} repetitions per response size${limits.length === 1 ? ` under a ${mibLabel(limits[0]!)} limit` : ''}; bars: 95% Wilson interval;`,
         `filled: the probe met the target (dashed line: ${targets.map((t) => `${Math.round(t * 100)}%`).join(', ')} of repetitions survived),`,
         "open: it missed it; dotted lines: each variant's frontier.",
       ],

@@ -54,7 +54,7 @@ export function renderHtml(results: Results, charts: { name: string; title: stri
     (v) => `<li><strong>${escapeHtml(v.name)}</strong>: ${escapeHtml(v.description || '—')}${v.env ? ` (env <code>${escapeHtml(v.env)}</code>)` : ''}</li>`,
   );
   parts.push('<h3>Variants</h3>', `<ul>${variants.join('\n')}</ul>`);
-  if (m.frontier) parts.push('<h2>Frontier</h2>', table(m.frontier.header, m.frontier.rows), `<p class="note">${escapeHtml(m.frontier.note)}</p>`);
+  if (m.frontier) parts.push(`<h2>${escapeHtml(m.frontier.title)}</h2>`, table(m.frontier.header, m.frontier.rows), `<p class="note">${escapeHtml(m.frontier.note)}</p>`);
   parts.push('<h2>Results</h2>', table(m.summary.header, m.summary.rows, 'results'), `<p class="note">${escapeHtml(m.summary.note)}</p>`);
   parts.push(`<details id="detail"><summary>Restarts, GC, latency and errors</summary>\n${table(m.detail.header, m.detail.rows)}\n</details>`);
   for (const [title, id, extra] of [['GC and CPU', 'gc-cpu', m.gcCpu], ['Resize', 'resize', m.resize]] as const) {

@@ -1,6 +1,7 @@
 // The report as Markdown a blog author can paste. The numbers come from a plain-text model that
 // html.ts renders too, so both reports always say the same thing.
 import { describeFrontier } from '../analyse/frontier.js';
+import { sizingSentence, sizingTable } from './sizing.js';
 import { headroomOf, rankVariants, recommendation } from '../analyse/recommend.js';
 import { formatBytes, formatHeadroom, formatRate, median } from '../analyse/stats.js';
 import type { ProcessInstance, Results, RunRecord, VariantSummary } from '../model/results.js';
@@ -23,7 +24,8 @@ export interface ReportModel {
   /** Resize runs only: the limit the Go runtime believed in against the one the cgroup enforced. */
   resize: ExtraTable | null;
   /** Frontier runs only: one row per variant. */
-  frontier: { header: string[]; rows: string[][]; note: string } | null;
+  /** The body-size frontier, or the sizing over memory limits. */
+  frontier: { title: string; header: string[]; rows: string[][]; note: string } | null;
   runs: { header: string[]; rows: string[][] };
 }
 
@@ -33,6 +35,8 @@ const trimNumber = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(1
 function verdict(results: Results): string {
   const where = `under a ${formatBytes(results.limits.memoryLimitBytes)} memory limit (${results.runtime})`;
   const partial = results.complete ? '' : 'Partial results. ';
+  const sizing = sizingSentence(results);
+  if (sizing !== null) return `${partial}Sizing ${what(results).replace(/^A /, 'a ')} ${where}. ${sizing}`;
   if (results.frontier?.length) {
     return `${partial}Largest JSON body that still survives, ${where}: ${results.frontier.map((f) => `${f.variant} ${describeFrontier(f)}`).join('; ')}.`;
   }
@@ -149,15 +153,17 @@ function runRow(run: RunRecord): string[] {
 
 function frontierTable(results: Results): ReportModel['frontier'] {
   if (!results.frontier?.length) return null;
+  if (results.frontier.some((f) => f.over === 'memoryLimit')) return sizingTable(results);
   const mib = (value: number | null) => (value === null ? DASH : `${value} MiB`);
   return {
+    title: 'Frontier',
     header: ['Variant', 'Largest size that met the target', 'Smallest size that missed it', 'Result', 'Probes (MiB: survived/repetitions)'],
     rows: results.frontier.map((f) => [
       f.variant,
       mib(f.frontierMiB),
       mib(f.failedMiB),
       describeFrontier(f),
-      [...f.probes].sort((a, b) => a.bodyMiB - b.bodyMiB).map((p) => `${p.bodyMiB}: ${p.survivedRepetitions}/${p.repetitions}`).join(', '),
+      [...f.probes].sort((a, b) => a.valueMiB - b.valueMiB).map((p) => `${p.valueMiB}: ${p.survivedRepetitions}/${p.repetitions}`).join(', '),
     ]),
     note: `Bisection over body size; each probe is ${results.frontier[0]!.repsPerProbe} fresh repetitions and passes when at least ${Math.round(results.frontier[0]!.targetSurvival * 100)}% of them survive. The frontier lies in the bracket between the two sizes; the chart shows each probe's 95% Wilson interval.`,
   };
@@ -215,7 +221,7 @@ export function renderMarkdown(results: Results, charts: { name: string; title: 
   for (const [label, value] of m.setup) out.push(`- **${label}:** ${mdText(value)}`);
   out.push('', '### Variants', '');
   for (const v of m.variants) out.push(`- **${mdText(v.name)}**: ${mdText(v.description || DASH)}${v.env ? ` (env \`${v.env.replace(/`/g, "'")}\`)` : ''}`);
-  if (m.frontier) out.push('', '## Frontier', '', mdTable(m.frontier.header, m.frontier.rows), '', mdText(m.frontier.note));
+  if (m.frontier) out.push('', `## ${m.frontier.title}`, '', mdTable(m.frontier.header, m.frontier.rows), '', mdText(m.frontier.note));
   out.push('', '## Results', '', mdTable(m.summary.header, m.summary.rows), '', mdText(m.summary.note), '');
   out.push('### Restarts, GC, latency and errors', '', mdTable(m.detail.header, m.detail.rows), '');
   if (m.gcCpu) out.push('### GC and CPU', '', mdTable(m.gcCpu.header, m.gcCpu.rows), '', mdText(m.gcCpu.note), '');
