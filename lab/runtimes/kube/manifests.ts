@@ -85,7 +85,7 @@ export function workloadManifests(run: RunSpec, options: ManifestOptions): Manif
             containers: [
               {
                 name: SAMPLE_CONTAINER,
-                image: options.image,
+                image: run.workload.image ?? options.image, // a service's own image, else the sample's build
                 imagePullPolicy: options.pullPolicy ?? 'Never', // kind: loaded with kind load, nothing can be pulled
                 ...(run.workload.args.length ? { args: run.workload.args } : {}),
                 ports: [{ containerPort: run.workload.port, name: 'http' }],
