@@ -1,0 +1,50 @@
+// The fixture service on a real, air-gapped kind cluster: its image is loaded into the node (nothing is pulled),
+// the kubelet OOM-kills it under the small limit, and GOMEMLIMIT comes from the Downward API as for the sample.
+import assert from 'node:assert/strict';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { readResults } from '../lab/report/write.js';
+import { INGEST_IMAGE, INGEST_PORT, buildIngestService, writeIngestDocument } from './fixtures/ingest-service.js';
+import { spawnLab } from './helpers.js';
+
+const SCENARIO = `
+name: ingest-kind
+container: { memoryLimit: 256Mi, memoryRequest: 64Mi, cpuLimit: 500m }
+service:
+  image: ${INGEST_IMAGE}
+  port: ${INGEST_PORT}
+  readiness: { log: "listening on" }
+  requests:
+    targets:
+      - { method: POST, path: /ingest, bodyFile: doc.json }
+reps: 1
+variants:
+  - { name: baseline }
+  - { name: gomemlimit, gomemlimitRatio: 1 }
+sweep:
+  memoryLimit: [128Mi, 192Mi]
+`;
+
+test('a service scenario on kind: OOMKilled from pod status at 128Mi, answers at 192Mi, gctrace from kubectl logs', { timeout: 20 * 60_000 }, async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'lab-service-kind-'));
+  await buildIngestService();
+  await writeIngestDocument(path.join(dir, 'doc.json'), 120_000);
+  await writeFile(path.join(dir, 'ingest.yaml'), SCENARIO);
+  const out = path.join(dir, 'run');
+  const result = await spawnLab(['--runtime', 'kind', '--scenario', path.join(dir, 'ingest.yaml'), '--out', out, '--quiet'], {});
+  assert.equal(result.exitCode, 0, result.stderr);
+  const results = await readResults(out);
+  assert.equal(results.runtime, 'kind');
+  assert.equal(results.environment.versions.image, INGEST_IMAGE);
+  for (const variant of ['baseline', 'gomemlimit']) {
+    const small = results.runs.find((run) => run.variant === `${variant}.limit-128mi`)!;
+    const roomy = results.runs.find((run) => run.variant === `${variant}.limit-192mi`)!;
+    assert.ok(small.terminations.some((termination) => termination.reason === 'OOMKilled'), `${variant} at 128Mi: ${JSON.stringify(small.terminations)}`);
+    assert.equal(small.survived, false);
+    assert.equal(roomy.survived, true, `${variant} at 192Mi`);
+    assert.ok(roomy.processes.some((process) => process.gcCycles.length > 0), `${variant}: gctrace read from the pod's logs`);
+    assert.ok(roomy.memory.peakBytes! > 100 * 2 ** 20, `${variant}: cgroup memory read from inside the kind node`);
+  }
+});
