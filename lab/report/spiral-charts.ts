@@ -30,6 +30,12 @@ function ratioRows(results: Results) {
   });
 }
 
+/** The variants without GOMEMLIMIT have no place on the ratio axis: their survival goes in the subtitle (the upper cliff). */
+function unsetLine(results: Results): string[] {
+  const unset = results.variants.filter((v) => v.axes.ratio === 'none' && v.repetitions > 0);
+  return unset.length ? [`No GOMEMLIMIT: ${unset.map((v) => `${v.name} survived ${v.survivedRepetitions}/${v.repetitions}`).join('; ')}.`] : [];
+}
+
 export function ratioSweepSpec(results: Results): TopLevelSpec | null {
   const rows = ratioRows(results);
   if (new Set(rows.map((row) => row.ratio)).size < 3) return null;
@@ -45,6 +51,7 @@ export function ratioSweepSpec(results: Results): TopLevelSpec | null {
       subtitle: [
         `Top: GC share of the process's CPU (highest request, median over repetitions); dashed at ${Math.round(THRASH_GC_SHARE * 100)}%, thrashing.`,
         'Middle: latency p50 (solid) and p95 (dashed). Bottom: survival with 95% Wilson intervals.',
+        ...unsetLine(results),
       ],
     },
     config: CONFIG,
