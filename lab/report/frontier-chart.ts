@@ -3,11 +3,13 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { CHART_TITLES, CONFIG, PANEL_WIDTH, TARGET_COLOR, colorScale, hasFrontier, legendColumns, mibLabel, renderSvg, textWidth, trimMiB } from './chart-kit.js';
 import type { Frontier, Results } from '../model/results.js';
+import { usageBasedMiB } from './sizing.js';
 
 /** "57.25–61 MiB", "≥ 256 MiB (every probe met the target)"... : the frontier in words. */
 export function frontierText(f: Frontier): string {
   switch (f.status) {
     case 'bracketed':
+      if (f.over === 'memoryLimit') return `holds at ${trimMiB(f.frontierMiB ?? 0)}, misses at ${trimMiB(f.failedMiB ?? 0)} MiB`;
       return `${trimMiB(f.frontierMiB ?? 0)}–${trimMiB(f.failedMiB ?? 0)} MiB`;
     case 'above-range':
       return `≥ ${trimMiB(f.frontierMiB ?? 0)} MiB (every probe passed)`;
@@ -131,14 +133,17 @@ export function frontierSpec(results: Results): TopLevelSpec | null {
     const text = frontierText(f);
     // Labels go right of the bracket, or left of it when it ends near the right edge.
     const right = textWidth({ fontSize: 12, fontWeight: 'bold' }, text) < (PANEL_WIDTH * (xMax - high)) / xMax - 12;
-    return { variant: f.variant, low, high, frontier: f.frontierMiB, failed: f.failedMiB, text, side: right ? 'right' : 'left' };
+    const usage = usageBasedMiB(f);
+    // A label right of everything drawn on its row: the bracket and the usage-based cross.
+    const labelAt = Math.max(low, high, usage ?? 0);
+    return { variant: f.variant, low, high, frontier: f.frontierMiB, failed: f.failedMiB, usage, labelAt, text, side: right || sizing ? 'right' : 'left' };
   });
   const y = { field: 'variant', type: 'nominal', title: null, sort: frontiers.map((f) => f.variant), axis: { labelPadding: 8, ticks: false, domain: false } };
   const strip = {
     width: PANEL_WIDTH,
     height: { step: 30 },
     data: { values: brackets },
-    title: { text: sizing ? 'Sizing: the smallest limit that met the target, down to the largest that missed it' : 'Frontier: largest size that met the target, up to the smallest that missed it', fontSize: 12, fontWeight: 'normal', color: '#333', anchor: 'start', offset: 6 },
+    title: { text: sizing ? 'Sizing: the smallest limit that met the target, down to the largest that missed it; +: usage-based (peak + 15%)' : 'Frontier: largest size that met the target, up to the smallest that missed it', fontSize: 12, fontWeight: 'normal', color: '#333', anchor: 'start', offset: 6 },
     layer: [
       {
         mark: { type: 'rule', strokeWidth: 7, opacity: 0.55, strokeCap: 'butt' },
@@ -154,10 +159,15 @@ export function frontierSpec(results: Results): TopLevelSpec | null {
         mark: { type: 'tick', thickness: 2.5, size: 18 },
         encoding: { x: { field: 'failed', type: 'quantitative' }, y, color },
       },
+      {
+        transform: [{ filter: 'datum.usage !== null' }],
+        mark: { type: 'point', shape: 'cross', size: 110, filled: true, opacity: 0.9 },
+        encoding: { x: { field: 'usage', type: 'quantitative' }, y, color },
+      },
       ...(['right', 'left'] as const).map((side) => ({
         transform: [{ filter: `datum.side === '${side}'` }],
         mark: { type: 'text', fontSize: 12, fontWeight: 'bold', align: side === 'right' ? 'left' : 'right', baseline: 'middle', dx: side === 'right' ? 10 : -10, color: '#222' },
-        encoding: { x: { field: side === 'right' ? 'high' : 'low', type: 'quantitative' }, y, text: { field: 'text' } },
+        encoding: { x: { field: side === 'right' ? 'labelAt' : 'low', type: 'quantitative' }, y, text: { field: 'text' } },
       })),
     ],
   };

@@ -40,11 +40,11 @@ function sizingResults(): Results {
   return { ...seed, scenario: 'sizing', variants, frontier: [sizing('baseline', 560, 544, 470), sizing('limit-90', 432, 416, 1350)] };
 }
 
-test('sizing table: the smallest limit that held, its bracket, survival and peak there, usage + 15% and where it dies', () => {
+test('sizing table: the smallest limit that held, its bracket, survival and peak there, usage + 15% and where it missed', () => {
   const table = sizingTable(sizingResults())!;
   assert.equal(table.title, 'Sizing');
   const [baseline, limited] = table.rows;
-  assert.deepEqual(baseline, ['baseline', 'none', '560 MiB', '[560, 544) MiB', '5/5 (100%, 95% CI 57–100%)', '556.0 MiB', '541 MiB: dies there (it fails at 544 MiB)', '544 MiB']);
+  assert.deepEqual(baseline, ['baseline', 'none', '560 MiB', '[560, 544) MiB', '5/5 (100%, 95% CI 57–100%)', '556.0 MiB', '541 MiB: too small (the target was missed at 544 MiB)', '544 MiB (3/5 survived)']);
   // GOMEMLIMIT's peak under a generous limit follows that limit: usage-based sizing overshoots by far.
   assert.equal(limited![1], '90% of the limit');
   assert.equal(limited![6], '1553 MiB (first limit only 1.5× the peak): holds');

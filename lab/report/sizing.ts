@@ -1,5 +1,5 @@
 // Sizing: what limits.memory a variant needs (the smallest limit that held), beside what usage-based sizing
-// (a recommender's peak + 15%) would give and the limit at which it died.
+// (a recommender's peak + 15%) would give and the largest limit that missed the target.
 import { formatRate } from '../analyse/stats.js';
 import type { Frontier, Results } from '../model/results.js';
 import { DASH } from './format.js';
@@ -26,7 +26,7 @@ function gomemlimitOf(results: Results, frontier: Frontier): string {
 function usageVerdict(frontier: Frontier): string {
   const usage = usageBasedMiB(frontier);
   if (usage === null || frontier.frontierMiB === null) return DASH;
-  if (frontier.failedMiB !== null && usage <= frontier.failedMiB) return `dies there (it fails at ${frontier.failedMiB} MiB)`;
+  if (frontier.failedMiB !== null && usage <= frontier.failedMiB) return `too small (the target was missed at ${frontier.failedMiB} MiB)`;
   if (usage < frontier.frontierMiB) return 'below the limit that held: untested ground';
   return 'holds';
 }
@@ -37,6 +37,7 @@ export function sizingTable(results: Results): { title: string; header: string[]
   const [first] = frontiers;
   const rows = frontiers.map((f) => {
     const holding = f.probes.find((probe) => probe.valueMiB === f.frontierMiB) ?? null;
+    const failing = f.probes.find((probe) => probe.valueMiB === f.failedMiB) ?? null;
     const generous = f.probes[0];
     const factor = f.usagePeakBytes && generous ? (generous.valueMiB * MiB) / f.usagePeakBytes : null;
     const usage = usageBasedMiB(f);
@@ -48,12 +49,12 @@ export function sizingTable(results: Results): { title: string; header: string[]
       holding ? formatRate(holding.survivedRepetitions, holding.repetitions) : DASH,
       holding?.peakBytes ? `${(holding.peakBytes / MiB).toFixed(1)} MiB` : DASH,
       usage === null ? DASH : `${usage} MiB${factor !== null && factor < GENEROUS_FACTOR ? ` (first limit only ${factor.toFixed(1)}× the peak)` : ''}: ${usageVerdict(f)}`,
-      mib(f.failedMiB),
+      failing ? `${f.failedMiB} MiB (${failing.survivedRepetitions}/${failing.repetitions} survived)` : DASH,
     ];
   });
   return {
     title: 'Sizing',
-    header: ['Variant', 'GOMEMLIMIT', 'Smallest limit that held', 'Bracket [holds, fails)', 'Survival there', 'Peak there', `Usage-based (peak + ${USAGE_MARGIN * 100}%)`, 'Dies at'],
+    header: ['Variant', 'GOMEMLIMIT', 'Smallest limit that held', 'Bracket [holds, fails)', 'Survival there', 'Peak there', `Usage-based (peak + ${USAGE_MARGIN * 100}%)`, 'Misses the target at'],
     rows,
     note: `Bisection over limits.memory from ${first!.probes[0]?.valueMiB ?? '?'} MiB down; each probe is ${first!.repsPerProbe} fresh repetitions and holds when at least ${Math.round(first!.targetSurvival * 100)}% of them survive. Usage-based is what a recommender that sizes from observed usage (Kubernetes' Vertical Pod Autoscaler, Goldilocks) would set: the highest peak at the first, generous limit plus ${USAGE_MARGIN * 100}%. It does not know that Go's heap goal moves with the limit: with GOMEMLIMIT the peak follows the limit down, so usage under a generous limit says little about the smallest limit that holds.`,
   };
