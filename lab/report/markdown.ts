@@ -36,7 +36,7 @@ function verdict(results: Results): string {
   const where = `under a ${formatBytes(results.limits.memoryLimitBytes)} memory limit (${results.runtime})`;
   const partial = results.complete ? '' : 'Partial results. ';
   const sizing = sizingSentence(results);
-  if (sizing !== null) return `${partial}Sizing ${what(results).replace(/^A /, 'a ')} ${where}. ${sizing}`;
+  if (sizing !== null) return `${partial}Sizing ${what(results).replace(/^A /, 'a ')} (${results.runtime}). ${sizing}`;
   if (results.frontier?.length) {
     return `${partial}Largest JSON body that still survives, ${where}: ${results.frontier.map((f) => `${f.variant} ${describeFrontier(f)}`).join('; ')}.`;
   }
