@@ -56,3 +56,13 @@ test('sizing verdict: one sentence naming the limit each variant needs, smallest
   assert.match(markdown, /Set limits\.memory to at least 432 MiB with limit-90 \(GOMEMLIMIT 90% of the limit\), or 560 MiB with baseline \(GOMEMLIMIT none\); each held ≥ 95% of its repetitions there\./);
   assert.match(markdown, /## Sizing/);
 });
+
+test('a service that printed no gctrace is told plainly; its memory and OOM figures stay', () => {
+  const seed = makeResultsFixture();
+  const service = { image: 'example.com/not-go:v1', port: 8080, targets: ['GET /export'] };
+  const silent = { ...seed, service, runs: seed.runs.map((run) => ({ ...run, processes: run.processes.map((process) => ({ ...process, gcCycles: [] })) })) };
+  const markdown = renderMarkdown(silent, []);
+  assert.match(markdown, /GET \/export to example\.com\/not-go:v1 under a 400\.0 MiB memory limit \(docker\)\./);
+  assert.match(markdown, /example\.com\/not-go:v1 printed no gctrace: either it is not a Go program, or something overrides GODEBUG/);
+  assert.doesNotMatch(renderMarkdown({ ...seed, service }, []), /printed no gctrace/);
+});
