@@ -41,7 +41,9 @@ test('seed on docker: baseline is OOM-killed, GOMEMLIMIT returns the body, repor
   for (const run of results.runs.filter((candidate) => candidate.variant === 'baseline')) {
     assert.deepEqual(run.terminations.map((termination) => [termination.reason, termination.exitCode]), [['OOMKilled', 137]]);
     assert.ok(run.processes[0]!.gcCycles.length > 0, 'gctrace before the kill is kept');
-    assert.equal(run.processes[0]!.goMemoryLimitBytes, 2 ** 63 - 1, 'no GOMEMLIMIT in force');
+    // The sample's starting line was read (it names the cgroup limit), and it said no GOMEMLIMIT (MaxInt64 reads as null).
+    assert.equal(run.processes[0]!.cgroupMemoryLimitBytes, 400 * 2 ** 20, 'the starting line was read');
+    assert.equal(run.processes[0]!.goMemoryLimitBytes, null, 'no GOMEMLIMIT in force');
   }
   // GOMEMLIMIT: the limit is in force and the body comes back in most repetitions, a rate and not a certainty.
   // Measured on this machine: 16 of 17 repetitions survived; at a true 80% this bound fails in under 3% of runs.
