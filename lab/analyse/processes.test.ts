@@ -41,3 +41,19 @@ test('lines printed before the "starting" line (automemlimit logs first) belong 
   assert.equal(processes[0]!.goMemoryLimitBytes, 377487360);
   assert.equal(processes[0]!.gcCycles.length, 1);
 });
+
+test('a service without the sample\'s "starting" line: each restart is told by its gctrace starting again at gc 1', () => {
+  const gc = (n: number, heap: number) => `gc ${n} @0.${n}s 1%: 0.05+8.5+0.1 ms clock, 0.1+3.9/0.2/8.0+0.2 ms cpu, ${heap}->${heap}->${heap} MB, ${heap} MB goal, 0 MB stacks, 0 MB globals, 2 P`;
+  const log = [
+    '2026-12-03T08:00:00.1Z 2026/12/03 08:00:00 ingest-service listening on :8080',
+    `2026-12-03T08:00:00.2Z ${gc(1, 4)}`,
+    `2026-12-03T08:00:00.3Z ${gc(2, 90)}`,
+    `2026-12-03T08:00:05.1Z ${gc(1, 4)}`, // the kubelet restarted it after the OOM kill
+    `2026-12-03T08:00:05.2Z ${gc(2, 60)}`,
+    `2026-12-03T08:00:05.3Z ${gc(3, 120)}`,
+    '',
+  ].join('\n');
+  const processes = splitProcesses(log, [{ at: '2026-12-03T08:00:04Z', exitCode: 137, reason: 'OOMKilled', oomKilled: true }]);
+  assert.deepEqual(processes.map((process) => [process.gcCycles.length, process.oomKilled]), [[2, true], [3, false]]);
+  assert.equal(processes[0]!.goMemoryLimitBytes, null);
+});

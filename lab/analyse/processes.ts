@@ -10,6 +10,8 @@ export function stripTimestamp(line: string): string {
   return line.replace(TIMESTAMP_PREFIX, '');
 }
 
+const FIRST_GC = /^gc 1 @/;
+
 interface StartLine {
   memoryLimitBytes?: number;
   cgroupMemoryLimitBytes?: number | null;
@@ -27,11 +29,18 @@ function parseStartLine(line: string): StartLine | null {
 
 /**
  * Splits everything a container printed across restarts into one entry per process, using the sample's
- * "starting" line as the boundary; the n-th termination the engine reported ended the n-th process.
+ * "starting" line as the boundary (a service's: its gctrace starting again at gc 1); the n-th termination the
+ * engine reported ended the n-th process.
  */
 export function splitProcesses(logText: string, terminations: Termination[]): ProcessInstance[] {
   const groups: { start: StartLine | null; lines: string[] }[] = [];
-  for (const line of logText.split('\n')) {
+  const lines = logText.split('\n');
+  // A service has no "starting" line: a Go process's first GC cycle ("gc 1 @") starts the next one instead.
+  const sample = lines.some((line) => parseStartLine(line) !== null);
+  for (const line of lines) {
+    if (!sample && FIRST_GC.test(stripTimestamp(line)) && groups.length > 0 && groups.at(-1)!.lines.some((prior) => FIRST_GC.test(stripTimestamp(prior)))) {
+      groups.push({ start: null, lines: [] });
+    }
     const start = parseStartLine(line);
     const current = groups.at(-1);
     // Lines a process prints before its "starting" line (automemlimit logs first) belong to it.
