@@ -32,7 +32,7 @@ sweep:
 `;
 
 // Then the same cluster as a user's existing one: the image the node already holds runs; one it cannot pull is said.
-test('a service scenario on kind: OOMKilled from pod status at 128Mi, answers at 192Mi, gctrace from kubectl logs; on it as an existing cluster, ErrImagePull is said', { timeout: 20 * 60_000 }, async () => {
+test('a service scenario on kind: OOM-killed at 128Mi, answers at 192Mi, gctrace from kubectl logs; on it as an existing cluster, ErrImagePull is said', { timeout: 20 * 60_000 }, async () => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'lab-service-kind-'));
   await buildIngestService();
   await writeIngestDocument(path.join(dir, 'doc.json'), 120_000);
@@ -71,8 +71,11 @@ async function kindRun(dir: string, out: string): Promise<void> {
   for (const variant of ['baseline', 'gomemlimit']) {
     const small = results.runs.find((run) => run.variant === `${variant}.limit-128mi`)!;
     const roomy = results.runs.find((run) => run.variant === `${variant}.limit-192mi`)!;
-    assert.ok(small.terminations.some((termination) => termination.reason === 'OOMKilled'), `${variant} at 128Mi: ${JSON.stringify(small.terminations)}`);
+    // SIGKILLed under the limit (137). The kubelet calls it OOMKilled, but once in three runs it said only "Error"
+    // for gomemlimit (its OOM event was missed); the report then shows what the kubelet said.
+    assert.ok(small.terminations.some((termination) => termination.exitCode === 137), `${variant} at 128Mi: ${JSON.stringify(small.terminations)}`);
     assert.equal(small.survived, false);
+    assert.ok(small.memory.peakBytes! > 0.95 * 128 * 2 ** 20, `${variant} at 128Mi: killed at the limit (peak ${small.memory.peakBytes})`);
     assert.equal(roomy.survived, true, `${variant} at 192Mi`);
     assert.ok(roomy.processes.some((process) => process.gcCycles.length > 0), `${variant}: gctrace read from the pod's logs`);
     assert.ok(roomy.memory.peakBytes! > 100 * 2 ** 20, `${variant}: cgroup memory read from inside the kind node`);

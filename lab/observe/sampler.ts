@@ -68,11 +68,12 @@ export function startSampler(probe: MemoryProbe, hz = 20): RunningSampler {
       stopped = true;
       clearInterval(timer);
       await inFlight;
-      const elapsed = (performance.now() - started) / 1000;
+      // The rate over the span the probe had a cgroup to read: a killed container's settle time is not a gap.
+      const span = samples.length > 1 ? (samples.at(-1)!.t - samples[0]!.t) / 1000 : 0;
       return {
         source: probe.source,
         targetHz: hz,
-        achievedHz: elapsed > 0 ? Number((samples.length / elapsed).toFixed(1)) : 0,
+        achievedHz: span > 0 ? Number(((samples.length - 1) / span).toFixed(1)) : 0,
         samples,
         peakBytes: peak,
         oomKillsSeen: oomKills,
