@@ -91,7 +91,7 @@ export function configuredGomemlimit(variant: ResolvedVariant): number | null {
 /** The lab's settings on top of the variant's: gctrace always, and GOMEMLIMIT from the ratio; a service keeps its own GODEBUG settings. */
 export function variantEnv(variant: ResolvedVariant, scenario: Pick<Scenario, 'datasetSeed' | 'service'>): Pick<RunSpec, 'env' | 'gomemlimit'> {
   const own: Record<string, string> = scenario.service ? scenario.service.env : { DATASET_SEED: String(scenario.datasetSeed) };
-  const env: Record<string, string> = { GODEBUG: '', ...own, ...variant.env };
+  const env: Record<string, string> = { GODEBUG: '', ...own, ...variant.env }; // GODEBUG keeps its place first
   env.GODEBUG = mergeGodebug([own.GODEBUG, variant.env.GODEBUG], { gctrace: '1' }); // a variant's GODEBUG adds to the service's
   let gomemlimit: RunSpec['gomemlimit'] = null;
   const bytes = configuredGomemlimit(variant);
