@@ -33,20 +33,22 @@ function parseStartLine(line: string): StartLine | null {
  * engine reported ended the n-th process.
  */
 export function splitProcesses(logText: string, terminations: Termination[]): ProcessInstance[] {
-  const groups: { start: StartLine | null; lines: string[] }[] = [];
+  const groups: { start: StartLine | null; lines: string[]; sawFirstGc: boolean }[] = [];
   const lines = logText.split('\n');
+  const starts = lines.map(parseStartLine);
   // A service has no "starting" line: a Go process's first GC cycle ("gc 1 @") starts the next one instead.
-  const sample = lines.some((line) => parseStartLine(line) !== null);
-  for (const line of lines) {
-    if (!sample && FIRST_GC.test(stripTimestamp(line)) && groups.length > 0 && groups.at(-1)!.lines.some((prior) => FIRST_GC.test(stripTimestamp(prior)))) {
-      groups.push({ start: null, lines: [] });
-    }
-    const start = parseStartLine(line);
+  const sample = starts.some((start) => start !== null);
+  for (const [index, line] of lines.entries()) {
+    const firstGc = !sample && FIRST_GC.test(stripTimestamp(line));
+    if (firstGc && groups.at(-1)?.sawFirstGc) groups.push({ start: null, lines: [], sawFirstGc: false });
+    const start = starts[index]!;
     const current = groups.at(-1);
     // Lines a process prints before its "starting" line (automemlimit logs first) belong to it.
     if (start && current && !current.start) current.start = start;
-    else if (start || !current) groups.push({ start, lines: [] });
-    groups[groups.length - 1]!.lines.push(line);
+    else if (start || !current) groups.push({ start, lines: [], sawFirstGc: false });
+    const group = groups[groups.length - 1]!;
+    group.lines.push(line);
+    if (firstGc) group.sawFirstGc = true;
   }
   return groups
     .filter((group) => group.start || group.lines.some((line) => line.trim()))

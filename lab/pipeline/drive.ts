@@ -1,9 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RunSpec } from '../model/plan.js';
 import { timeoutScale } from '../timeouts.js';
-import { UsageError } from '../errors.js';
 import { stripTimestamp } from '../analyse/processes.js';
-import { describeReadiness } from '../runtimes/readiness.js';
+import { notReadyError } from '../runtimes/readiness.js';
 import type { Instance } from '../runtimes/runtime.js';
 import { attack, type AttackTarget } from '../tools/vegeta.js';
 import type { RequestResult } from '../model/results.js';
@@ -13,8 +12,8 @@ export function attackTargets(instance: Instance, run: RunSpec): AttackTarget[] 
   return run.workload.targets.map((target) => ({ method: target.method, url: new URL(target.path, instance.baseUrl).toString(), headers: target.headers, ...(target.bodyFile ? { bodyFile: target.bodyFile } : {}) }));
 }
 
-/** A minute on a normal host, stretched by LAB_TIMEOUT_SCALE (a NodePort took over a minute to route in the TCG guest). */
-const HEALTHY_MS = 60_000;
+/** The workload's readiness timeout (the sample's a minute), stretched by LAB_TIMEOUT_SCALE (a NodePort took over a minute to route in the TCG guest). */
+const readyTimeoutMs = (run: RunSpec) => run.workload.readiness.timeoutSeconds * 1000 * timeoutScale();
 
 /** Where readiness is asked over HTTP: the workload's path (2xx), or any answer on / when it names none. */
 export function readinessUrl(instance: Instance, run: RunSpec): URL {
@@ -22,7 +21,7 @@ export function readinessUrl(instance: Instance, run: RunSpec): URL {
 }
 
 /** Waits until the workload answers its readiness check again (after a restart), or gives up after the timeout. */
-export async function waitHealthy(instance: Instance, run: RunSpec, signal: AbortSignal, timeoutMs = HEALTHY_MS * timeoutScale()): Promise<boolean> {
+export async function waitHealthy(instance: Instance, run: RunSpec, signal: AbortSignal, timeoutMs = readyTimeoutMs(run)): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   const anyStatus = run.workload.readiness.path === null;
   while (Date.now() < deadline && !signal.aborted) {
@@ -34,13 +33,6 @@ export async function waitHealthy(instance: Instance, run: RunSpec, signal: Abor
     await sleep(100);
   }
   return false;
-}
-
-/** A service that never answers is a usage problem (a wrong port or readiness path): said with its last lines. */
-async function serviceNotReady(instance: Instance, run: RunSpec, timeoutMs: number): Promise<UsageError> {
-  const lines = (await instance.logs().catch(() => '')).split('\n').map(stripTimestamp).filter((line) => line.trim());
-  const last = lines.slice(-5).join(' | ') || '(it printed nothing)';
-  return new UsageError(`${run.workload.image} was not ready within ${Math.round(timeoutMs / 1000)} s (${describeReadiness(run)}): its last lines: ${last}`);
 }
 
 /**
@@ -59,9 +51,12 @@ export async function drive(vegeta: string, instance: Instance, run: RunSpec, si
   if (run.lifecycle === 'fresh') {
     // Ready per the orchestrator is not yet routable: kube-proxy programs a new NodePort a moment later. A fresh
     // instance that never answers is the lab's failure to reach it, not the sample's death: never count it as one.
-    const timeoutMs = run.workload.readiness.timeoutSeconds * 1000 * timeoutScale();
+    const timeoutMs = readyTimeoutMs(run);
     if (!(await waitHealthy(instance, run, signal, timeoutMs)) && !signal.aborted) {
-      if (run.workload.kind === 'service') throw await serviceNotReady(instance, run, timeoutMs);
+      if (run.workload.kind === 'service') {
+        const printed = (await instance.logs().catch(() => '')).split('\n').map(stripTimestamp);
+        throw notReadyError(run, run.workload.image!, `within ${Math.round(timeoutMs / 1000)} s`, printed);
+      }
       throw new Error(`${run.id}: the ${run.workload.kind} never answered ${readinessUrl(instance, run)} within ${Math.round(timeoutMs / 1000)} s of starting (raise LAB_TIMEOUT_SCALE on a slow host)`);
     }
     if (!oneByOne) return attack(vegeta, { ...base, count: run.request.count, intervalSeconds: run.request.intervalSeconds });

@@ -12,7 +12,7 @@ import type { Capacity } from '../concurrency.js';
 import { engineMemoryReaders, type MemoryReaders } from './memory-readers.js';
 import type { Plan, RunSpec } from '../model/plan.js';
 import { timeoutScale } from '../timeouts.js';
-import { describeReadiness } from './readiness.js';
+import { notReadyError } from './readiness.js';
 import { LAB_LABEL, RUN_LABEL, ownerGone, ownerLabels, type Instance, type InstanceStatus, type Runtime, type RuntimeCapabilities, type RuntimeInfo } from './runtime.js';
 import type { Termination } from '../model/results.js';
 
@@ -176,7 +176,7 @@ export class DockerRuntime implements Runtime {
     const { workload } = run;
     const name = `gomemlimit-lab-${this.runId}-${run.id}`;
     const printed: string[] = []; // the last lines, for a service that never gets ready
-    const startupMs = (workload.kind === 'sample' ? 30_000 : 60_000) * timeoutScale();
+    const startupMs = (workload.kind === 'sample' ? 30 : workload.readiness.timeoutSeconds) * 1000 * timeoutScale();
     let definition: LabContainer = new LabContainer(image)
       .withName(name)
       .withLabels({ [LAB_LABEL]: '1', [RUN_LABEL]: this.runId, ...ownerLabels(), 'gomemlimit-lab.variant': run.variant })
@@ -194,8 +194,7 @@ export class DockerRuntime implements Runtime {
     const started = await definition.start().catch(async (error: unknown) => {
       await client.container.dockerode.getContainer(name).remove({ force: true, v: true }).catch(() => {});
       if (workload.kind === 'sample') throw error;
-      const last = printed.slice(-5).join(' | ') || '(it printed nothing)';
-      throw new UsageError(`${image} was not ready within ${Math.round(startupMs / 1000)} s (${describeReadiness(run)}): its last lines: ${last}`);
+      throw notReadyError(run, image, `within ${Math.round(startupMs / 1000)} s`, printed);
     });
     const container = client.container.getById(started.getId());
     const inspect = await client.container.inspect(container);

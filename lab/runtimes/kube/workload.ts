@@ -4,8 +4,9 @@ import { scaledDuration } from '../../timeouts.js';
 import { KubeInstance, type KubeInstanceOptions } from './instance.js';
 import { LAB_LABEL, ownerGone } from '../runtime.js';
 import { SAMPLE_CONTAINER, namespaceManifest, toYaml, workloadManifests, workloadName, type ManifestOptions } from './manifests.js';
-import { IMAGE_UNAVAILABLE, containerStatus, readPod } from './pod.js';
-import { describeReadiness } from '../readiness.js';
+import { IMAGE_UNAVAILABLE, containerStatus, podSchema, type Pod } from './pod.js';
+import { notReadyError } from '../readiness.js';
+import { z } from 'zod';
 import { UsageError, errorMessage } from '../../errors.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -54,22 +55,22 @@ export async function deployWorkload(target: WorkloadTarget, run: RunSpec, optio
   }
   const pod = await currentPod(target, run);
   if (!pod) throw new Error(`no pod for ${name}`);
-  return pod;
+  return pod.metadata.name;
 }
 
-async function currentPod(target: WorkloadTarget, run: RunSpec): Promise<string | null> {
-  const pods = await target.kubectl.json<{ items: { metadata: { name: string; deletionTimestamp?: string } }[] }>([
-    'get', 'pods', '-n', target.namespace, '-l', `gomemlimit-lab/run-id=${run.id}`,
-  ]);
-  return pods.items.find((item) => !item.metadata.deletionTimestamp)?.metadata.name ?? null;
+const podListSchema = z.looseObject({ items: z.array(podSchema) });
+
+/** The repetition's pod that is not being deleted, whole (its status included), or null. */
+async function currentPod(target: WorkloadTarget, run: RunSpec): Promise<Pod | null> {
+  const pods = podListSchema.parse(await target.kubectl.json<unknown>(['get', 'pods', '-n', target.namespace, '-l', `gomemlimit-lab/run-id=${run.id}`]));
+  return pods.items.find((item) => !item.metadata.deletionTimestamp) ?? null;
 }
 
 /** Rejects as soon as the pod waits for an image the cluster cannot have (ErrImagePull and kin); never resolves otherwise. */
 async function untilStuck(target: WorkloadTarget, run: RunSpec, image: string, signal: AbortSignal): Promise<never> {
   while (!signal.aborted) {
     await sleep(1000, undefined, { signal }).catch(() => {});
-    const pod = await currentPod(target, run).catch(() => null);
-    const waiting = pod ? containerStatus(await readPod(target.kubectl, target.namespace, pod).catch(() => null), SAMPLE_CONTAINER)?.state?.waiting : undefined;
+    const waiting = containerStatus(await currentPod(target, run).catch(() => null), SAMPLE_CONTAINER)?.state?.waiting;
     if (waiting?.reason && IMAGE_UNAVAILABLE.test(waiting.reason)) {
       throw new UsageError(`the cluster cannot run ${image} (${waiting.reason}${waiting.message ? `: ${waiting.message.split('\n')[0]}` : ''}): push it where the cluster can pull it`);
     }
@@ -80,9 +81,8 @@ async function untilStuck(target: WorkloadTarget, run: RunSpec, image: string, s
 /** A service that never became ready: a usage problem (port, readiness), told with its last log lines. */
 async function notReady(target: WorkloadTarget, run: RunSpec, image: string, error: unknown): Promise<UsageError> {
   const pod = await currentPod(target, run).catch(() => null);
-  const logs = pod ? await target.kubectl.run(['logs', pod, '-n', target.namespace, '-c', SAMPLE_CONTAINER, '--tail=5']).catch(() => '') : '';
-  const last = logs.trim().split('\n').filter(Boolean).join(' | ') || '(it printed nothing)';
-  return new UsageError(`${image} was not ready (${describeReadiness(run)}; ${errorMessage(error).split('\n')[0]}): its last lines: ${last}`);
+  const logs = pod ? await target.kubectl.run(['logs', pod.metadata.name, '-n', target.namespace, '-c', SAMPLE_CONTAINER, '--tail=5']).catch(() => '') : '';
+  return notReadyError(run, image, `(${errorMessage(error).split('\n')[0]})`, logs.split('\n'));
 }
 
 export function removeWorkload(target: WorkloadTarget, run: RunSpec): Promise<void> {
