@@ -13,7 +13,9 @@ import { readResults } from '../lab/report/write.js';
 import type { Results } from '../lab/model/results.js';
 import { spawnLab } from './helpers.js';
 
-const ARGS = ['--runtime', 'docker', '--scenario', 'seed-v2', '--reps', '2', '--quiet'];
+// One at a time: side by side, baseline at the seed's frontier now and then survives below the limit (README), and
+// a median of two peaks then moves by more than the probes could disagree.
+const ARGS = ['--runtime', 'docker', '--scenario', 'seed-v2', '--reps', '2', '--parallel', '1', '--quiet'];
 
 async function leftBehind(results: Results): Promise<string> {
   const { stdout } = await execa('docker', ['ps', '-aq', '--filter', `label=gomemlimit-lab.run=${results.runId}`]);
