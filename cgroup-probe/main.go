@@ -32,9 +32,10 @@ type readingLine struct {
 }
 
 type goneLine struct {
-	Target string `json:"target"`
-	T      int64  `json:"t"`
-	Gone   bool   `json:"gone"`
+	Target          string `json:"target"`
+	T               int64  `json:"t"`
+	Gone            bool   `json:"gone"`
+	ParentPeakBytes *int64 `json:"parentPeakBytes,omitempty"`
 }
 
 // Config is what the flags and arguments say.
@@ -70,8 +71,11 @@ func Run(ctx context.Context, w io.Writer, cfg Config) error {
 	for {
 		now := time.Now()
 		for _, tr := range trackers {
-			var line any = goneLine{tr.target.Arg, now.UnixMilli(), true}
-			if reading, err := tr.sample(version, cfg.Root, now); err == nil {
+			reading, err := tr.sample(version, cfg.Root, now)
+			parentPeak := tr.parentPeak(version)
+			var line any = goneLine{tr.target.Arg, now.UnixMilli(), true, parentPeak}
+			if err == nil {
+				reading.ParentPeakBytes = parentPeak
 				line = readingLine{tr.target.Arg, now.UnixMilli(), version, reading}
 			}
 			if err := enc.Encode(line); err != nil {

@@ -47,6 +47,21 @@ type Reading struct {
 	PeakBytes  *int64 `json:"peakBytes"`
 	OOMKills   *int64 `json:"oomKills"`
 	CPU        *CPU   `json:"cpu"`
+	// ParentPeakBytes is the enclosing cgroup's high-water mark (a pod's, for a kube container): it outlives a kill.
+	ParentPeakBytes *int64 `json:"parentPeakBytes,omitempty"`
+}
+
+// peakFile is the kernel's high-water mark of a memory cgroup.
+func peakFile(v Version) string {
+	if v == V1 {
+		return "memory.max_usage_in_bytes"
+	}
+	return "memory.peak"
+}
+
+// ReadPeak reads a memory cgroup directory's high-water mark; nil where it is gone or the kernel lacks it.
+func ReadPeak(v Version, memoryDir string) *int64 {
+	return readNumber(filepath.Join(memoryDir, peakFile(v)))
 }
 
 // ErrGone means the memory cgroup is not there (not yet created, or removed with its container).
@@ -54,15 +69,15 @@ var ErrGone = errors.New("cgroup gone")
 
 // Read samples a cgroup; ErrGone when its usage file cannot be read.
 func Read(v Version, d Dirs) (Reading, error) {
-	usageFile, peakFile, eventsFile := "memory.current", "memory.peak", "memory.events"
+	usageFile, eventsFile := "memory.current", "memory.events"
 	if v == V1 {
-		usageFile, peakFile, eventsFile = "memory.usage_in_bytes", "memory.max_usage_in_bytes", "memory.oom_control"
+		usageFile, eventsFile = "memory.usage_in_bytes", "memory.oom_control"
 	}
 	usage := readNumber(filepath.Join(d.Memory, usageFile))
 	if usage == nil {
 		return Reading{}, ErrGone
 	}
-	r := Reading{UsageBytes: *usage, PeakBytes: readNumber(filepath.Join(d.Memory, peakFile))}
+	r := Reading{UsageBytes: *usage, PeakBytes: ReadPeak(v, d.Memory)}
 	if events := readKeyed(filepath.Join(d.Memory, eventsFile)); events != nil {
 		// With memory.oom.group (the kubelet sets it on v2) the victim counts twice in oom_kill, a group kill once.
 		r.OOMKills = events["oom_kill"]

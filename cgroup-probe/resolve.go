@@ -110,6 +110,16 @@ type tracker struct {
 	dirs        Dirs
 	found       bool
 	nextResolve time.Time
+	// parentMemory is the memory directory around a container's cgroup, kept after the container is gone.
+	parentMemory string
+}
+
+// parentPeak is the high-water mark of the cgroup that held the container (nil for plain paths, or before one was found).
+func (tr *tracker) parentPeak(v Version) *int64 {
+	if tr.parentMemory == "" {
+		return nil
+	}
+	return ReadPeak(v, tr.parentMemory)
 }
 
 func (tr *tracker) sample(v Version, root string, now time.Time) (Reading, error) {
@@ -118,6 +128,9 @@ func (tr *tracker) sample(v Version, root string, now time.Time) (Reading, error
 		tr.rel, tr.found = Resolve(v, root, tr.target)
 		if tr.found {
 			tr.dirs = DirsOf(v, root, tr.rel)
+			if tr.target.ID != "" {
+				tr.parentMemory = filepath.Dir(tr.dirs.Memory)
+			}
 		}
 	} else if tr.found && v == V1 && (tr.dirs.CPU == "" || tr.dirs.CPUAcct == "") {
 		tr.dirs = DirsOf(v, root, tr.rel) // runc may create the cpu cgroups just after the memory one

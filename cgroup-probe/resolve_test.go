@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -110,5 +111,38 @@ func TestTrackerPicksUpLateCPUCgroups(t *testing.T) {
 	os.WriteFile(filepath.Join(root, "cpuacct/docker/c/cpuacct.usage"), []byte("3000\n"), 0o644)
 	if r, err := tr.sample(V1, root, time.Unix(0, 0)); err != nil || r.CPU == nil || *r.CPU.UsageUsec != 3 {
 		t.Errorf("%+v %v", r, err)
+	}
+}
+
+// A kube container's cgroup goes with the kill; its pod's stays, and its high-water mark holds the last burst.
+func TestParentPeakOutlivesTheContainer(t *testing.T) {
+	pod := "kubepods/burstable/pod5e0c"
+	root := v1Tree(t, pod+"/"+containerID)
+	if err := os.WriteFile(filepath.Join(root, "memory", pod, "memory.max_usage_in_bytes"), []byte("134217728\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tr := &tracker{target: ParseTarget("id:" + containerID)}
+	now := time.Now()
+	if _, err := tr.sample(V1, root, now); err != nil {
+		t.Fatal(err)
+	}
+	if got := tr.parentPeak(V1); got == nil || *got != 134217728 {
+		t.Fatalf("pod peak while the container lives: %v", got)
+	}
+	if err := os.RemoveAll(filepath.Join(root, "memory", pod, containerID)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tr.sample(V1, root, now.Add(time.Millisecond)); !errors.Is(err, ErrGone) {
+		t.Fatalf("after the kill: %v", err)
+	}
+	if got := tr.parentPeak(V1); got == nil || *got != 134217728 {
+		t.Errorf("pod peak after the kill: %v", got)
+	}
+	plain := &tracker{target: ParseTarget(pod)}
+	if err := os.WriteFile(filepath.Join(root, "memory", pod, "memory.usage_in_bytes"), []byte("4096\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := plain.sample(V1, root, now); err != nil || plain.parentPeak(V1) != nil {
+		t.Errorf("a plain path has no parent peak: %v %v", err, plain.parentPeak(V1))
 	}
 }

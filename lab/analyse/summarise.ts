@@ -56,6 +56,7 @@ export function buildRunRecord(run: RunSpec, observed: RunObservation): RunRecor
       targetHz: observed.memory.targetHz,
       achievedHz: observed.memory.achievedHz,
       peakBytes: observed.memory.peakBytes,
+      peakFrom: observed.memory.peakFrom,
       samples: observed.memory.samples.map((sample) => [sample.t, sample.usageBytes] as [number, number]),
     },
     cpu: observed.memory.cpu,

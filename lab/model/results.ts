@@ -155,6 +155,8 @@ export const runRecordSchema = z.object({
     targetHz: z.number(),
     achievedHz: z.number(),
     peakBytes: z.number().nullable(),
+    /** "pod": the container's cgroup went with a kill, and its pod's (which outlives it) held a higher peak. */
+    peakFrom: z.enum(['container', 'pod']).default('container'),
     /** [milliseconds since the instance started being sampled, bytes]. */
     samples: z.array(z.tuple([z.number(), z.number()])),
   }),

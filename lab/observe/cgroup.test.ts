@@ -103,7 +103,7 @@ test('the host probe names the cgroup version it read, also after the cgroup is 
   await mkdir(path.join(root, 'proc/77'), { recursive: true });
   await writeFile(path.join(root, 'proc/77/cgroup'), '0::/system.slice/docker-x.scope\n');
   await writeFile(path.join(dir, 'memory.current'), '5\n');
-  const probe = hostCgroupProbe(async () => 77, () => '', { root: path.join(root, 'sys/fs/cgroup'), proc: path.join(root, 'proc') });
+  const probe = hostCgroupProbe(async () => 77, () => '', { fs: { root: path.join(root, 'sys/fs/cgroup'), proc: path.join(root, 'proc') } });
   assert.equal(probe.source, 'host cgroup (never found)');
   assert.equal((await probe.read())?.usageBytes, 5);
   await rm(dir, { recursive: true });
@@ -121,7 +121,25 @@ test("the host probe never reads a memory cgroup that does not name the containe
   await mkdir(path.join(root, 'proc/77'), { recursive: true });
   const fs = { root: path.join(root, 'sys/fs/cgroup'), proc: path.join(root, 'proc') };
   await writeFile(path.join(root, 'proc/77/cgroup'), '0::/system.slice/docker-node.scope\n');
-  assert.equal(await hostCgroupProbe(async () => 77, () => 'abc', fs).read(), null);
+  assert.equal(await hostCgroupProbe(async () => 77, () => 'abc', { fs }).read(), null);
   await writeFile(path.join(root, 'proc/77/cgroup'), '0::/system.slice/docker-node.scope/kubelet.slice/cri-containerd-abc.scope\n');
-  assert.equal((await hostCgroupProbe(async () => 77, () => 'abc', fs).read())?.usageBytes, 7);
+  assert.equal((await hostCgroupProbe(async () => 77, () => 'abc', { fs }).read())?.usageBytes, 7);
+});
+
+test("the host probe of a pod's container reads the pod cgroup's peak, also once the container's cgroup is gone", async () => {
+  const root = await mkdtemp(path.join(os.tmpdir(), 'cgroup-probe-'));
+  const pod = path.join(root, 'sys/fs/cgroup/memory/docker/node/kubelet/kubepods/burstable/pod5e0c');
+  await mkdir(path.join(pod, 'abc'), { recursive: true });
+  await writeFile(path.join(pod, 'abc/memory.usage_in_bytes'), '7\n');
+  await writeFile(path.join(pod, 'memory.max_usage_in_bytes'), `${128 * 2 ** 20}\n`);
+  await mkdir(path.join(root, 'proc/77'), { recursive: true });
+  await writeFile(path.join(root, 'proc/77/cgroup'), '4:memory:/docker/node/kubelet/kubepods/burstable/pod5e0c/abc\n');
+  const fs = { root: path.join(root, 'sys/fs/cgroup'), proc: path.join(root, 'proc') };
+  const probe = hostCgroupProbe(async () => 77, () => 'abc', { fs, inPod: true });
+  assert.equal(await probe.podPeak!(), null, 'nothing found yet');
+  assert.equal((await probe.read())?.usageBytes, 7);
+  await rm(path.join(pod, 'abc'), { recursive: true });
+  assert.equal(await probe.read(), null);
+  assert.equal(await probe.podPeak!(), 128 * 2 ** 20);
+  assert.equal(hostCgroupProbe(async () => 77, () => 'abc', { fs }).podPeak, undefined, "a docker container's parent is shared: no pod peak");
 });

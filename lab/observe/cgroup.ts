@@ -57,6 +57,8 @@ export async function cgroupPathsOfPid(pid: number, root = '/sys/fs/cgroup', pro
   return text === null ? null : cgroupPathsFromProcFile(text, root);
 }
 
+const peakFile = (version: CgroupVersion) => (version === 'v1' ? 'memory.max_usage_in_bytes' : 'memory.peak');
+
 async function readText(file: string): Promise<string | null> {
   return readFile(file, 'utf8').catch(() => null);
 }
@@ -118,10 +120,16 @@ export async function readCgroup(paths: CgroupPaths): Promise<MemoryReading | nu
   const events = await readKeyed(file(v1 ? 'memory.oom_control' : 'memory.events'));
   return {
     usageBytes,
-    peakBytes: await readNumber(file(v1 ? 'memory.max_usage_in_bytes' : 'memory.peak')),
+    peakBytes: await readNumber(file(peakFile(paths.version))),
     oomKills: events ? deathsFromEvents(events) : null,
     cpu: await readCpu(paths),
   };
+}
+
+export interface HostProbeOptions {
+  fs?: { root: string; proc: string };
+  /** The container is a pod's: its parent cgroup is the pod's, whose peak the probe offers (podPeak). */
+  inPod?: boolean;
 }
 
 /**
@@ -129,12 +137,10 @@ export async function readCgroup(paths: CgroupPaths): Promise<MemoryReading | nu
  * The cgroup appears on start and after each restart: findPid is asked again, at most 5 times a second,
  * when the cgroup vanished or when `identity` (a container id, say) changed.
  */
-export function hostCgroupProbe(
-  findPid: () => Promise<number | null>,
-  identity: () => string = () => '',
-  fs = { root: '/sys/fs/cgroup', proc: '/proc' },
-): MemoryProbe {
+export function hostCgroupProbe(findPid: () => Promise<number | null>, identity: () => string = () => '', options: HostProbeOptions = {}): MemoryProbe {
+  const fs = options.fs ?? { root: '/sys/fs/cgroup', proc: '/proc' };
   let paths: CgroupPaths | null = null;
+  let podDir: string | null = null; // kept after the container's cgroup is gone
   let resolvedFor = '';
   let lastResolve = 0;
   let seenVersion: CgroupVersion | null = null; // kept once the cgroup is gone (after a kill)
@@ -157,7 +163,9 @@ export function hostCgroupProbe(
       // cgroup (a kind node's: gigabytes). Only a memory cgroup that names the container is the container's.
       if (paths && current && !paths.memory.includes(current)) paths = null;
       if (paths) seenVersion = paths.version;
+      if (paths && options.inPod) podDir = path.dirname(paths.memory);
       return paths ? readCgroup(paths) : null;
     },
+    ...(options.inPod ? { podPeak: async () => (podDir && seenVersion ? readNumber(path.join(podDir, peakFile(seenVersion))) : null) } : {}),
   };
 }

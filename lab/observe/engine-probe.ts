@@ -18,6 +18,8 @@ export interface EngineProbeTarget {
   containerId: string;
   /** Relative to the container's cgroup, e.g. "kubelet/kubepods/burstable/pod<uid>"; the container itself when absent. */
   cgroupPath?: string;
+  /** A pod's container (kind's): the probe's reader then offers the pod cgroup's peak. */
+  inPod?: boolean;
 }
 
 export interface EngineProbeOptions {
@@ -99,7 +101,7 @@ export async function startEngineProbe(targets: EngineProbeTarget[], options: En
     return {
       containerId: container.id,
       version: probe.version,
-      memory: (target) => probe.memory(targetArg(target)),
+      memory: (target) => probe.memory(targetArg(target), target.inPod),
       async stop() {
         if (stopped) return;
         stopped = true;
@@ -141,6 +143,6 @@ export async function probeAbilities(options: EngineProbeOptions, proc = '/proc'
 }
 
 /** An engine probe that follows a container through restarts (a new probe container per container id). */
-export function followingEngineProbe(containerId: () => string, options: EngineProbeOptions): StoppableProbe {
-  return followingProbe('engine probe', containerId, (id) => engineCgroupProbe({ containerId: id }, options));
+export function followingEngineProbe(containerId: () => string, options: EngineProbeOptions, inPod = false): StoppableProbe {
+  return followingProbe('engine probe', containerId, (id) => engineCgroupProbe({ containerId: id, inPod }, options));
 }

@@ -68,3 +68,17 @@ test('the probe feed rejects lines that are not the probe\'s (wrong types, missi
   assert.equal(feed.latest('x'), null);
   assert.ok(feed.accept({ target: 'x', t: 1, version: 'v1', usageBytes: 1, peakBytes: null, oomKills: null, cpu: null }));
 });
+
+test("the probe feed keeps the pod's high-water mark past the container's kill, the highest reported", () => {
+  const feed = new ProbeFeed();
+  assert.equal(feed.parentPeak('id:a'), null);
+  feed.accept({ ...reading('id:a', 1000, 5), parentPeakBytes: 100 }, 0);
+  assert.equal(feed.parentPeak('id:a'), 100);
+  feed.accept({ target: 'id:a', t: 1020, gone: true, parentPeakBytes: 134 }, 20);
+  assert.equal(feed.latest('id:a', 20), null);
+  assert.equal(feed.parentPeak('id:a'), 134, 'the burst the kill ended, seen only in the pod');
+  feed.accept({ target: 'id:a', t: 1040, gone: true }, 40);
+  assert.equal(feed.parentPeak('id:a'), 134, 'a line without one leaves it');
+  feed.accept(reading('id:b', 1000, 5), 0);
+  assert.equal(feed.parentPeak('id:b'), null, 'a plain path has none');
+});

@@ -14,8 +14,10 @@ const readingLine = z.object({
   peakBytes: count.nullable(),
   oomKills: count.nullable(),
   cpu: z.object({ usageUsec: count.nullable(), throttledUsec: count.nullable(), throttledPeriods: count.nullable(), periods: count.nullable() }).nullable(),
+  /** The enclosing cgroup's high-water mark (a pod's, for a kube container); absent for plain cgroup paths. */
+  parentPeakBytes: count.optional(),
 });
-const goneLine = z.object({ target: z.string(), t: z.number(), gone: z.literal(true) });
+const goneLine = z.object({ target: z.string(), t: z.number(), gone: z.literal(true), parentPeakBytes: count.optional() });
 export const probeLine = z.union([helloLine, readingLine, goneLine]);
 
 export type HelloLine = z.infer<typeof helloLine>;
@@ -36,6 +38,7 @@ interface TargetState {
   gone: number;
   firstT: number;
   lastT: number;
+  parentPeak: number | null;
 }
 
 /** Keeps the newest reading of each target; lines that are not the probe's are counted and otherwise ignored. */
@@ -56,9 +59,10 @@ export class ProbeFeed {
       this.hello = line;
       return line;
     }
-    const state = this.targets.get(line.target) ?? { latest: null, receivedAt: now, readings: 0, gone: 0, firstT: line.t, lastT: line.t };
+    const state = this.targets.get(line.target) ?? { latest: null, receivedAt: now, readings: 0, gone: 0, firstT: line.t, lastT: line.t, parentPeak: null };
     state.receivedAt = now;
     state.lastT = line.t;
+    if (line.parentPeakBytes !== undefined) state.parentPeak = Math.max(state.parentPeak ?? 0, line.parentPeakBytes);
     if ('gone' in line) {
       state.gone++;
       state.latest = null;
@@ -79,6 +83,11 @@ export class ProbeFeed {
     const state = this.targets.get(target);
     if (!state || now - state.receivedAt > staleMs) return null;
     return state.latest;
+  }
+
+  /** The highest high-water mark reported for the cgroup around the target; it stays after the target is gone. */
+  parentPeak(target: string): number | null {
+    return this.targets.get(target)?.parentPeak ?? null;
   }
 
   stats(target: string): TargetStats {

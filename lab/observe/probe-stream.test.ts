@@ -51,3 +51,21 @@ test('a following probe starts one probe per container id and stops the one it r
   assert.deepEqual(stoppedIds, ['first', 'second-one']);
   assert.equal(await probe.read(), null);
 });
+
+test("a following probe's pod peak is the highest any of its probes read: the newest may not have read the pod yet", async () => {
+  const peaks: Record<string, number | null> = { killed: 200, restarted: null };
+  const fake = (id: string): StoppableProbe => ({
+    source: 'node probe cgroup v1',
+    read: async () => ({ usageBytes: 1, peakBytes: null, oomKills: null, cpu: null }),
+    podPeak: async () => peaks[id] ?? null,
+    stop: async () => {},
+  });
+  let id = 'killed';
+  const probe = followingProbe('node probe', () => id, async (next) => fake(next), { id, probe: fake(id) });
+  await probe.read();
+  id = 'restarted';
+  await probe.read();
+  assert.equal(await probe.podPeak!(), 200);
+  peaks.restarted = 201;
+  assert.equal(await probe.podPeak!(), 201);
+});

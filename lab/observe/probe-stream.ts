@@ -13,8 +13,8 @@ export interface TargetMemoryProbe extends MemoryProbe {
 
 export interface ProbeStream {
   readonly version: CgroupVersion;
-  /** A reader for one of the targets the probe was started with. */
-  memory(arg: string): TargetMemoryProbe;
+  /** A reader for one of the targets the probe was started with; a pod's container's also offers podPeak. */
+  memory(arg: string, inPod?: boolean): TargetMemoryProbe;
 }
 
 /**
@@ -41,12 +41,13 @@ export async function followProbeStream(stdout: Readable, options: { where: stri
   const targets = new Set(feed.hello?.targets ?? []);
   return {
     version,
-    memory(arg) {
+    memory(arg, inPod = false) {
       if (targets.size > 0 && !targets.has(arg)) throw new Error(`the cgroup probe was not started for ${arg}`);
       return {
         source: `${options.where} cgroup ${version}`,
         read: async () => (ended ? null : feed.latest(arg, performance.now(), staleMs)),
         stats: () => feed.stats(arg),
+        ...(inPod ? { podPeak: async () => feed.parentPeak(arg) } : {}),
       };
     },
   };
@@ -61,6 +62,7 @@ export type StoppableProbe = MemoryProbe & { stop(): Promise<void> };
  */
 export function followingProbe(where: string, containerId: () => string, startFor: (id: string) => Promise<StoppableProbe>, first?: { id: string; probe: StoppableProbe }): StoppableProbe {
   let current: { id: string; probe: Promise<StoppableProbe | null> } | null = first ? { id: first.id, probe: Promise.resolve(first.probe) } : null;
+  const started = current ? [current.probe] : []; // a stopped probe still answers podPeak from what it read
   let source = first?.probe.source ?? null;
   let failedAt = -Infinity; // performance.now() starts near 0
   let stopped = false;
@@ -83,11 +85,18 @@ export function followingProbe(where: string, containerId: () => string, startFo
             return null;
           }),
         };
+        started.push(current.probe);
       }
       const probe = await current?.probe;
       if (!probe || stopped) return null;
       source = probe.source;
       return probe.read();
+    },
+    // Every probe's: the newest may not have read the pod yet when the sampler stops (a restart just now).
+    async podPeak() {
+      const peaks = await Promise.all(started.map(async (probe) => (await (await probe)?.podPeak?.()) ?? null));
+      const found = peaks.filter((peak): peak is number => peak !== null);
+      return found.length ? Math.max(...found) : null;
     },
     async stop() {
       stopped = true;

@@ -14,10 +14,14 @@ export interface MemorySeries {
   samples: MemorySample[];
   /** Highest of the kernel's peaks and the sampled usage. */
   peakBytes: number | null;
+  /** "pod": the peak is the pod cgroup's, higher than any the container's cgroup showed before it was gone. */
+  peakFrom: PeakOrigin;
   oomKillsSeen: number | null;
   /** cpu.stat over every cgroup lifetime of the repetition (restarts included); null where none was readable. */
   cpu: CpuTotals | null;
 }
+
+export type PeakOrigin = 'container' | 'pod';
 
 export interface CpuTotals {
   usageSeconds: number | null;
@@ -30,6 +34,11 @@ export interface CpuTotals {
 export interface MemoryProbe {
   source: string;
   read(): Promise<MemoryReading | null>;
+  /**
+   * A pod container's only: the pod cgroup's high-water mark. The pod's cgroup outlives a kill, so it holds the
+   * burst between the last poll and the kernel's kill, which went with the container's cgroup.
+   */
+  podPeak?(): Promise<number | null>;
 }
 
 export interface RunningSampler {
@@ -45,11 +54,15 @@ export function startSampler(probe: MemoryProbe, hz = 20): RunningSampler {
   const cpu = cpuAccumulator();
   let stopped = false;
   let inFlight: Promise<void> | null = null;
+  let lostAfterReading = false; // the cgroup went: a kill (or a restart)
   const intervalMs = 1000 / hz;
 
   const tick = async () => {
     const reading = await probe.read().catch(() => null);
-    if (!reading) return;
+    if (!reading) {
+      lostAfterReading ||= samples.length > 0;
+      return;
+    }
     samples.push({ t: Math.round(performance.now() - started), usageBytes: reading.usageBytes, peakBytes: reading.peakBytes });
     peak = Math.max(peak ?? 0, reading.usageBytes, reading.peakBytes ?? 0);
     // Counters restart with each new cgroup (after a restart); keep the highest seen per cgroup lifetime.
@@ -68,6 +81,10 @@ export function startSampler(probe: MemoryProbe, hz = 20): RunningSampler {
       stopped = true;
       clearInterval(timer);
       await inFlight;
+      // Only after a loss: a living container's own peak leaves out the pod's pause container.
+      const podPeak = lostAfterReading ? ((await probe.podPeak?.().catch(() => null)) ?? null) : null;
+      const fromPod = podPeak !== null && podPeak > (peak ?? 0);
+      if (fromPod) peak = podPeak;
       // The rate over the span the probe had a cgroup to read: a killed container's settle time is not a gap.
       const span = samples.length > 1 ? (samples.at(-1)!.t - samples[0]!.t) / 1000 : 0;
       return {
@@ -76,6 +93,7 @@ export function startSampler(probe: MemoryProbe, hz = 20): RunningSampler {
         achievedHz: span > 0 ? Number(((samples.length - 1) / span).toFixed(1)) : 0,
         samples,
         peakBytes: peak,
+        peakFrom: fromPod ? 'pod' : 'container',
         oomKillsSeen: oomKills,
         cpu: cpu.totals(),
       };

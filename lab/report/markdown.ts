@@ -69,7 +69,9 @@ function memoryProbe(results: Results): string {
   const rates = results.runs.map((run) => run.memory.achievedHz);
   const rate = rates.length ? `; ${median(rates)!.toFixed(1)} Hz achieved (median over repetitions, ${Math.min(...rates).toFixed(1)}–${Math.max(...rates).toFixed(1)}) of ${results.runs[0]!.memory.targetHz} Hz` : '';
   const what = sources.length ? sources.join(', ') : choice ? `${choice.probe} probe` : DASH;
-  return `${what}${choice ? ` (${choice.reason})` : ''}${rate}`;
+  const fromPod = results.runs.filter((run) => run.memory.peakFrom === 'pod').length;
+  const podPeaks = fromPod ? `; the peak of ${fromPod} killed repetition${fromPod === 1 ? '' : 's'} from the pod's cgroup, which outlives the kill (the container's went with it)` : '';
+  return `${what}${choice ? ` (${choice.reason})` : ''}${rate}${podPeaks}`;
 }
 
 function setup(results: Results): [string, string][] {

@@ -115,6 +115,13 @@ describe('markdown', () => {
     assert.ok(warning > 0 && warning < md.indexOf('## Setup'));
   });
 
+  test("says which killed repetitions' peaks came from their pod's cgroup", () => {
+    const results = makeResultsFixture();
+    assert.ok(!renderMarkdown(results, []).includes("from the pod's cgroup"));
+    results.runs[0]!.memory.peakFrom = 'pod';
+    assert.ok(renderMarkdown(results, []).includes("; the peak of 1 killed repetition from the pod's cgroup, which outlives the kill"));
+  });
+
   test('escapes | in table cells', () => {
     const results = makeResultsFixture();
     results.runs[0]!.terminations[0]!.reason = 'OOMKilled|odd';

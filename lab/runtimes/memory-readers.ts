@@ -15,9 +15,10 @@ export interface MemoryReaders {
   choice: ProbeChoice;
   /**
    * A reader for one experiment container, found by its engine id (docker) or CRI id (a kind pod's, inside
-   * the node); `containerId` is asked again on each read, since a restart gives a new one.
+   * the node); `containerId` is asked again on each read, since a restart gives a new one. `inPod`: a pod's
+   * container, whose pod cgroup's peak is read too.
    */
-  forContainer(containerId: () => string, hostPid: () => Promise<number | null>): ContainerMemoryProbe;
+  forContainer(containerId: () => string, hostPid: () => Promise<number | null>, inPod?: boolean): ContainerMemoryProbe;
 }
 
 /** `docker` defaults to the engine testcontainers finds (DOCKER_HOST, the local socket). */
@@ -34,12 +35,12 @@ export async function engineMemoryReaders(requested: MemoryProbeMode, runId: str
   const choice = chooseMemoryProbe(requested, found);
   return {
     choice,
-    forContainer(containerId, hostPid) {
+    forContainer(containerId, hostPid, inPod = false) {
       switch (choice.probe) {
         case 'host':
-          return hostCgroupProbe(hostPid, containerId);
+          return hostCgroupProbe(hostPid, containerId, { inPod });
         case 'engine':
-          return followingEngineProbe(containerId, { image, runId, docker });
+          return followingEngineProbe(containerId, { image, runId, docker }, inPod);
         case 'node-probe': // a cluster's choice (--node-probe), never an engine's
         case 'none':
           return unavailableProbe(choice.reason);

@@ -220,7 +220,7 @@ export class KindRuntime implements Runtime {
     try {
       const pod = await deployWorkload(target, run, { image, nodePort: port.nodePort, pullPolicy: 'Never' });
       const readers = this.memory!;
-      return watchPod(target, pod, `http://127.0.0.1:${port.hostPort}`, (id) => readers.forContainer(id, () => hostPidOfContainer(id())), async () => {
+      return watchPod(target, pod, `http://127.0.0.1:${port.hostPort}`, (id) => readers.forContainer(id, () => hostPidOfContainer(id()), true), async () => {
         await removeWorkload(target, run);
         release();
       });

@@ -123,7 +123,8 @@ export async function startNodeProbe(site: NodeProbeSite, node: string | null, t
       return containerStatus(await readPod(site.kubectl, site.namespace, name), PROBE_CONTAINER)?.state?.terminated?.message ?? '';
     };
     const stream = await followProbeStream(logs.stdout!, { where: 'node probe', rateHz: NODE_PROBE_RATE_HZ, timeoutMs, lastWords });
-    return { version: stream.version, memory: (arg) => ({ ...stream.memory(arg), stop }), stop };
+    // Every target here is a pod's container.
+    return { version: stream.version, memory: (arg) => ({ ...stream.memory(arg, true), stop }), stop };
   } catch (error) {
     await stop();
     throw error instanceof NodeProbeError ? error : new NodeProbeError(errorMessage(error), false);
