@@ -19,7 +19,7 @@ test('seed on docker: baseline is OOM-killed, GOMEMLIMIT returns the body, repor
   const result = await subprocess;
   clearInterval(watch);
   assert.equal(result.exitCode, 0, result.stderr);
-  assert.match(result.stdout, /baseline\s+survived 0\/4/);
+  assert.match(result.stdout, /baseline\s+survived [01]\/4/);
 
   const results = await readResults(out);
   const execution = results.execution!;
@@ -34,11 +34,13 @@ test('seed on docker: baseline is OOM-killed, GOMEMLIMIT returns the body, repor
   const baseline = results.variants.find((variant) => variant.name === 'baseline')!;
   const gomemlimit = results.variants.find((variant) => variant.name === 'gomemlimit')!;
 
-  // Baseline: every repetition killed by the kernel for memory, exit 137, no successful response.
-  assert.equal(baseline.survivedRepetitions, 0);
-  assert.equal(baseline.successes, 0);
-  assert.equal(baseline.oomKills, 4);
-  for (const run of results.runs.filter((candidate) => candidate.variant === 'baseline')) {
+  // Baseline: killed by the kernel for memory, exit 137, no response. Side by side it survives now and then (9 of
+  // 222 repetitions on docker, 0 of 140 one at a time; README, "What 4 does not fix"): 0/4 alone would fail one CI
+  // run in seven at that rate, two or more of four fail one in a hundred.
+  assert.ok(baseline.survivedRepetitions <= 1, `baseline survived ${baseline.survivedRepetitions}/4`);
+  assert.equal(baseline.successes, baseline.survivedRepetitions);
+  assert.equal(baseline.oomKills, 4 - baseline.survivedRepetitions);
+  for (const run of results.runs.filter((candidate) => candidate.variant === 'baseline' && !candidate.survived)) {
     assert.deepEqual(run.terminations.map((termination) => [termination.reason, termination.exitCode]), [['OOMKilled', 137]]);
     assert.ok(run.processes[0]!.gcCycles.length > 0, 'gctrace before the kill is kept');
     // The sample's starting line was read (it names the cgroup limit), and it said no GOMEMLIMIT (MaxInt64 reads as null).
@@ -60,7 +62,7 @@ test('seed on docker: baseline is OOM-killed, GOMEMLIMIT returns the body, repor
   }
 
   const markdown = await readFile(path.join(out, 'report.md'), 'utf8');
-  assert.match(markdown, /\| baseline \| — \| 0\/4/);
+  assert.match(markdown, /\| baseline \| — \| [01]\/4/);
   const html = await readFile(path.join(out, 'report.html'), 'utf8');
   assert.equal(html.match(/<svg/g)?.length, 3);
   assert.deepEqual((await readdir(path.join(out, 'charts'))).sort(), ['heap-per-cycle.png', 'heap-per-cycle.svg', 'memory-timeline.png', 'memory-timeline.svg', 'survival.png', 'survival.svg']);
