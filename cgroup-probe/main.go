@@ -32,9 +32,11 @@ type readingLine struct {
 }
 
 type goneLine struct {
-	Target          string `json:"target"`
-	T               int64  `json:"t"`
-	Gone            bool   `json:"gone"`
+	Target string `json:"target"`
+	T      int64  `json:"t"`
+	Gone   bool   `json:"gone"`
+	// ParentPeakBytes is the high-water mark of the cgroup that held the container (a pod's, for a kube
+	// container): it outlives a kill, so it holds the burst the kill cut off.
 	ParentPeakBytes *int64 `json:"parentPeakBytes,omitempty"`
 }
 
@@ -71,12 +73,11 @@ func Run(ctx context.Context, w io.Writer, cfg Config) error {
 	for {
 		now := time.Now()
 		for _, tr := range trackers {
-			reading, err := tr.sample(version, cfg.Root, now)
-			parentPeak := tr.parentPeak(version)
-			var line any = goneLine{tr.target.Arg, now.UnixMilli(), true, parentPeak}
-			if err == nil {
-				reading.ParentPeakBytes = parentPeak
+			var line any
+			if reading, err := tr.sample(version, cfg.Root, now); err == nil {
 				line = readingLine{tr.target.Arg, now.UnixMilli(), version, reading}
+			} else {
+				line = goneLine{tr.target.Arg, now.UnixMilli(), true, tr.parentPeak(version)}
 			}
 			if err := enc.Encode(line); err != nil {
 				return err

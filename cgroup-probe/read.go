@@ -47,8 +47,6 @@ type Reading struct {
 	PeakBytes  *int64 `json:"peakBytes"`
 	OOMKills   *int64 `json:"oomKills"`
 	CPU        *CPU   `json:"cpu"`
-	// ParentPeakBytes is the enclosing cgroup's high-water mark (a pod's, for a kube container): it outlives a kill.
-	ParentPeakBytes *int64 `json:"parentPeakBytes,omitempty"`
 }
 
 // peakFile is the kernel's high-water mark of a memory cgroup.

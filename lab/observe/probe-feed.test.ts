@@ -72,8 +72,10 @@ test('the probe feed rejects lines that are not the probe\'s (wrong types, missi
 test("the probe feed keeps the pod's high-water mark past the container's kill, the highest reported", () => {
   const feed = new ProbeFeed();
   assert.equal(feed.parentPeak('id:a'), null);
-  feed.accept({ ...reading('id:a', 1000, 5), parentPeakBytes: 100 }, 0);
+  feed.accept({ target: 'id:a', t: 980, gone: true, parentPeakBytes: 100 }, 0); // a restarted container's pod
   assert.equal(feed.parentPeak('id:a'), 100);
+  feed.accept(reading('id:a', 1000, 5), 0);
+  assert.equal(feed.parentPeak('id:a'), 100, 'a reading keeps it');
   feed.accept({ target: 'id:a', t: 1020, gone: true, parentPeakBytes: 134 }, 20);
   assert.equal(feed.latest('id:a', 20), null);
   assert.equal(feed.parentPeak('id:a'), 134, 'the burst the kill ended, seen only in the pod');

@@ -14,9 +14,8 @@ const readingLine = z.object({
   peakBytes: count.nullable(),
   oomKills: count.nullable(),
   cpu: z.object({ usageUsec: count.nullable(), throttledUsec: count.nullable(), throttledPeriods: count.nullable(), periods: count.nullable() }).nullable(),
-  /** The enclosing cgroup's high-water mark (a pod's, for a kube container); absent for plain cgroup paths. */
-  parentPeakBytes: count.optional(),
 });
+/** parentPeakBytes: the high-water mark of the cgroup that held the container (a pod's); absent for plain paths. */
 const goneLine = z.object({ target: z.string(), t: z.number(), gone: z.literal(true), parentPeakBytes: count.optional() });
 export const probeLine = z.union([helloLine, readingLine, goneLine]);
 
@@ -62,8 +61,8 @@ export class ProbeFeed {
     const state = this.targets.get(line.target) ?? { latest: null, receivedAt: now, readings: 0, gone: 0, firstT: line.t, lastT: line.t, parentPeak: null };
     state.receivedAt = now;
     state.lastT = line.t;
-    if (line.parentPeakBytes !== undefined) state.parentPeak = Math.max(state.parentPeak ?? 0, line.parentPeakBytes);
     if ('gone' in line) {
+      if (line.parentPeakBytes !== undefined) state.parentPeak = Math.max(state.parentPeak ?? 0, line.parentPeakBytes);
       state.gone++;
       state.latest = null;
     } else {
@@ -85,7 +84,7 @@ export class ProbeFeed {
     return state.latest;
   }
 
-  /** The highest high-water mark reported for the cgroup around the target; it stays after the target is gone. */
+  /** The highest high-water mark the gone lines gave for the cgroup that held the target. */
   parentPeak(target: string): number | null {
     return this.targets.get(target)?.parentPeak ?? null;
   }
