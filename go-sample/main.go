@@ -37,6 +37,7 @@ func run() error {
 		leakMiB: envLeakMiB("LEAK_MIB"),
 	}
 
+	memTraceEvery = time.Duration(envInt("MEMTRACE_MS", 0)) * time.Millisecond
 	applyAutoMemLimit(context.Background()) // a refresh lasts as long as the process
 	memLimit := debug.SetMemoryLimit(-1)    // -1 only reads the limit in force
 	cg := readCgroupMemoryLimit()

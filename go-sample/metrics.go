@@ -18,6 +18,7 @@ var runtimeMetricNames = []string{
 	"/cpu/classes/total:cpu-seconds",
 	"/gc/heap/goal:bytes",
 	"/memory/classes/total:bytes",
+	"/gc/heap/allocs:bytes",
 }
 
 // runtimeReading is one reading of runtimeMetricNames; nil where this Go
@@ -32,6 +33,8 @@ type runtimeReading struct {
 	TotalCPUSeconds      *float64 `json:"totalCpuSeconds"`
 	HeapGoalBytes        *float64 `json:"heapGoalBytes"`
 	MemoryTotalBytes     *float64 `json:"memoryTotalBytes"`
+	// Bytes allocated since the program started: the end less the start is what the request allocated.
+	AllocBytes *float64 `json:"allocBytes"`
 }
 
 func readRuntime() runtimeReading {
@@ -49,6 +52,7 @@ func readRuntime() runtimeReading {
 		TotalCPUSeconds:      sampleValue(samples[5]),
 		HeapGoalBytes:        sampleValue(samples[6]),
 		MemoryTotalBytes:     sampleValue(samples[7]),
+		AllocBytes:           sampleValue(samples[8]),
 	}
 }
 
@@ -73,14 +77,15 @@ func sampleValue(s metrics.Sample) *float64 {
 // requestMetrics measures one bulk request; log writes its line, and ok
 // records whether the whole body went out.
 type requestMetrics struct {
-	encoder string
-	started time.Time
-	start   runtimeReading
-	ok      bool
+	stopTrace func()
+	encoder   string
+	started   time.Time
+	start     runtimeReading
+	ok        bool
 }
 
 func beginRequestMetrics(encoder string) *requestMetrics {
-	return &requestMetrics{encoder: encoder, started: time.Now(), start: readRuntime()}
+	return &requestMetrics{encoder: encoder, started: time.Now(), start: readRuntime(), stopTrace: startMemTrace()}
 }
 
 func (m *requestMetrics) elapsedMs() int64 { return time.Since(m.started).Milliseconds() }
@@ -88,6 +93,7 @@ func (m *requestMetrics) elapsedMs() int64 { return time.Since(m.started).Millis
 // log writes the "request metrics" line: the readings, the limit Go believes
 // in beside the one the cgroup enforces, and GOMAXPROCS.
 func (m *requestMetrics) log() {
+	m.stopTrace()
 	logLine("info", "request metrics",
 		"start", m.start,
 		"end", readRuntime(),

@@ -7,6 +7,9 @@ import { runCommand, type RunOptions } from './commands/run.js';
 import { MAX_PARALLEL, parseParallel, type ParallelRequest } from './concurrency.js';
 import { InterruptedError, UsageError, errorMessage } from './errors.js';
 import { MEMORY_PROBE_MODES } from './observe/probe-choice.js';
+import type { GoRequest } from './model/go-choice.js';
+import { goVersionSchema } from './model/scenario.js';
+import { SAMPLE_GO } from './pins.js';
 
 // Only the wiring: each command lives in commands/ and imports the heavy parts once its cheap checks passed.
 
@@ -33,6 +36,12 @@ function parseParallelOption(value: string): ParallelRequest {
   } catch {
     throw new InvalidArgumentError(`use auto or a whole number from 1 to ${MAX_PARALLEL}`);
   }
+}
+
+function parseGo(value: string): GoRequest {
+  const parsed = goVersionSchema.safeParse(value);
+  if (!parsed.success) throw new InvalidArgumentError('use "local" (the go on PATH) or a Go release such as 1.27.3');
+  return { version: parsed.data, source: 'flag' };
 }
 
 function parseList(value: string): string[] {
@@ -73,6 +82,7 @@ export function buildProgram(): Command {
     .option('--node-probe', "existing: read memory with a probe pod on the workload's node (hostPath /sys/fs/cgroup, read-only; needs a namespace that admits it)")
     .option('--probe-image <ref>', 'existing, with --node-probe: the cgroup-probe image where the cluster can pull it (default: the locally built one)')
     .option('--parallel <n>', 'repetitions at once: auto = as many as the CPU quotas and memory limits fit (at most 16), 1 = one after another', parseParallelOption, 'auto')
+    .option('--go <version>', `the Go that builds the sample where the scenario names none: a release (fetched once through the module proxy) or local (default: the pinned ${SAMPLE_GO}; the machine's Go if the proxy cannot give it)`, parseGo)
     .option('--service-image <ref>', "your own Go service instead of the sample: runs the scenario's variants (default: seed's baseline and gomemlimit) against it")
     .option('--service-port <n>', 'with --service-image: the port it listens on', parsePort)
     .option('--path <path>', 'with --service-image: the path to request (default /)')
@@ -106,6 +116,7 @@ export function buildProgram(): Command {
     .option('-e, --expectations <name>', 'expectations in scenarios/expectations/, or a path to a YAML file', 'regress')
     .option('-s, --scenario <name>', 'run this scenario instead of the one the expectations name (e.g. a broken copy, to see a check fail)')
     .option('--parallel <n>', 'repetitions at once: auto = as many as the CPU quotas and memory limits fit (at most 16), 1 = one after another', parseParallelOption, 'auto')
+    .option('--go <version>', 'the Go that builds the sample where the scenario names none: a release (fetched once through the module proxy) or local (default: the one the expectations were measured on)', parseGo)
     .option('--update-baseline', 'store this run\'s peak-memory medians as the baseline for its runtime')
     .option('--keep-cluster', 'kind: leave the cluster for the next run')
     .option('--node-image <ref>', 'kind: node image; auto = one in the local store, else pull the pinned kindest/node, else build the air-gapped one', 'auto')

@@ -12,9 +12,15 @@ const pinsSchema = z.object({
   nodeImageRecipe: z.number().int().positive(),
   /** kind v0.30 writes kubeadm v1beta3 configs for Kubernetes 1.34. */
   kind: z.string().regex(/^v\d+\.\d+\.\d+$/),
+  /**
+   * The Go that builds the sample unless --go, a scenario or the regress expectations say otherwise: the current
+   * release, the one readers deploy (the README's "Go 1.27" section gives the figures that decided it).
+   */
+  sampleGo: z.string().regex(/^1\.\d+\.\d+$/),
 });
 
 export const PINS = pinsSchema.parse(JSON.parse(readFileSync(new URL('./pins.json', import.meta.url), 'utf8')));
 export const K8S_VERSION = PINS.kubernetes;
 export const KIND_VERSION = PINS.kind;
+export const SAMPLE_GO = PINS.sampleGo;
 export const NODE_IMAGE = `gomemlimit-lab/kind-node:${K8S_VERSION}-r${PINS.nodeImageRecipe}`;

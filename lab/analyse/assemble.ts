@@ -4,7 +4,9 @@ import { summariseVariant } from './summarise.js';
 import type { Plan } from '../model/plan.js';
 import { SCHEMA_VERSION, type Frontier, type Results, type RunRecord } from '../model/results.js';
 import type { RuntimeInfo } from '../runtimes/runtime.js';
-import type { ResolvedVariant } from '../model/variants.js';
+import { flavourKey, type ResolvedVariant } from '../model/variants.js';
+import { goReason, type NotApplicable, type SampleGo } from '../model/go-choice.js';
+import type { BuildOutput } from '../build/sample.js';
 
 export interface RunContext {
   runId: string;
@@ -17,7 +19,23 @@ export interface RunContext {
   /** The frontier search's state, for scenarios that have one. */
   frontier?: Frontier[];
   execution?: Results['execution'];
+  /** The samples built (absent before the build step, and for a service, which comes built). */
+  built?: Pick<BuildOutput, 'samples'> | null;
+  notApplicable?: NotApplicable[];
   harness?: Results['environment']['harness'];
+}
+
+/** The Go that built a variant's sample, and why that one; null for a service's own image or before the build. */
+function sampleGoOf(variant: ResolvedVariant, built: RunContext['built']): SampleGo | null {
+  const sample = built?.samples[flavourKey(variant.build)];
+  if (!sample) return null;
+  return {
+    requested: variant.build.go,
+    version: sample.goVersion,
+    experiments: variant.build.experiments,
+    source: sample.fallback ? 'fallback' : variant.goSource,
+    reason: sample.fallback ?? goReason(variant.goSource),
+  };
 }
 
 /** Pure over recorded data: the same records always give the same summaries. */
@@ -63,7 +81,8 @@ export function assembleResults(context: RunContext, runs: RunRecord[], completi
       concurrency: plan.scenario.request.concurrency,
     },
     ...(service ? { service: { image: service.image, port: service.port, targets: service.requests.targets.map((target) => `${target.method} ${target.path}`) } } : {}),
-    variants: context.variants.map((variant) => summariseVariant(variant, runs.filter((run) => run.variant === variant.name))),
+    variants: context.variants.map((variant) => ({ ...summariseVariant(variant, runs.filter((run) => run.variant === variant.name)), go: sampleGoOf(variant, context.built) })),
+    notApplicable: context.notApplicable ?? [],
     runs,
     ...(context.frontier ? { frontier: context.frontier } : {}),
   };

@@ -65,3 +65,10 @@ test('thrashed: survived with the GC at or above 40% of the CPU in some request,
   assert.equal(outcomeOf({ survived: false, thrashed: false, oomKills: 0 }), 'failed');
   assert.equal(outcomeOf({ survived: true, thrashed: false, oomKills: 0 }), 'survived');
 });
+
+test('what a request allocated: the end less the start of /gc/heap/allocs:bytes; null from a sample that did not log it', () => {
+  const [request] = parseRequestMetrics([line({ allocBytes: 10 << 20 }, { allocBytes: 590 << 20 })]);
+  assert.equal(request!.allocatedBytes, 580 << 20);
+  const [older] = parseRequestMetrics([line({}, {})]);
+  assert.equal(older!.allocatedBytes, null);
+});

@@ -56,6 +56,7 @@ export function requestGc(line: RequestMetricsLine): RequestGc {
     cgroupMemoryLimitBytes: line.cgroupMemoryLimitBytes,
     gomaxprocs: line.gomaxprocs,
     leakCacheBytes: line.leakCacheBytes,
+    allocatedBytes: delta(line.end.allocBytes, line.start.allocBytes),
   };
 }
 

@@ -125,5 +125,6 @@ export function summariseVariant(variant: ResolvedVariant, runs: RunRecord[]): V
     gcCpuPercentMedian: median(nonNull(processes.map((process) => summariseGcTrace(process.gcCycles).gcCpuPercent))),
     latencyMs: { p50: quantile(latencies, 0.5), p95: quantile(latencies, 0.95) },
     errors,
+    go: null, // the build's, which assembleResults adds
   };
 }

@@ -8,5 +8,5 @@ export async function regressCommand(options: RegressOptions & { quiet?: boolean
   const { regressReport, runRegress } = await import('../regress/run.js');
   const outcome = await runRegress(options, consoleProgress(options.quiet), abortOnSignals());
   process.stdout.write(`${regressReport(outcome)}\n`);
-  if (!outcome.summary.passed) process.exitCode = 1;
+  if (!outcome.summary.passed || outcome.summary.notJudged) process.exitCode = 1;
 }

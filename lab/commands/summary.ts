@@ -1,10 +1,13 @@
 import path from 'node:path';
 import { formatBytes, formatRate } from '../analyse/stats.js';
 import type { Results } from '../model/results.js';
+import { goLine } from '../report/go-line.js';
 
 /** The few lines a run prints on stdout, for a terminal or a pipe. */
 export function summaryText(results: Results, dir: string): string {
   const lines = [`${results.scenario} on ${results.runtime}${results.complete ? '' : ` (INCOMPLETE: ${results.incompleteReason})`}`];
+  const go = goLine(results);
+  if (go) lines.push(`  ${go}`);
   for (const variant of results.variants) {
     const peak = variant.peakMemoryBytes === null ? 'n/a' : formatBytes(variant.peakMemoryBytes);
     lines.push(

@@ -3,6 +3,7 @@ import { UsageError } from '../errors.js';
 import type { FrontierSpec, Scenario } from './scenario.js';
 import { mergeGodebug, type RequestTarget } from './service.js';
 import { resolveVariants, type BuildFlavour, type ResolvedVariant } from './variants.js';
+import { PINNED_GO, type GoRequest } from './go-choice.js';
 
 export type RuntimeName = 'docker' | 'kind' | 'existing';
 
@@ -10,6 +11,8 @@ export interface PlanOptions {
   runtime: RuntimeName;
   reps?: number;
   variants?: string[];
+  /** The Go for variants whose scenario names none (default: the lab's pin). */
+  go?: GoRequest;
 }
 
 /** The lab's sample listens here. */
@@ -69,6 +72,8 @@ export interface Plan {
   /** The fixed repetitions; empty when the scenario searches a frontier instead. */
   runs: RunSpec[];
   frontier: FrontierSpec | null;
+  /** The Go asked for where the scenario names none, and where that came from. */
+  go: GoRequest;
 }
 
 /** Names select scenario variants (with all their sweep expansions) or single expanded variants. */
@@ -169,10 +174,11 @@ export function planRuns(scenario: Scenario, options: PlanOptions): Plan {
   if (!Number.isInteger(reps) || reps < 1 || reps > 1000) {
     throw new UsageError(`bad --reps "${reps}": use a whole number from 1 to 1000`);
   }
-  const variants = selectVariants(scenario, resolveVariants(scenario), options.variants);
+  const go = options.go ?? PINNED_GO;
+  const variants = selectVariants(scenario, resolveVariants(scenario, scenario.variants, go), options.variants);
   // For a frontier search, --reps sets the repetitions at each probed size.
   const frontier = scenario.frontier ? { ...scenario.frontier, repsPerProbe: options.reps ?? scenario.frontier.repsPerProbe } : null;
   const repNumbers = Array.from({ length: reps }, (_, index) => index + 1);
   const runs = frontier ? [] : seededShuffle(variants.flatMap((variant) => variantRuns(scenario, variant, repNumbers)), scenario.orderSeed);
-  return { scenario, runtime: options.runtime, reps, variants, runs, frontier };
+  return { scenario, runtime: options.runtime, reps, variants, runs, frontier, go };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { notApplicableSchema, sampleGoSchema } from './go-choice.js';
 
 export const MEMORY_PROBES = ['host', 'engine', 'node-probe'] as const;
 export type MemoryProbeKind = (typeof MEMORY_PROBES)[number];
@@ -66,6 +67,8 @@ const runtimeReadingSchema = z.object({
   totalCpuSeconds: z.number().nullable(),
   heapGoalBytes: z.number().nullable(),
   memoryTotalBytes: z.number().nullable(),
+  /** Bytes allocated since the process started (/gc/heap/allocs:bytes); lines from before it was logged: null. */
+  allocBytes: z.number().nullable().default(null),
 });
 
 /** The sample's "request metrics" log line, written after each bulk request. */
@@ -101,6 +104,8 @@ export const requestGcSchema = z.object({
   cgroupMemoryLimitBytes: z.number().nullable(),
   gomaxprocs: z.number(),
   leakCacheBytes: z.number(),
+  /** What the request allocated on the heap (garbage included); null without the metric, and in older files. */
+  allocatedBytes: z.number().nullable().default(null),
 });
 export type RequestGc = z.infer<typeof requestGcSchema>;
 
@@ -216,6 +221,8 @@ export const variantSummarySchema = z.object({
   gcCpuPercentMedian: z.number().nullable(),
   latencyMs: z.object({ p50: z.number().nullable(), p95: z.number().nullable() }),
   errors: z.record(z.string(), z.number()),
+  /** The Go that built the sample for this variant, and why that one; null for a service and in older files. */
+  go: sampleGoSchema.nullable().default(null),
 });
 
 /** One probe of the OOM-frontier search: a body size run repsPerProbe times. */
@@ -307,6 +314,8 @@ export const resultsSchema = z.preprocess(withVariantLimits, z.object({
   runs: z.array(runRecordSchema),
   /** Present for scenarios with a frontier search. */
   frontier: z.array(frontierSchema).optional(),
+  /** Variants not run because the sample does not build on their Go release, with go's reason. */
+  notApplicable: z.array(notApplicableSchema).default([]),
 }));
 
 export type GcCycle = z.infer<typeof gcCycleSchema>;

@@ -6,7 +6,7 @@ export interface FieldIssue {
 }
 
 /** Variant settings that change how the sample is built or what it generates. */
-const VARIANT_FIELDS = ['encoder', 'bodyMiB', 'leakMiB', 'path', 'go'] as const;
+const VARIANT_FIELDS = ['encoder', 'bodyMiB', 'leakMiB', 'path', 'go', 'goexperiment'] as const;
 const SWEEP_FIELDS = ['encoder', 'bodyMiB', 'go'] as const;
 /** The sample's automemlimit switch: a service links automemlimit itself, or not. */
 const ENV_FIELDS = ['AUTOMEMLIMIT', 'AUTOMEMLIMIT_REFRESH', 'LEAK_MIB', 'BODY_MIB', 'DATASET_SEED'] as const;

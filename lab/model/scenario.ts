@@ -95,6 +95,8 @@ const variantSchema = z.strictObject({
   gogc: gogcSchema.optional(),
   encoder: encoderSchema.optional(),
   go: goVersionSchema.optional(),
+  /** GOEXPERIMENT settings for the sample's build, e.g. [nojsonv2] (Go 1.27's encoding/json on its v1 engine). */
+  goexperiment: z.array(z.string().regex(/^[a-z0-9]+$/, 'an experiment name, e.g. nojsonv2 or jsonv2')).min(1).optional(),
   gomaxprocs: gomaxprocsSchema.optional(),
   leakMiB: leakSchema.optional(),
   /** Overrides of the scenario's container and request. */

@@ -1,5 +1,6 @@
 // Expands a scenario's variants over its sweep axes into fully resolved variants. Pure.
 import { UsageError } from '../errors.js';
+import { PINNED_GO, type GoRequest } from './go-choice.js';
 import { formatQuantity } from './quantity.js';
 import { ENCODER_PATHS, type Encoder, type ResizeStep, type Scenario, type Sweep, type Variant } from './scenario.js';
 
@@ -31,6 +32,8 @@ export interface ResolvedVariant {
   /** Request settings the variant overrides (a slow leak is driven for a time budget, not a count). */
   request: { count?: number; budgetSeconds?: number; stopOnFailure?: boolean };
   build: BuildFlavour;
+  /** Why build.go is this Go: the pin, --go, the regress expectations or the scenario. */
+  goSource: GoRequest['source'];
 }
 
 /** Kubernetes label values and names: keep expanded names well inside 63 characters with "-<rep>". */
@@ -88,7 +91,7 @@ function resolvePath(scenario: Scenario, variant: Variant, encoder: Encoder | un
 }
 
 /** One variant with optional axis overrides applied on top of its own settings and the scenario's. */
-export function resolveVariant(scenario: Scenario, variant: Variant, overrides: [AxisKey, AxisValue][] = []): ResolvedVariant {
+export function resolveVariant(scenario: Scenario, variant: Variant, overrides: [AxisKey, AxisValue][] = [], defaultGo: GoRequest = PINNED_GO): ResolvedVariant {
   const settings = {
     memoryLimit: variant.memoryLimit ?? scenario.container.memoryLimit,
     cpuLimit: variant.cpuLimit ?? scenario.container.cpuLimit,
@@ -98,7 +101,7 @@ export function resolveVariant(scenario: Scenario, variant: Variant, overrides: 
     concurrency: variant.concurrency ?? scenario.request.concurrency,
     gogc: variant.gogc as string | undefined,
     gomemlimitRatio: variant.gomemlimitRatio as number | 'none' | undefined,
-    go: variant.go ?? 'local',
+    go: variant.go ?? defaultGo.version,
     encoder: variant.encoder as Encoder | undefined,
   };
   for (const [axis, value] of overrides) (settings as Record<string, unknown>)[axis] = value;
@@ -109,6 +112,8 @@ export function resolveVariant(scenario: Scenario, variant: Variant, overrides: 
   const ratio = settings.gomemlimitRatio === undefined || settings.gomemlimitRatio === 'none' ? null : settings.gomemlimitRatio;
   const encoder = settings.encoder;
   const experiment = encoder ? EXPERIMENT_OF[encoder] : undefined;
+  const experiments = [...new Set([...(experiment ? [experiment] : []), ...(variant.goexperiment ?? [])])];
+  const goFromScenario = variant.go !== undefined || overrides.some(([axis]) => axis === 'go');
   const axes = Object.fromEntries(overrides.map(([axis, value]) => [axisLabel(axis), displayValue(axis, value)]));
   const suffix = overrides.map(([axis, value]) => `.${axisLabel(axis)}-${slug(typeof value === 'object' ? value.name : displayValue(axis, value))}`).join('');
   const resize = settings.resize;
@@ -129,13 +134,14 @@ export function resolveVariant(scenario: Scenario, variant: Variant, overrides: 
     request: Object.fromEntries(
       Object.entries({ count: variant.count, budgetSeconds: variant.budgetSeconds, stopOnFailure: variant.stopOnFailure }).filter(([, value]) => value !== undefined),
     ),
-    build: { go: String(settings.go), experiments: experiment ? [experiment] : [] },
+    build: { go: String(settings.go), experiments },
+    goSource: goFromScenario ? 'scenario' : defaultGo.source,
   };
 }
 
 /** Every variant times every sweep combination, in the scenario's variant order. */
-export function resolveVariants(scenario: Scenario, variants: Variant[] = scenario.variants): ResolvedVariant[] {
-  const resolved = variants.flatMap((variant) => combinations(variant.sweep ?? scenario.sweep).map((combo) => resolveVariant(scenario, variant, combo)));
+export function resolveVariants(scenario: Scenario, variants: Variant[] = scenario.variants, defaultGo: GoRequest = PINNED_GO): ResolvedVariant[] {
+  const resolved = variants.flatMap((variant) => combinations(variant.sweep ?? scenario.sweep).map((combo) => resolveVariant(scenario, variant, combo, defaultGo)));
   const seen = new Set<string>();
   for (const variant of resolved) {
     if (variant.name.length > MAX_NAME_LENGTH) {

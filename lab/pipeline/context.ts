@@ -6,6 +6,7 @@ import type { Runtime, RuntimeInfo } from '../runtimes/runtime.js';
 import type { BuildOutput } from '../build/sample.js';
 import type { RuntimeOptions } from '../runtimes/create.js';
 import type { ResolvedVariant } from '../model/variants.js';
+import type { GoRequest, NotApplicable } from '../model/go-choice.js';
 import type { HarnessMeter } from './harness.js';
 import type { ServiceFlags } from '../model/service-flags.js';
 
@@ -18,6 +19,8 @@ export interface LabOptions extends RuntimeOptions, ServiceFlags {
   out?: string;
   /** Repetitions at once (default auto). */
   parallel?: ParallelRequest;
+  /** The Go for the sample where the scenario names none; absent: the lab's pin. */
+  go?: GoRequest;
 }
 
 /** The one context every step of a run reads and adds to; data flows one way, step by step. */
@@ -36,6 +39,8 @@ export interface LabContext {
   dir: string | null;
   built: BuildOutput | null;
   toolVersions: Record<string, string>;
+  /** Variants whose sample does not build on their Go release: not run, and listed with the reason. */
+  notApplicable: NotApplicable[];
   /** The variants to summarise: the plan's, or the frontier probes run so far. */
   variants: ResolvedVariant[];
   /** Finished repetitions, in the order they finished. */

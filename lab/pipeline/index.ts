@@ -11,6 +11,7 @@ import { runSteps } from '../steps.js';
 import { goVersion } from '../tools/go.js';
 import { requireLocalImage } from '../tools/docker-pull.js';
 import { flavourKey } from '../model/variants.js';
+import { PINNED_GO } from '../model/go-choice.js';
 import type { LabContext, LabOptions } from './context.js';
 import { startHarnessMeter } from './harness.js';
 import { saveResults } from './save.js';
@@ -27,8 +28,11 @@ export interface LabOutcome {
 export async function preparePlan(options: LabOptions): Promise<Plan> {
   const scenario = await loadScenario(options.scenario, SCENARIO_DIR, serviceOverlay(options));
   await checkOutDir(options.out);
-  const plan = planRuns(scenario, { runtime: options.runtime, reps: options.reps, variants: options.variants });
+  const planOptions = { runtime: options.runtime, reps: options.reps, variants: options.variants };
+  let plan = planRuns(scenario, { ...planOptions, go: options.go ?? PINNED_GO });
   const runtime = createRuntime(options.runtime, 'check', runtimeOptions(options, plan), silentProgress); // refuses what a runtime cannot take
+  // A pushed image was built wherever it was built: the pin cannot apply, and --go must not be claimed for it.
+  if (runtime.capabilities.image === 'pushed' && !options.go) plan = planRuns(scenario, { ...planOptions, go: { version: 'local', source: 'pinned' } });
   const rebuilt = plan.variants.find((variant) => flavourKey(variant.build) !== 'local');
   if (runtime.capabilities.image === 'pushed' && rebuilt) {
     throw new UsageError(`variant ${rebuilt.name} needs its own build (${flavourKey(rebuilt.build)}), but --runtime ${options.runtime} runs the one pushed --image: use docker or kind`);
@@ -74,6 +78,7 @@ export async function runLab(options: LabOptions, progress: Progress, signal: Ab
     dir: null,
     built: null,
     toolVersions: {},
+    notApplicable: [],
     // A frontier search adds each probe as a variant of its own as it goes.
     variants: plan.frontier ? [] : plan.variants,
     records: [],

@@ -5,6 +5,10 @@ import { createOutDir, defaultOutDir } from '../outdir.js';
 import { build } from '../build/sample.js';
 import { searchFrontiers } from './frontier.js';
 import { provision } from '../runtimes/create.js';
+import { goLabel } from '../model/go-choice.js';
+import type { Plan } from '../model/plan.js';
+import { flavourKey } from '../model/variants.js';
+import { UsageError } from '../errors.js';
 import type { Step } from '../steps.js';
 import type { LabContext } from './context.js';
 import { runScheduled } from './schedule.js';
@@ -12,6 +16,13 @@ import { saveResults } from './save.js';
 
 function imageVersions(context: LabContext): Record<string, string> {
   return Object.fromEntries(Object.entries(context.built!.samples).map(([key, sample]) => [key === 'local' ? 'image' : `image (${key})`, sample.image]));
+}
+
+/** The plan without the variants whose build failed on their Go release (reported as not applicable). */
+function applicablePlan(context: LabContext): Plan {
+  const failed = context.built?.failed ?? {};
+  const { plan } = context;
+  return { ...plan, variants: plan.variants.filter((v) => !failed[flavourKey(v.build)]), runs: plan.runs.filter((run) => !failed[flavourKey(run.build)]) };
 }
 
 /** The largest limits of the plan: auto concurrency packs by them, so no variant is over-packed. */
@@ -45,20 +56,31 @@ export const LAB_STEPS: readonly Step<LabContext>[] = [
     title: (context) => (context.plan.scenario.service ? 'building the load generator' : 'building the sample and the load generator'),
     execute: async (context) => {
       const service = context.plan.scenario.service;
-      const flavours = service ? [] : context.plan.variants.map((variant) => variant.build); // a service comes built
-      context.built = await build(context.progress, flavours, { image: context.runtime.capabilities.image === 'local' });
+      const { plan } = context;
+      const flavours = service ? [] : plan.variants.map((variant) => variant.build); // a service comes built
+      const fallbackFrom = plan.go.source === 'pinned' ? plan.go.version : null;
+      context.built = await build(context.progress, { flavours, image: context.runtime.capabilities.image === 'local', fallbackFrom });
       context.toolVersions = { ...context.built.versions, ...imageVersions(context), ...(service ? { image: service.image } : {}) };
+      const failed = context.built.failed;
+      context.notApplicable = plan.variants
+        .filter((variant) => failed[flavourKey(variant.build)])
+        .map((variant) => ({ variant: variant.name, go: goLabel(variant.build.go), reason: failed[flavourKey(variant.build)]! }));
+      context.variants = context.variants.filter((variant) => !failed[flavourKey(variant.build)]);
+      if (!plan.frontier && applicablePlan(context).runs.length === 0) throw new UsageError(`no variant builds on its Go release: ${Object.values(failed).join('; ')}`);
     },
   },
   {
-    title: (context) => (context.plan.frontier ? null : `running ${context.plan.runs.length} repetitions, ${Math.min(context.concurrency!.parallel, context.plan.runs.length)} at once`),
-    execute: async (context) => void (await runScheduled(context, context.plan.runs, (index, total) => `[${index + 1}/${total}]`)),
+    title: (context) => {
+      const { runs } = applicablePlan(context);
+      return context.plan.frontier ? null : `running ${runs.length} repetitions, ${Math.min(context.concurrency!.parallel, runs.length)} at once`;
+    },
+    execute: async (context) => void (await runScheduled(context, applicablePlan(context).runs, (index, total) => `[${index + 1}/${total}]`)),
   },
   {
     title: (context) => (context.plan.frontier ? `searching the OOM frontier, ${context.plan.frontier.repsPerProbe} repetitions per probe, ${context.concurrency!.parallel} at once` : null),
     execute: async (context) => {
       context.frontier = await searchFrontiers(
-        context.plan,
+        applicablePlan(context),
         context.plan.frontier!,
         {
           execute: (runs, label) => runScheduled(context, runs, (index, total) => `${label} ${index + 1}/${total}`),

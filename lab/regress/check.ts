@@ -195,6 +195,8 @@ export interface RegressSummary {
   startedAt: string;
   finishedAt: string | null;
   passed: boolean;
+  /** Why the run was not judged (its Go is not the expectations'); null when it was. */
+  notJudged: string | null;
   counts: { checks: number; passed: number; failed: number; skipped: number };
   checks: Check[];
   variants: {
@@ -220,6 +222,7 @@ export function regressSummary(results: Results, outcome: CheckOutcome): Regress
     startedAt: results.startedAt,
     finishedAt: results.finishedAt,
     passed: outcome.passed,
+    notJudged: null,
     counts: { checks: outcome.checks.length, passed, failed: outcome.checks.length - passed - skipped, skipped },
     checks: outcome.checks,
     variants: results.variants.map((v) => ({

@@ -24,6 +24,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { parseConfig } from '../config.js';
 import { UsageError } from '../errors.js';
+import { goVersionSchema } from '../model/scenario.js';
 
 export const EXPECTATIONS_DIR = path.resolve(import.meta.dirname, '..', '..', 'scenarios', 'expectations');
 
@@ -77,6 +78,8 @@ const fileSchema = z.strictObject({
   scenario: z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, 'use lower-case letters, digits and dashes'),
   description: z.string().optional(),
   baselineFile: z.string().min(1).optional(),
+  /** The Go release the expectations were measured on: the gate builds the sample with it, and judges only runs on it. */
+  go: goVersionSchema.optional(),
   expectations: z
     .array(expectationInputSchema)
     .min(1, 'list at least one expectation')
@@ -96,6 +99,8 @@ const fileSchema = z.strictObject({
 export interface Expectations {
   scenario: string;
   expectations: Expectation[];
+  /** The Go release they were measured on (1.26.8), or null when the file names none. */
+  go: string | null;
   /** Absolute path of the baseline file (it may not exist yet). */
   baselineFile: string;
   /** Where the expectations came from, for messages. */
@@ -126,9 +131,10 @@ function normalise(entry: z.output<typeof expectationInputSchema>): Expectation 
  */
 export function parseExpectations(text: string, file: string): Expectations {
   const source = path.relative(process.cwd(), file) || file;
-  const { scenario, baselineFile, expectations } = parseConfig(fileSchema, text, source);
+  const { scenario, baselineFile, expectations, go } = parseConfig(fileSchema, text, source);
   return {
     scenario,
+    go: go ?? null,
     expectations: expectations.map(normalise),
     baselineFile: path.resolve(path.dirname(path.resolve(file)), baselineFile ?? `${scenario}.baseline.json`),
     source,

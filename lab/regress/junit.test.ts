@@ -161,6 +161,7 @@ function summaryOf(checks: Check[], overrides: Partial<RegressSummary> = {}): Re
     startedAt: '2026-11-29T03:00:00.000Z',
     finishedAt: '2026-11-29T03:02:05.500Z',
     passed: checks.length - passed - skipped === 0,
+    notJudged: null,
     counts: { checks: checks.length, passed, failed: checks.length - passed - skipped, skipped },
     checks,
     variants: [],

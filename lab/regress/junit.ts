@@ -41,6 +41,11 @@ function testcase(check: Check): string {
   return `${open}\n${body}\n    </testcase>`;
 }
 
+/** A run on another Go than the expectations' is an error of the gate, not a pass or a regression of the service. */
+function goReleaseCase(reason: string): string {
+  return `    <testcase${attrs({ classname: 'regress', name: 'Go release' })}>\n      <error${attrs({ message: reason, type: 'GoReleaseMismatch' })}/>\n    </testcase>`;
+}
+
 /** The JUnit XML document (UTF-8, with an XML declaration and a trailing newline). */
 export function junitXml(summary: RegressSummary): string {
   const timestamp = junitTimestamp(summary.finishedAt ?? summary.startedAt);
@@ -49,9 +54,9 @@ export function junitXml(summary: RegressSummary): string {
   const seconds = Number.isNaN(started) || Number.isNaN(finished) ? null : Math.max(0, (finished - started) / 1000);
   const suite: Record<string, string | number> = {
     name: JUNIT_SUITE_NAME,
-    tests: summary.counts.checks,
+    tests: summary.counts.checks + (summary.notJudged ? 1 : 0),
     failures: summary.counts.failed,
-    errors: 0,
+    errors: summary.notJudged ? 1 : 0,
     skipped: summary.counts.skipped,
   };
   if (timestamp) suite.timestamp = timestamp;
@@ -63,6 +68,7 @@ export function junitXml(summary: RegressSummary): string {
     '  <properties>',
     ...Object.entries(properties).map(([name, value]) => `    <property${attrs({ name, value })}/>`),
     '  </properties>',
+    ...(summary.notJudged ? [goReleaseCase(summary.notJudged)] : []),
     ...summary.checks.map(testcase),
     '</testsuite>',
     '',

@@ -4,7 +4,9 @@ import path from 'node:path';
 import { runLab, type LabOptions } from '../pipeline/index.js';
 import type { Progress } from '../progress.js';
 import { checkExpectations, regressSummary, updatedBaseline, type RegressSummary } from './check.js';
-import { loadBaseline, loadExpectations, serializeBaseline } from './expectations.js';
+import { loadBaseline, loadExpectations, serializeBaseline, type Expectations } from './expectations.js';
+import type { Results } from '../model/results.js';
+import { goReleases } from '../report/go-line.js';
 import { junitXml } from './junit.js';
 
 export interface RegressOptions extends Omit<LabOptions, 'scenario'> {
@@ -27,9 +29,10 @@ export const JUNIT_FILE = 'junit.xml';
 export async function runRegress(options: RegressOptions, progress: Progress, signal: AbortSignal): Promise<RegressOutcome> {
   const expectations = await loadExpectations(options.expectations ?? 'regress');
   const baseline = await loadBaseline(expectations.baselineFile); // a bad file fails before anything starts
-  const { dir, results } = await runLab({ ...options, scenario: options.scenario ?? expectations.scenario }, progress, signal);
+  const go = options.go ?? (expectations.go ? { version: expectations.go, source: 'expectations' as const } : undefined);
+  const { dir, results } = await runLab({ ...options, go, scenario: options.scenario ?? expectations.scenario }, progress, signal);
   const outcome = checkExpectations(results, expectations, baseline);
-  const summary = regressSummary(results, outcome);
+  const summary = { ...regressSummary(results, outcome), notJudged: goMismatch(results, expectations) };
   const files = { summary: path.join(dir, SUMMARY_FILE), junit: path.join(dir, JUNIT_FILE), baseline: null as string | null };
   await writeFile(files.summary, `${JSON.stringify(summary, null, 2)}\n`);
   await writeFile(files.junit, junitXml(summary));
@@ -40,10 +43,20 @@ export async function runRegress(options: RegressOptions, progress: Progress, si
   return { dir, summary, files };
 }
 
-/** One line per check that did not pass; skipped ones say why. */
+/** Why a run cannot be judged by these expectations: its sample was built with another Go than they were measured on. */
+export function goMismatch(results: Results, expectations: Expectations): string | null {
+  if (!expectations.go) return null;
+  const wanted = `go${expectations.go}`;
+  const releases = goReleases(results);
+  if (releases.length === 1 && releases[0] === wanted) return null;
+  return `the sample was built with ${releases.join(', ') || 'an unrecorded Go'}, but ${expectations.source} was measured on ${wanted} (drop --go, or measure expectations on that release)`;
+}
+
+/** One line per check that did not pass; skipped ones say why. A run on another Go says so first, and is not judged. */
 export function regressReport(outcome: RegressOutcome): string {
   const { summary } = outcome;
-  const lines = [`regress ${summary.scenario} on ${summary.runtime}: ${summary.passed ? 'passed' : 'REGRESSION'} (${summary.counts.passed} passed, ${summary.counts.failed} failed, ${summary.counts.skipped} skipped)`];
+  const verdict = summary.notJudged ? `NOT JUDGED: ${summary.notJudged}; the checks below are for information` : summary.passed ? 'passed' : 'REGRESSION';
+  const lines = [`regress ${summary.scenario} on ${summary.runtime}: ${verdict} (${summary.counts.passed} passed, ${summary.counts.failed} failed, ${summary.counts.skipped} skipped)`];
   for (const check of summary.checks) {
     if (check.passed) lines.push(`  ok       ${check.reason}`);
     else lines.push(`  ${check.skipped ? 'skipped ' : 'FAILED  '} ${check.reason}`);

@@ -1,5 +1,6 @@
 import { formatBytes, formatRate } from '../analyse/stats.js';
 import { mdTable } from './markdown.js';
+import { goReleases } from './go-line.js';
 import type { Results, VariantSummary } from '../model/results.js';
 
 const DASH = '—';
@@ -12,6 +13,14 @@ function percentChange(before: number | null, after: number | null): string {
 
 function side(variant: VariantSummary | undefined, pick: (v: VariantSummary) => string): string {
   return variant ? pick(variant) : DASH;
+}
+
+/** Said first when the two runs' samples were built with different Go releases: the change may be the release's. */
+function goMismatch(before: Results, after: Results): string[] {
+  const [a, b] = [goReleases(before), goReleases(after)];
+  if (a.join() === b.join()) return [];
+  const named = (releases: string[]) => releases.join(', ') || 'a Go not recorded (an older results.json)';
+  return [`> **Different Go releases: before ${named(a)}, after ${named(b)}. Survival near the limit changes with the release (Go 1.27 against 1.26 in the README), so a difference below may be the release's, not your change's.**`, ''];
 }
 
 /** A before/after table of two runs, variant by variant (matched by name), for `lab compare DIR1 DIR2`. */
@@ -33,8 +42,9 @@ export function renderComparison(before: Results, after: Results, labels: [strin
     ];
   });
   const describe = (label: string, results: Results) =>
-    `- **${label}**: ${results.scenario} on ${results.runtime}, ${results.startedAt}${results.complete ? '' : ' (incomplete)'}`;
+    `- **${label}**: ${results.scenario} on ${results.runtime}, ${results.startedAt}${results.complete ? '' : ' (incomplete)'}, Go ${goReleases(results).join(', ') || 'not recorded'}`;
   return [
+    ...goMismatch(before, after),
     `# Comparison: ${labels[0]} → ${labels[1]}`,
     '',
     describe('before', before).replace('**before**', `**before** (${labels[0]})`),

@@ -1,6 +1,6 @@
 // Tables for the fix's own failure modes: GC and CPU per variant, and what a resize left the Go runtime believing.
 import { THRASH_GC_SHARE } from '../analyse/thrash.js';
-import { formatBytes, formatRate } from '../analyse/stats.js';
+import { formatBytes, formatRate, median } from '../analyse/stats.js';
 import type { Results, VariantSummary } from '../model/results.js';
 import { DASH, orDash, seconds } from './format.js';
 
@@ -12,21 +12,31 @@ export interface ExtraTable {
 
 const percentOf = (share: number) => `${Math.round(share * 100)}%`;
 
+/** Median heap bytes a finished request of the variant allocated; null where the sample did not report it. */
+function allocatedMedian(results: Results, variant: string): number | null {
+  const values = results.runs
+    .filter((run) => run.variant === variant)
+    .flatMap((run) => run.processes.flatMap((p) => p.requestMetrics.map((request) => request.allocatedBytes)))
+    .filter((bytes): bytes is number => bytes !== null);
+  return median(values);
+}
+
 export function gcCpuTable(results: Results, ranked: VariantSummary[]): ExtraTable | null {
   const measured = ranked.some((v) => v.gcCpuShareMedian !== null || v.throttledShareMedian !== null);
   if (!measured) return null;
   const procs = (v: VariantSummary) => v.env.GOMAXPROCS ?? 'Go default';
   return {
-    header: ['Variant', 'CPU limit / GOMAXPROCS', 'GC share of CPU', 'Thrashed', 'Throttled periods', 'Latency p50 / p95'],
+    header: ['Variant', 'CPU limit / GOMAXPROCS', 'GC share of CPU', 'Allocated per request', 'Thrashed', 'Throttled periods', 'Latency p50 / p95'],
     rows: ranked.map((v) => [
       v.name,
       `${v.cpuLimitMillis ?? results.limits.cpuLimitMillis}m / ${procs(v)}`,
       orDash(v.gcCpuShareMedian, percentOf),
+      orDash(allocatedMedian(results, v.name), formatBytes),
       v.repetitions ? formatRate(v.thrashedRepetitions, v.repetitions) : DASH,
       orDash(v.throttledShareMedian, percentOf),
       v.latencyMs.p50 === null && v.latencyMs.p95 === null ? DASH : `${orDash(v.latencyMs.p50, seconds)} / ${orDash(v.latencyMs.p95, seconds)}`,
     ]),
-    note: `GC share: the GC's part of the CPU the Go process used, per request (runtime/metrics), highest request of each repetition, median over repetitions. Thrashed: survived, but a request spent at least ${percentOf(THRASH_GC_SHARE)} of its CPU in GC or ran with the GC CPU limiter on; it counts as survived above. Throttled periods: the share of CFS periods in which the quota ran out (cpu.stat), median over repetitions.`,
+    note: `GC share: the GC's part of the CPU the Go process used, per request (runtime/metrics), highest request of each repetition, median over repetitions. Thrashed: survived, but a request spent at least ${percentOf(THRASH_GC_SHARE)} of its CPU in GC or ran with the GC CPU limiter on; it counts as survived above. Allocated: what a finished request allocated on the heap, garbage included (/gc/heap/allocs:bytes), median; a killed request never reports it. Throttled periods: the share of CFS periods in which the quota ran out (cpu.stat), median over repetitions.`,
   };
 }
 

@@ -7,12 +7,15 @@ import { formatBytes, formatHeadroom, formatRate, median } from '../analyse/stat
 import type { ProcessInstance, Results, RunRecord, VariantSummary } from '../model/results.js';
 import { gcCpuTable, resizeTable, type ExtraTable } from './fix-tables.js';
 import { DASH, orDash, seconds } from './format.js';
+import { goLine } from './go-line.js';
 
 
 export interface ReportModel {
   title: string;
   /** "Incomplete run: <reason>", or null for a complete run. */
   warning: string | null;
+  /** The Go that built the sample and why, said before the verdict; null for a service's own image. */
+  go: string | null;
   verdict: string;
   setup: [label: string, value: string][];
   variants: { name: string; description: string; env: string }[];
@@ -85,6 +88,7 @@ function setup(results: Results): [string, string][] {
     ['CPU', `limit ${millicores(limits.cpuLimitMillis)}, request ${millicores(limits.cpuRequestMillis)}`],
     ['Request', results.service ? `${request.count} × ${results.service.targets.join(', ')} to ${results.service.image} (port ${results.service.port}), concurrency ${request.concurrency}` : `${request.count} × GET ${request.path}, ${request.bodyMiB} MiB body, concurrency ${request.concurrency}`],
     ['Runtime', results.runtime],
+    ...(goLine(results) ? [['Go', goLine(results)!] as [string, string]] : []),
     ['Versions', versions.length ? versions.join(', ') : DASH],
     ['Host', `${env.platform}, kernel ${env.kernel}, cgroup ${env.cgroupVersion}${env.transparentHugepages ? `, transparent huge pages ${env.transparentHugepages}` : ''}, ${env.cpus} CPUs, ${formatBytes(env.memoryBytes)} RAM, Node ${env.node}`],
     ['Run', `${results.runId}, started ${results.startedAt}${results.finishedAt ? `, finished ${results.finishedAt}` : ''}`],
@@ -176,6 +180,7 @@ export function buildReportModel(results: Results): ReportModel {
   return {
     title: `GOMEMLIMIT lab: ${results.scenario}`,
     warning: results.complete ? null : `Incomplete run: ${results.incompleteReason ?? 'reason not recorded'}`,
+    go: goLine(results),
     verdict: verdict(results),
     setup: setup(results),
     variants: results.variants.map((v) => ({
@@ -219,6 +224,7 @@ export function renderMarkdown(results: Results, charts: { name: string; title: 
   const m = buildReportModel(results);
   const out: string[] = [`# ${mdText(m.title)}`, ''];
   if (m.warning) out.push(`> **${mdText(m.warning)}**`, '');
+  if (m.go) out.push(`**Go:** ${mdText(m.go)}`, '');
   out.push(mdText(m.verdict), '', '## Setup', '');
   for (const [label, value] of m.setup) out.push(`- **${label}:** ${mdText(value)}`);
   out.push('', '### Variants', '');

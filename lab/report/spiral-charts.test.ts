@@ -33,7 +33,7 @@ test('the leak timeline: one point per request from the metrics lines, and the k
   const start = Date.parse(run.startedAt);
   const requests: RequestGc[] = Array.from({ length: 8 }, (_, i) => ({
     at: new Date(start + (i + 1) * 1000).toISOString(), elapsedMs: 900, ok: true, gcCpuShare: 0.05 + i * 0.08, limiterOn: i > 5, gcCycles: 3,
-    heapGoalBytes: (100 + i * 30) * 2 ** 20, memoryTotalBytes: (110 + i * 30) * 2 ** 20, goMemoryLimitBytes: null, cgroupMemoryLimitBytes: 400 * 2 ** 20, gomaxprocs: 2, leakCacheBytes: i * 8 * 2 ** 20,
+    heapGoalBytes: (100 + i * 30) * 2 ** 20, memoryTotalBytes: (110 + i * 30) * 2 ** 20, goMemoryLimitBytes: null, cgroupMemoryLimitBytes: 400 * 2 ** 20, gomaxprocs: 2, leakCacheBytes: i * 8 * 2 ** 20, allocatedBytes: null,
   }));
   const leaky = { ...run, processes: [{ ...run.processes[0]!, requestMetrics: requests }] };
   const spec = leakTimelineSpec({ ...base, runs: [leaky] });

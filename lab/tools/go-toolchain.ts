@@ -5,7 +5,19 @@ import { execa } from 'execa';
 import { pathExists } from '../fs.js';
 import { CACHE_DIR } from '../paths.js';
 import type { Progress } from '../progress.js';
+import { UsageError } from '../errors.js';
 import { goVersion } from './go.js';
+
+/** A release the module proxy could not give (no network, GOPROXY=off, no such release): one line, with go's reason. */
+export class ToolchainUnavailableError extends UsageError {}
+
+/** Fetches the toolchain on first use (any go command under GOTOOLCHAIN=name does) and asks its version. */
+async function fetchedVersion(name: string, env: Record<string, string>): Promise<string> {
+  const result = await execa('go', ['env', 'GOVERSION'], { env, reject: false });
+  if (result.exitCode === 0) return result.stdout.trim();
+  const why = String(result.stderr).split('\n').map((line) => line.trim()).filter(Boolean).at(-1) ?? `exit code ${result.exitCode}`;
+  throw new ToolchainUnavailableError(`Go ${name} could not be fetched through the module proxy: ${why}`);
+}
 
 /** How to run `go` for one toolchain. */
 export interface GoToolchain {
@@ -36,7 +48,7 @@ async function legacyGoroot(name: string, progress: Progress): Promise<string> {
   const target = path.join(CACHE_DIR, 'go', name);
   if (await pathExists(path.join(target, 'bin', 'go'))) return target;
   progress.step(`fetching Go toolchain ${name} through the module proxy (once; cached in ${path.relative(process.cwd(), target)})`);
-  await execa('go', ['version'], { env: { GOTOOLCHAIN: name } }); // downloads golang.org/toolchain into the module cache
+  await fetchedVersion(name, { GOTOOLCHAIN: name }); // downloads golang.org/toolchain into the module cache
   const { stdout: modcache } = await execa('go', ['env', 'GOMODCACHE']);
   const { stdout: platform } = await execa('go', ['env', 'GOHOSTOS', 'GOHOSTARCH']);
   const [goos, goarch] = platform.split('\n');
@@ -69,5 +81,5 @@ export async function ensureGoToolchain(version: string, legacyModfile: string |
   }
   const env = { GOTOOLCHAIN: name };
   progress.step(`using Go toolchain ${name} (GOTOOLCHAIN; fetched once through the module proxy)`);
-  return { command: 'go', env, modfile: null, version: await goVersion('go', env) };
+  return { command: 'go', env, modfile: null, version: await fetchedVersion(name, env) };
 }
