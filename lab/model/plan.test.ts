@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { UsageError } from '../errors.js';
 import { planRuns } from './plan.js';
 import { loadScenario, parseScenario } from './scenario.js';
+import { SAMPLE_GO } from '../pins.js';
 
 const ORDER_SEED_1 = ['gomemlimit-2', 'baseline-2', 'baseline-1', 'gomemlimit-1'];
 
@@ -47,4 +48,25 @@ test('scenario validation points at the bad field', () => {
   assert.equal(ok.container.memoryLimit, 2 ** 30);
   assert.equal(ok.container.cpuLimit, 500);
   assert.equal(planRuns(ok, { runtime: 'docker' }).runs[0]!.env.GOMEMLIMIT, String(Math.floor(2 ** 30 * 0.9)));
+});
+
+test('the sample\'s Go: the pin by default, --go where the scenario names none, the scenario\'s own where it does', async () => {
+  const seed = await loadScenario('seed');
+  const pinned = planRuns(seed, { runtime: 'docker' });
+  assert.deepEqual(pinned.variants.map((v) => [v.build.go, v.goSource]), [[SAMPLE_GO, 'pinned'], [SAMPLE_GO, 'pinned']]);
+  const local = planRuns(seed, { runtime: 'docker', go: { version: 'local', source: 'flag' } });
+  assert.ok(local.runs.length > 0 && local.runs.every((run) => run.build.go === 'local'));
+  const own = parseScenario(
+    'name: s\nvariants:\n  - { name: v1, go: "1.26.8", goexperiment: [nojsonv2] }\n  - { name: jsonv2, encoder: jsonv2, goexperiment: [jsonv2] }\n  - { name: swept, sweep: { go: ["1.27.3", local] } }\n',
+    's.yaml',
+  );
+  const plan = planRuns(own, { runtime: 'docker', go: { version: '1.25.5', source: 'flag' } });
+  const builds = Object.fromEntries(plan.variants.map((v) => [v.name, [v.build.go, v.build.experiments.join(','), v.goSource]]));
+  assert.deepEqual(builds, {
+    v1: ['1.26.8', 'nojsonv2', 'scenario'],
+    jsonv2: ['1.25.5', 'jsonv2', 'flag'], // the encoder's experiment once, not twice
+    'swept.go-1.27.3': ['1.27.3', '', 'scenario'],
+    'swept.go-local': ['local', '', 'scenario'],
+  });
+  assert.throws(() => parseScenario('name: s\nvariants:\n  - { name: v, goexperiment: ["no json"] }\n', 's.yaml'), UsageError);
 });

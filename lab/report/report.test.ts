@@ -8,6 +8,7 @@ import { makeFrontierFixture } from '../../test/fixtures/frontier-fixture.js';
 import { CHART_TITLES, downsample, renderAllCharts, renderHeapPerCycleSvg, renderMemoryTimelineSvg, renderSurvivalSvg, splitAtGaps } from './charts.js';
 import { renderHtml } from './html.js';
 import { renderMarkdown } from './markdown.js';
+import { renderComparison } from './compare.js';
 import { resultsSchema, type Results } from '../model/results.js';
 import { readResults, writeReports } from './write.js';
 
@@ -215,9 +216,43 @@ describe('frontier report', () => {
     const first = results.frontier![0]!;
     assert.match(md, /^## Frontier$/m);
     assert.ok(md.includes(`| ${first.variant} | ${first.frontierMiB} MiB | ${first.failedMiB} MiB |`), md);
-    assert.match(md.split('\n')[2]!, new RegExp(`^Largest JSON body that still survives, .*${first.variant} survives ≥ 90% up to ${first.frontierMiB} MiB`));
+    assert.match(md.split('\n')[2]!, /^\*\*Go:\*\* Sample built with go1\.26\.8: chosen with --go\.$/); // the Go first, then the verdict
+    assert.match(md.split('\n')[4]!, new RegExp(`^Largest JSON body that still survives, .*${first.variant} survives ≥ 90% up to ${first.frontierMiB} MiB`));
     assert.ok(md.indexOf('## Frontier') < md.indexOf('## Results'));
     const html = renderHtml(results, []);
     assert.ok(html.includes('<h2>Frontier</h2>'));
+  });
+});
+
+describe('the Go that built the sample', () => {
+  const go = (version: string, source: 'pinned' | 'scenario' | 'fallback', reason: string) => ({ requested: version.slice(2), version, experiments: [], source, reason });
+
+  test('one release: named with its reason before the verdict, in markdown, HTML and the setup', () => {
+    const results = makeResultsFixture();
+    for (const v of results.variants) v.go = go('go1.27.3', 'pinned', "the lab's pinned default");
+    const md = renderMarkdown(results, []);
+    assert.equal(md.split('\n')[2], "**Go:** Sample built with go1.27.3: the lab's pinned default.");
+    assert.match(md, /^- \*\*Go:\*\* Sample built with go1\.27\.3/m);
+    assert.match(renderHtml(results, []), /<p class="go"><strong>Go:<\/strong> Sample built with go1\.27\.3/);
+  });
+
+  test('two releases say so; a variant not built on its release is named with the reason; a service has no Go line', () => {
+    const results = makeResultsFixture({ notApplicable: [{ variant: 'jsonv2.go-1.24.0', go: 'go1.24.0', reason: 'go1.24.0 GOEXPERIMENT=jsonv2: unknown GOEXPERIMENT jsonv2' }] });
+    results.variants[0]!.go = go('go1.26.8', 'scenario', "set by the scenario's go: field");
+    results.variants[1]!.go = go('go1.27.3', 'scenario', "set by the scenario's go: field");
+    const line = renderMarkdown(results, []).split('\n')[2]!;
+    assert.match(line, /go1\.26\.8, go1\.27\.3: set by the scenario's go: field\. Survival near the limit differs between Go releases/);
+    assert.match(line, /Not applicable on their Go release, so not run: jsonv2\.go-1\.24\.0 \(go1\.24\.0 GOEXPERIMENT=jsonv2: unknown GOEXPERIMENT jsonv2\)/);
+    const service = makeResultsFixture();
+    for (const v of service.variants) v.go = null;
+    assert.doesNotMatch(renderMarkdown(service, []), /\*\*Go:\*\*/);
+  });
+
+  test('compare says first when the two runs used different Go releases, and nothing when they did not', () => {
+    const before = makeResultsFixture();
+    const after = makeResultsFixture();
+    for (const v of after.variants) v.go = go('go1.27.3', 'pinned', 'pin');
+    assert.match(renderComparison(before, after, ['a', 'b']).split('\n')[0]!, /^> \*\*Different Go releases: before go1\.26\.8, after go1\.27\.3\./);
+    assert.match(renderComparison(before, before, ['a', 'b']).split('\n')[0]!, /^# Comparison/);
   });
 });

@@ -15,7 +15,8 @@ export class ToolchainUnavailableError extends UsageError {}
 async function fetchedVersion(name: string, env: Record<string, string>): Promise<string> {
   const result = await execa('go', ['env', 'GOVERSION'], { env, reject: false });
   if (result.exitCode === 0) return result.stdout.trim();
-  const why = String(result.stderr).split('\n').map((line) => line.trim()).filter(Boolean).at(-1) ?? `exit code ${result.exitCode}`;
+  const lines = String(result.stderr).split('\n').map((line) => line.trim()).filter((line) => line && !line.startsWith('go: downloading'));
+  const why = lines.join(' ') || `exit code ${result.exitCode}`;
   throw new ToolchainUnavailableError(`Go ${name} could not be fetched through the module proxy: ${why}`);
 }
 
