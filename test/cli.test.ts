@@ -34,6 +34,8 @@ test('bad input is one line, exit 2, nothing started', async () => {
   await assertUsageError(['--runtime', 'podman'], /--runtime/);
   await assertUsageError(['--scenario', path.join(REPO_ROOT, 'test', 'fixtures', 'bad-quantity.yaml')], /bad memory quantity "400MB".*400Mi/);
   await assertUsageError(['regress', '--expectations', 'nope'], /no expectations file .*nope\.yaml/);
+  await assertUsageError(['--go', 'banana'], /--go.*use "local" .* or a Go release such as 1\.27\.3/);
+  await assertUsageError(['--runtime', 'docker', '--go', '1.99.0', '--quiet'], /^error: Go go1\.99\.0 could not be fetched through the module proxy: .*not available/);
   await assertUsageError(['--runtime', 'existing', '--context', 'x', '--image', 'x/y:1', '--scenario', 'go-versions'], /needs its own build \(1\.19\.13\).*use docker or kind/);
 });
 

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { readResults } from '../lab/report/write.js';
 import { SCENARIO_DIR } from '../lab/model/scenario.js';
-import { spawnLab } from './helpers.js';
+import { SEED_GO, spawnLab } from './helpers.js';
 
 // The frontier search end to end on Docker, coarse so it stays short: a real bisection over real OOM kills.
 test('frontier on docker: bisection over body size brackets where baseline starts dying, and charts it', { timeout: 15 * 60_000 }, async () => {
@@ -16,7 +16,7 @@ test('frontier on docker: bisection over body size brackets where baseline start
   const file = path.join(work, 'frontier-coarse.yaml');
   await writeFile(file, stringifyYaml(scenario));
   const out = path.join(work, 'run');
-  const result = await spawnLab(['--runtime', 'docker', '--scenario', file, '--variants', 'baseline', '--out', out, '--quiet'], {});
+  const result = await spawnLab(['--runtime', 'docker', '--scenario', file, '--variants', 'baseline', '--go', SEED_GO, '--out', out, '--quiet'], {});
   assert.equal(result.exitCode, 0, `${result.stdout}\n${result.stderr}`);
 
   const results = await readResults(out);

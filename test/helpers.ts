@@ -27,3 +27,9 @@ export async function vegetaAttacksOf(pid: number | undefined): Promise<number[]
     .filter(([, ppid, binary, verb]) => Number(ppid) === pid && /vegeta/.test(binary ?? '') && verb === 'attack')
     .map(([child]) => Number(child));
 }
+
+/**
+ * The release the seed's claims were measured on: tests that assert them build the sample with it, whatever the
+ * lab's pin (Go 1.27's encoding/json halves what GOMEMLIMIT saves; README, "Go 1.27").
+ */
+export const SEED_GO = '1.26.8';

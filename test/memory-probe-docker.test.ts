@@ -15,7 +15,8 @@ import { spawnLab } from './helpers.js';
 
 // One at a time: side by side, baseline at the seed's frontier now and then survives below the limit (README), and
 // a median of two peaks then moves by more than the probes could disagree.
-const ARGS = ['--runtime', 'docker', '--scenario', 'seed-v2', '--reps', '2', '--parallel', '1', '--quiet'];
+// The machine's Go: the lab-container run has it, and needs no toolchain download.
+const ARGS = ['--runtime', 'docker', '--scenario', 'seed-v2', '--reps', '2', '--parallel', '1', '--go', 'local', '--quiet'];
 
 async function leftBehind(results: Results): Promise<string> {
   const { stdout } = await execa('docker', ['ps', '-aq', '--filter', `label=gomemlimit-lab.run=${results.runId}`]);

@@ -17,7 +17,8 @@ import { requireKubectl } from '../lab/tools/kubectl.js';
 import { spawnLab } from './helpers.js';
 
 // One at a time: side by side, baseline at the seed's frontier now and then survives below the limit (README).
-const SCENARIO = ['--scenario', 'seed-v2', '--reps', '2', '--parallel', '1', '--quiet'];
+// The machine's Go: the existing runtime runs the image kind loaded, which that Go built.
+const SCENARIO = ['--scenario', 'seed-v2', '--reps', '2', '--parallel', '1', '--go', 'local', '--quiet'];
 /** Two runs' medians of two peaks each: a probe reading the wrong cgroup misses by far more than this. */
 const PEAK_AGREEMENT = 0.03;
 const CONTEXT = `kind-${KIND_CLUSTER}`;

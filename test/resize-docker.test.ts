@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { readResults } from '../lab/report/write.js';
-import { spawnLab } from './helpers.js';
+import { SEED_GO, spawnLab } from './helpers.js';
 
 const MiB = 2 ** 20;
 
@@ -27,7 +27,7 @@ test('resize on docker: the limit changes in place, a stale GOMEMLIMIT stays sta
   const dir = await mkdtemp(path.join(os.tmpdir(), 'lab-resize-'));
   await writeFile(path.join(dir, 'resize.yaml'), SCENARIO);
   const out = path.join(dir, 'run');
-  const result = await spawnLab(['--runtime', 'docker', '--scenario', path.join(dir, 'resize.yaml'), '--out', out], {});
+  const result = await spawnLab(['--runtime', 'docker', '--scenario', path.join(dir, 'resize.yaml'), '--go', SEED_GO, '--out', out], {});
   assert.equal(result.exitCode, 0, result.stderr);
   const results = await readResults(out);
   const byVariant = (name: string) => results.runs.find((run) => run.variant === name)!;

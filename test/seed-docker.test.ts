@@ -4,13 +4,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { readResults } from '../lab/report/write.js';
-import { containersOf, spawnLab, vegetaAttacksOf } from './helpers.js';
+import { SEED_GO, containersOf, spawnLab, vegetaAttacksOf } from './helpers.js';
 
 
 // The seed experiment on the real Docker engine: real cgroup limits, real OOM kills, real gctrace.
 test('seed on docker: baseline is OOM-killed, GOMEMLIMIT returns the body, reports hold the charts', { timeout: 15 * 60_000 }, async () => {
   const out = path.join(await mkdtemp(path.join(os.tmpdir(), 'lab-seed-')), 'run');
-  const subprocess = spawnLab(['--runtime', 'docker', '--reps', '4', '--out', out], {});
+  const subprocess = spawnLab(['--runtime', 'docker', '--reps', '4', '--go', SEED_GO, '--out', out], {});
   // Each repetition is a fresh container of its own; by default several run side by side (--parallel auto).
   let mostAtOnce = 0;
   const watch = setInterval(() => {
@@ -74,7 +74,7 @@ test('seed on docker: baseline is OOM-killed, GOMEMLIMIT returns the body, repor
 
 test('Ctrl-C with three repetitions in flight stops every load, removes every container, keeps the finished ones', { timeout: 5 * 60_000 }, async () => {
   const out = path.join(await mkdtemp(path.join(os.tmpdir(), 'lab-sigint-')), 'run');
-  const subprocess = spawnLab(['--runtime', 'docker', '--reps', '4', '--parallel', '3', '--out', out], {});
+  const subprocess = spawnLab(['--runtime', 'docker', '--reps', '4', '--parallel', '3', '--go', SEED_GO, '--out', out], {});
   let stderr = '';
   subprocess.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const finishedLines = () => stderr.match(/^ {10}\S+-\d+: (survived|OOMKilled|failed)/gm)?.length ?? 0;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { execa } from 'execa';
 import { readResults } from '../lab/report/write.js';
-import { spawnLab } from './helpers.js';
+import { SEED_GO, spawnLab } from './helpers.js';
 
 
 async function kindNodes(): Promise<string> {
@@ -17,7 +17,7 @@ async function kindNodes(): Promise<string> {
 // container and reports OOMKilled; GOMEMLIMIT comes from the Downward API.
 test('seed on kind: baseline OOMKilled with restarts from pod status, gomemlimit answers', { timeout: 30 * 60_000 }, async () => {
   const out = path.join(await mkdtemp(path.join(os.tmpdir(), 'lab-kind-')), 'run');
-  const first = spawnLab(['--runtime', 'kind', '--scenario', 'seed-restarts', '--out', out], { all: true });
+  const first = spawnLab(['--runtime', 'kind', '--scenario', 'seed-restarts', '--go', SEED_GO, '--out', out], { all: true });
   // A second run while the first holds the cluster refuses cleanly instead of sharing it.
   let output = '';
   await new Promise<void>((resolve) => {
@@ -27,7 +27,7 @@ test('seed on kind: baseline OOMKilled with restarts from pod status, gomemlimit
     });
     void first.then(() => resolve());
   });
-  const second = await spawnLab(['--runtime', 'kind', '--reps', '1'], {});
+  const second = await spawnLab(['--runtime', 'kind', '--reps', '1', '--go', SEED_GO], {});
   assert.equal(second.exitCode, 2, second.stderr);
   assert.match(second.stderr, /another lab run \(pid \d+\) is using the kind cluster/);
   const result = await first;

@@ -68,6 +68,19 @@ export function buildSampleImage(binary: string, progress: Progress): Promise<st
   return buildScratchImage(SAMPLE, binary, progress, { BINARY: path.relative(GO_SAMPLE_DIR, binary) });
 }
 
+/**
+ * Fetches every release the flavours name before anything starts, so a release the proxy cannot give is one line
+ * and exit 2 with nothing created; the pinned one may fall back later, in the build, instead.
+ */
+export async function fetchToolchains(progress: Progress, flavours: BuildFlavour[], fallbackFrom: string | null): Promise<void> {
+  for (const go of new Set(flavours.map((flavour) => flavour.go))) {
+    if (go === 'local') continue;
+    await ensureGoToolchain(go, LEGACY_MODFILE, progress).catch((error: unknown) => {
+      if (!(error instanceof ToolchainUnavailableError) || go !== fallbackFrom) throw error;
+    });
+  }
+}
+
 /** One flavour's binary: the pinned release may fall back to the machine's Go, said on one line. */
 async function buildFlavour(progress: Progress, flavour: BuildFlavour, fallbackFrom: string | null): Promise<Omit<SampleBuild, 'image'>> {
   try {

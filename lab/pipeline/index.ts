@@ -9,6 +9,7 @@ import { serviceOverlay } from '../model/service-flags.js';
 import { createRuntime } from '../runtimes/create.js';
 import { runSteps } from '../steps.js';
 import { goVersion } from '../tools/go.js';
+import { fetchToolchains } from '../build/sample.js';
 import { requireLocalImage } from '../tools/docker-pull.js';
 import { flavourKey } from '../model/variants.js';
 import { PINNED_GO } from '../model/go-choice.js';
@@ -58,6 +59,7 @@ function newRunId(): string {
 export async function runLab(options: LabOptions, progress: Progress, signal: AbortSignal): Promise<LabOutcome> {
   const plan = await preparePlan(options);
   await goVersion();
+  if (!plan.scenario.service) await fetchToolchains(progress, plan.variants.map((variant) => variant.build), plan.go.source === 'pinned' ? plan.go.version : null);
   const runId = newRunId();
   const runtime = createRuntime(options.runtime, runId, runtimeOptions(options, plan), progress);
   if (runtime.capabilities.localEngine) await ensureEngine(progress);
