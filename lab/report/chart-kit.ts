@@ -120,3 +120,42 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
     view.finalize(); // releases timers and listeners: a render in a long-lived process must not leak
   }
 }
+
+/**
+ * At most ~maxPoints samples: the min and max of each bucket, in time order, so peaks
+ * (how close to the limit) and sudden drops (the kill) both survive.
+ */
+export function downsample(samples: readonly (readonly [number, number])[], maxPoints = 600): [number, number][] {
+  if (samples.length <= maxPoints) return samples.map(([t, v]) => [t, v]);
+  const buckets = Math.max(1, Math.floor(maxPoints / 2));
+  const size = samples.length / buckets;
+  const out: [number, number][] = [];
+  for (let b = 0; b < buckets; b++) {
+    const slice = samples.slice(Math.floor(b * size), Math.floor((b + 1) * size));
+    let lo = slice[0];
+    let hi = slice[0];
+    if (!lo || !hi) continue;
+    for (const s of slice) {
+      if (s[1] < lo[1]) lo = s;
+      if (s[1] > hi[1]) hi = s;
+    }
+    const pair = lo === hi ? [lo] : lo[0] <= hi[0] ? [lo, hi] : [hi, lo];
+    for (const [t, v] of pair) out.push([t, v]);
+  }
+  return out;
+}
+
+/**
+ * Splits a sample series where sampling paused (no cgroup: the process was killed and not yet restarted),
+ * so the chart shows a gap instead of a line sloping from the kill to the restarted process.
+ */
+export function splitAtGaps(samples: readonly (readonly [number, number])[], gapMs = 500): (readonly [number, number])[][] {
+  const segments: (readonly [number, number])[][] = [];
+  let previous: number | null = null;
+  for (const sample of samples) {
+    if (previous === null || sample[0] - previous > gapMs) segments.push([]);
+    segments[segments.length - 1]!.push(sample);
+    previous = sample[0];
+  }
+  return segments;
+}

@@ -4,6 +4,8 @@
 import type { TopLevelSpec } from 'vega-lite';
 import {
   CHART_TITLES,
+  downsample,
+  splitAtGaps,
   CONFIG,
   GOMEMLIMIT_COLOR,
   GRID_COLUMNS,
@@ -24,8 +26,9 @@ import {
 import { renderFrontierSvg } from './frontier-chart.js';
 import { limitAtRequest, type Results, type VariantSummary } from '../model/results.js';
 
-export { CHART_TITLES, renderSvg, textWidth } from './chart-kit.js';
+export { CHART_TITLES, downsample, renderSvg, splitAtGaps, textWidth } from './chart-kit.js';
 import { SPIRAL_TITLES, leakTimelineSpec, ratioSweepSpec } from './spiral-charts.js';
+import { GO_RELEASE_TITLE, goReleaseSpec } from './go-release-chart.js';
 export { frontierSpec, frontierText, renderFrontierSvg, widestGapCentre } from './frontier-chart.js';
 
 const SERIES = [
@@ -295,45 +298,6 @@ export function heapPerCycleSpec(results: Results): TopLevelSpec {
   } as TopLevelSpec;
 }
 
-/**
- * At most ~maxPoints samples: the min and max of each bucket, in time order, so peaks
- * (how close to the limit) and sudden drops (the kill) both survive.
- */
-export function downsample(samples: readonly (readonly [number, number])[], maxPoints = 600): [number, number][] {
-  if (samples.length <= maxPoints) return samples.map(([t, v]) => [t, v]);
-  const buckets = Math.max(1, Math.floor(maxPoints / 2));
-  const size = samples.length / buckets;
-  const out: [number, number][] = [];
-  for (let b = 0; b < buckets; b++) {
-    const slice = samples.slice(Math.floor(b * size), Math.floor((b + 1) * size));
-    let lo = slice[0];
-    let hi = slice[0];
-    if (!lo || !hi) continue;
-    for (const s of slice) {
-      if (s[1] < lo[1]) lo = s;
-      if (s[1] > hi[1]) hi = s;
-    }
-    const pair = lo === hi ? [lo] : lo[0] <= hi[0] ? [lo, hi] : [hi, lo];
-    for (const [t, v] of pair) out.push([t, v]);
-  }
-  return out;
-}
-
-/**
- * Splits a sample series where sampling paused (no cgroup: the process was killed and not yet restarted),
- * so the chart shows a gap instead of a line sloping from the kill to the restarted process.
- */
-export function splitAtGaps(samples: readonly (readonly [number, number])[], gapMs = 500): (readonly [number, number])[][] {
-  const segments: (readonly [number, number])[][] = [];
-  let previous: number | null = null;
-  for (const sample of samples) {
-    if (previous === null || sample[0] - previous > gapMs) segments.push([]);
-    segments[segments.length - 1]!.push(sample);
-    previous = sample[0];
-  }
-  return segments;
-}
-
 export function memoryTimelineSpec(results: Results): TopLevelSpec {
   const names = chartVariants(results);
   const layout = layoutFor(names.length);
@@ -453,6 +417,8 @@ export async function renderAllCharts(results: Results): Promise<RenderedChart[]
   if (ratio) charts.push({ name: 'gomemlimit-ratio.svg', title: SPIRAL_TITLES.ratio, svg: await renderSvg(ratio) });
   const leak = leakTimelineSpec(results);
   if (leak) charts.push({ name: 'leak-timeline.svg', title: SPIRAL_TITLES.leak, svg: await renderSvg(leak) });
+  const releases = goReleaseSpec(results);
+  if (releases) charts.push({ name: 'go-releases.svg', title: GO_RELEASE_TITLE, svg: await renderSvg(releases) });
   charts.push(
     { name: 'heap-per-cycle.svg', title: CHART_TITLES.heapPerCycle, svg: await renderHeapPerCycleSvg(results) },
     { name: 'memory-timeline.svg', title: CHART_TITLES.memoryTimeline, svg: await renderMemoryTimelineSvg(results) },
