@@ -16,7 +16,11 @@ test('regress on docker: passes on the fixed scenario, writes JUnit and a summar
   assert.match(result.stdout, /regress regress on docker: passed/);
   const summary = JSON.parse(await readFile(path.join(out, 'regress-summary.json'), 'utf8'));
   assert.equal(summary.passed, true);
+  assert.equal(summary.notJudged, null);
   assert.equal(summary.counts.failed, 0);
+  // Built with the Go the expectations name, whatever the lab's pin or the machine's Go.
+  const results = JSON.parse(await readFile(path.join(out, 'results.json'), 'utf8'));
+  for (const variant of results.variants) assert.deepEqual([variant.go.version, variant.go.source], ['go1.26.8', 'expectations']);
   const junit = await readFile(path.join(out, 'junit.xml'), 'utf8');
   assert.equal((junit.match(/<testcase /g) ?? []).length, summary.counts.checks);
   assert.doesNotMatch(junit, /<failure/);
@@ -37,4 +41,14 @@ test('regress on docker: GOMEMLIMIT far above the limit is caught, with one reas
   assert.match(result.stdout, /FAILED\s+limit-90: survival (0|50)% \([01]\/2, 95% CI \d+–\d+%\) is below the expected 95% even at the top of its interval$/m);
   const junit = await readFile(path.join(out, 'junit.xml'), 'utf8');
   assert.match(junit, /<failure message="limit-90: survival (0|50)%/);
+});
+
+test('regress on docker with another Go than the expectations\' says so first, and is not judged', { timeout: 10 * 60_000 }, async () => {
+  const out = path.join(await mkdtemp(path.join(os.tmpdir(), 'lab-regress-go-')), 'run');
+  const result = await spawnLab(['regress', '--runtime', 'docker', '--reps', '1', '--go', '1.27.3', '--out', out, '--quiet'], {});
+  assert.equal(result.exitCode, 1, `${result.stdout}\n${result.stderr}`);
+  assert.match(result.stdout.split('\n')[0]!, /^regress regress on docker: NOT JUDGED: the sample was built with go1\.27\.3, but .*regress\.yaml was measured on go1\.26\.8/);
+  const summary = JSON.parse(await readFile(path.join(out, 'regress-summary.json'), 'utf8'));
+  assert.match(summary.notJudged, /go1\.27\.3/);
+  assert.match(await readFile(path.join(out, 'junit.xml'), 'utf8'), /<error message="the sample was built with go1\.27\.3[^"]*" type="GoReleaseMismatch"\/>/);
 });

@@ -5,7 +5,7 @@ import { makeResultsFixture } from '../../test/fixtures/results-fixture.js';
 import { wilsonInterval } from '../analyse/stats.js';
 import { UsageError } from '../errors.js';
 import type { Results } from '../model/results.js';
-import { checkExpectations, regressSummary, RUN_CHECK_VARIANT, updatedBaseline, type Check } from './check.js';
+import { checkExpectations, goMismatch, regressSummary, RUN_CHECK_VARIANT, updatedBaseline, type Check } from './check.js';
 import { parseExpectations, type Baseline, type Expectations } from './expectations.js';
 
 const EXPECTATIONS_FILE = path.join('/tmp', 'expectations', 'regress.yaml');
@@ -255,4 +255,15 @@ test('thrashedRate: limit-90 surviving by thrashing fails the check; runs withou
   assert.equal(byName(checkExpectations(calm, expectations, null).checks, 'limit-90', 'thrashedRate').passed, true);
   // The fixture's runs carry no GC share (a sample from before the metrics line): nothing to measure.
   assert.match(byName(checkExpectations(results, expectations, null).checks, 'limit-90', 'thrashedRate').reason, /^limit-90: no repetitions with request metrics, so no thrash rate to check$/);
+});
+
+test('the gate judges only runs on the Go its expectations were measured on', () => {
+  const measured = parseExpectations(`scenario: regress\ngo: "1.26.8"\nexpectations:\n  - variant: baseline\n    oomKilledRate: { atLeast: 0.9 }\n`, EXPECTATIONS_FILE);
+  assert.equal(measured.go, '1.26.8');
+  const results = regressResults(); // the fixture's samples were built with go1.26.8
+  assert.equal(goMismatch(results, measured), null);
+  for (const v of results.variants) v.go = { ...v.go!, version: 'go1.27.3', requested: '1.27.3' };
+  assert.match(goMismatch(results, measured)!, /^the sample was built with go1\.27\.3, but .*regress\.yaml was measured on go1\.26\.8/);
+  assert.equal(goMismatch(results, EXPECTATIONS), null, 'expectations that name no Go judge any run');
+  assert.throws(() => parseExpectations(`scenario: regress\ngo: "1.x"\nexpectations:\n  - variant: b\n    oomKilledRate: { atLeast: 0.9 }\n`, EXPECTATIONS_FILE), UsageError);
 });

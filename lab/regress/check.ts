@@ -1,4 +1,5 @@
 // Checks a run's results against a scenario's expectations. Pure: no I/O, no clock.
+import { goReleases } from '../report/go-line.js';
 import path from 'node:path';
 import { formatBytes, wilsonInterval } from '../analyse/stats.js';
 import { UsageError } from '../errors.js';
@@ -234,4 +235,13 @@ export function regressSummary(results: Results, outcome: CheckOutcome): Regress
       peakMemoryMedianBytes: v.peakMemoryMedianBytes,
     })),
   };
+}
+
+/** Why a run cannot be judged by these expectations: its sample was built with another Go than they were measured on. */
+export function goMismatch(results: Results, expectations: Expectations): string | null {
+  if (!expectations.go) return null;
+  const wanted = `go${expectations.go}`;
+  const releases = goReleases(results);
+  if (releases.length === 1 && releases[0] === wanted) return null;
+  return `the sample was built with ${releases.join(', ') || 'an unrecorded Go'}, but ${expectations.source} was measured on ${wanted} (drop --go, or measure expectations on that release)`;
 }

@@ -3,10 +3,8 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { runLab, type LabOptions } from '../pipeline/index.js';
 import type { Progress } from '../progress.js';
-import { checkExpectations, regressSummary, updatedBaseline, type RegressSummary } from './check.js';
-import { loadBaseline, loadExpectations, serializeBaseline, type Expectations } from './expectations.js';
-import type { Results } from '../model/results.js';
-import { goReleases } from '../report/go-line.js';
+import { checkExpectations, goMismatch, regressSummary, updatedBaseline, type RegressSummary } from './check.js';
+import { loadBaseline, loadExpectations, serializeBaseline } from './expectations.js';
 import { junitXml } from './junit.js';
 
 export interface RegressOptions extends Omit<LabOptions, 'scenario'> {
@@ -41,15 +39,6 @@ export async function runRegress(options: RegressOptions, progress: Progress, si
     files.baseline = expectations.baselineFile;
   }
   return { dir, summary, files };
-}
-
-/** Why a run cannot be judged by these expectations: its sample was built with another Go than they were measured on. */
-export function goMismatch(results: Results, expectations: Expectations): string | null {
-  if (!expectations.go) return null;
-  const wanted = `go${expectations.go}`;
-  const releases = goReleases(results);
-  if (releases.length === 1 && releases[0] === wanted) return null;
-  return `the sample was built with ${releases.join(', ') || 'an unrecorded Go'}, but ${expectations.source} was measured on ${wanted} (drop --go, or measure expectations on that release)`;
 }
 
 /** One line per check that did not pass; skipped ones say why. A run on another Go says so first, and is not judged. */

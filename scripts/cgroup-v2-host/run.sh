@@ -22,7 +22,7 @@ and `regress` with kind), the air-gapped kind node image (scripts/node-image/bui
 a cached copy of the root disk.
 
   OUT         where the run folder goes (results.json, report.md, logs/...)
-  LAB-ARGS    the lab's own arguments (npm run lab -- --help); not --out, which run.sh sets
+  LAB-ARGS    the lab's own arguments (npm run lab -- --help); not --out, which run.sh sets; --go local unless given
 
 Environment:
   GUEST_TIMEOUT   bound on the guest's boot+run, seconds or with s/m/h (default 75m with kind, 45m otherwise)
@@ -69,8 +69,8 @@ parse_duration() { # 90 | 90s | 75m | 2h -> seconds
 
 # ------------------------------------------------------------------ what the LAB-ARGS ask for
 # The command (first bare word that is not an option's value), the runtime and --node-image.
-command_word=""; runtime=""; node_image_arg=""; has_ci=0
-value_opts=" -s --scenario -r --runtime -n --reps -v --variants -o --out --node-image --context --image -e --expectations "
+command_word=""; runtime=""; node_image_arg=""; has_ci=0; has_go=0
+value_opts=" -s --scenario -r --runtime -n --reps -v --variants -o --out --node-image --context --image -e --expectations --go "
 i=0
 while [ $i -lt ${#LAB_ARGS[@]} ]; do
   a="${LAB_ARGS[$i]}"
@@ -79,6 +79,7 @@ while [ $i -lt ${#LAB_ARGS[@]} ]; do
     --runtime=*) runtime="${a#--runtime=}" ;;
     --node-image=*) node_image_arg="${a#--node-image=}" ;;
     --ci) has_ci=1 ;;
+    --go|--go=*) has_go=1; [ "$a" = "--go" ] && i=$((i + 1)) ;;
     -*)
       if [[ "${value_opts}" == *" $a "* ]]; then
         i=$((i + 1))
@@ -102,6 +103,9 @@ if [ "${produces_run}" = 1 ] && [ "${runtime:-kind}" = kind ]; then needs_kind=1
 [ "${has_ci}" = 1 ] && [ -z "${runtime}" ] && needs_kind=1
 GUEST_ARGS=("${LAB_ARGS[@]}")
 [ "${produces_run}" = 1 ] && GUEST_ARGS+=(--out /job/out/run)
+# The guest's Go caches are prebuilt for this machine's Go; fetching and compiling the pinned release there, under
+# software emulation, would take longer than the run. --go in LAB-ARGS chooses otherwise.
+[ "${produces_run}" = 1 ] && [ "${has_go}" = 0 ] && GUEST_ARGS+=(--go local)
 # Diagnostics: a script of the repo (path relative to it) runs in the guest instead of the lab, with the
 # LAB-ARGS as its arguments and OUT_DIR=/job/out/run; the kind node image is primed for it.
 GUEST_SCRIPT="${CGV2_GUEST_SCRIPT:-}"
