@@ -4,7 +4,7 @@ import { pathExists } from './fs.js';
 import { CACHE_BIN_DIR } from './paths.js';
 import { NODE_IMAGE } from './runtimes/kind/node-image.js';
 import { imageExists } from './tools/docker-pull.js';
-import { KIND_VERSION } from './pins.js';
+import { KIND_VERSION, SAMPLE_GO } from './pins.js';
 import { findKubectl } from './tools/kubectl.js';
 import { VEGETA_VERSION } from './tools/vegeta.js';
 
@@ -23,7 +23,16 @@ async function firstLine(command: string, args: string[]): Promise<string | null
 const cached = (binary: string) => pathExists(path.join(CACHE_BIN_DIR, binary));
 
 /** Tools built on first use by the lab itself: missing is normal on a new machine, not an error. */
-export const BUILT_ON_DEMAND = new Set(['vegeta', 'kind', 'kubectl', 'kind node image']);
+export const BUILT_ON_DEMAND = new Set(['vegeta', 'kind', 'kubectl', 'kind node image', 'sample Go']);
+
+/** The pinned sample Go is in the module cache (GOTOOLCHAIN fetched it), or is the machine's own. */
+async function pinnedGoFetched(): Promise<boolean> {
+  const env = await firstLine('go', ['env', 'GOVERSION', 'GOMODCACHE', 'GOHOSTOS', 'GOHOSTARCH']);
+  if (env === `go${SAMPLE_GO}`) return true;
+  const { stdout } = await execa('go', ['env', 'GOMODCACHE', 'GOHOSTOS', 'GOHOSTARCH'], { reject: false });
+  const [modcache, goos, goarch] = stdout.split('\n');
+  return pathExists(path.join(modcache ?? '', 'golang.org', `toolchain@v0.0.1-go${SAMPLE_GO}.${goos}-${goarch}`));
+}
 
 /** What the lab needs, found or not, with versions; nothing is installed or started. */
 export async function doctor(): Promise<ToolCheck[]> {
@@ -37,6 +46,7 @@ export async function doctor(): Promise<ToolCheck[]> {
   const kubectl = await findKubectl();
   const kubectlVersion = kubectl ? await firstLine(kubectl, ['version', '--client']) : null;
   const nodeImage = docker !== null && (await imageExists(NODE_IMAGE));
+  const sampleGo = go === null ? false : await pinnedGoFetched();
   return [
     { name: 'node', present: true, version: node, hint: 'Node >= 20.18' },
     { name: 'go', present: go !== null, version: go ?? 'missing', hint: 'install Go >= 1.21 (builds the sample and the load generator)' },
@@ -58,6 +68,12 @@ export async function doctor(): Promise<ToolCheck[]> {
       present: kubectlVersion !== null,
       version: kubectlVersion ?? 'not built yet',
       hint: 'built with the node image: bash scripts/node-image/build.sh',
+    },
+    {
+      name: 'sample Go',
+      present: sampleGo,
+      version: sampleGo ? `go${SAMPLE_GO} (pinned)` : `go${SAMPLE_GO} (pinned) not fetched yet`,
+      hint: "fetched on first run through the module proxy (GOTOOLCHAIN); offline, the machine's Go builds the sample and says so",
     },
     {
       name: 'kind node image',
