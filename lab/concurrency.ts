@@ -63,7 +63,7 @@ export function chooseConcurrency(requested: ParallelRequest, capacity: Capacity
 }
 
 /** A small seeded PRNG (mulberry32): the same seed gives the same order on every machine. */
-function seededRandom(seed: number): () => number {
+export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;

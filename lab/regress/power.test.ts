@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { binomialCdf, medianBand, planRateCheck, type RatePlan } from './power.js';
+import { seededRandom } from '../concurrency.js';
 
 // ---- An independent, exact reference: rates as fractions a/b, sums as BigInt numerators over b^n. ----
 
@@ -236,17 +237,6 @@ test('planRateCheck rejects inconsistent inputs and unreachable plans with one-l
 
 // ---- medianBand ----
 
-/** mulberry32: a small, seeded PRNG, so every run of the test sees the same draws. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 test('medianBand for n = 21 at 1% false alarms: the largest q whose exact two-sided rate is within budget', () => {
   const band = medianBand([5, 1, 4, 2, 3], 21, 0.01);
