@@ -10,6 +10,7 @@ import { MEMORY_PROBE_MODES } from './observe/probe-choice.js';
 import type { GoRequest } from './model/go-choice.js';
 import { goVersionSchema } from './model/scenario.js';
 import { SAMPLE_GO } from './pins.js';
+import { parseDuration } from './model/adaptive.js';
 
 // Only the wiring: each command lives in commands/ and imports the heavy parts once its cheap checks passed.
 
@@ -17,6 +18,22 @@ function parseReps(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 1000) {
     throw new InvalidArgumentError('use a whole number from 1 to 1000');
   }
+  return Number(value);
+}
+
+/** --reps on a run: a count, or auto (rounds until the answer is clear or --budget is spent). */
+function parseRunReps(value: string): number | 'auto' {
+  return value === 'auto' ? 'auto' : parseReps(value);
+}
+
+function parseBudget(value: string): number {
+  const seconds = parseDuration(value);
+  if (seconds === null || seconds < 10 || seconds > 24 * 3600) throw new InvalidArgumentError('use a duration from 10s to 24h, e.g. 10m, 90s or 1h30m');
+  return seconds;
+}
+
+function parsePrecision(value: string): number {
+  if (!/^0?\.\d+$/.test(value) || Number(value) <= 0 || Number(value) >= 1) throw new InvalidArgumentError('use the widest survival interval that is precise enough, as a share: 0.2 for 20 points');
   return Number(value);
 }
 
@@ -50,7 +67,10 @@ function parseList(value: string): string[] {
   return items;
 }
 
-async function runOrDryRun(options: RunOptions & { dryRun?: boolean; ci?: boolean }, command: Command): Promise<void> {
+async function runOrDryRun(cli: RunOptions & { dryRun?: boolean; ci?: boolean; budget?: number; precision?: number }, command: Command): Promise<void> {
+  const { budget, precision, ...options } = cli;
+  const adaptive = budget !== undefined || precision !== undefined ? { ...(budget !== undefined ? { budgetSeconds: budget } : {}), ...(precision !== undefined ? { precision } : {}) } : undefined;
+  if (adaptive) options.adaptive = adaptive;
   if (options.ci) {
     // --ci is the nightly regression: its fixed scenario unless --scenario was given.
     const { scenario, ci: _ci, dryRun: _dryRun, ...rest } = options;
@@ -71,7 +91,9 @@ export function buildProgram(): Command {
   program
     .option('-s, --scenario <name>', 'scenario name in scenarios/, or a path to a YAML file', 'seed')
     .addOption(new Option('-r, --runtime <runtime>', 'where the variants run').choices(['docker', 'kind', 'existing']).default('kind'))
-    .option('-n, --reps <n>', 'fresh-start repetitions per variant, or per probed size for a frontier (default: the scenario\'s)', parseReps)
+    .option('-n, --reps <n>', "fresh-start repetitions per variant, or per probed size for a frontier (default: the scenario's); auto: in rounds until the answer is clear or --budget is spent", parseRunReps)
+    .option('--budget <duration>', 'with --reps auto: the wall time the rounds may take (default 10m)', parseBudget)
+    .option('--precision <share>', "with --reps auto: also stop once every variant's survival interval is narrower than this (e.g. 0.2)", parsePrecision)
     .option('-v, --variants <a,b,...>', 'only these variants (default: all of the scenario\'s)', parseList)
     .option('-o, --out <dir>', 'results folder (default: results/<timestamp>-<scenario>/); must be new or empty')
     .option('--keep-cluster', 'kind: leave the cluster for the next run (default: delete the cluster this run created)')

@@ -7,6 +7,7 @@ import type { RuntimeInfo } from '../runtimes/runtime.js';
 import { flavourKey, type ResolvedVariant } from '../model/variants.js';
 import { goReason, type NotApplicable, type SampleGo } from '../model/go-choice.js';
 import type { BuildOutput } from '../build/sample.js';
+import type { AdaptiveOutcome } from '../model/adaptive.js';
 
 export interface RunContext {
   runId: string;
@@ -22,6 +23,7 @@ export interface RunContext {
   /** The samples built (absent before the build step, and for a service, which comes built). */
   built?: Pick<BuildOutput, 'samples'> | null;
   notApplicable?: NotApplicable[];
+  adaptive?: AdaptiveOutcome;
   harness?: Results['environment']['harness'];
 }
 
@@ -83,6 +85,7 @@ export function assembleResults(context: RunContext, runs: RunRecord[], completi
     ...(service ? { service: { image: service.image, port: service.port, targets: service.requests.targets.map((target) => `${target.method} ${target.path}`) } } : {}),
     variants: context.variants.map((variant) => ({ ...summariseVariant(variant, runs.filter((run) => run.variant === variant.name)), go: sampleGoOf(variant, context.built) })),
     notApplicable: context.notApplicable ?? [],
+    ...(context.adaptive ? { adaptive: context.adaptive } : {}),
     runs,
     ...(context.frontier ? { frontier: context.frontier } : {}),
   };

@@ -4,12 +4,19 @@ import type { FrontierSpec, Scenario } from './scenario.js';
 import { mergeGodebug, type RequestTarget } from './service.js';
 import { resolveVariants, type BuildFlavour, type ResolvedVariant } from './variants.js';
 import { PINNED_GO, type GoRequest } from './go-choice.js';
+import type { AdaptiveSpec } from './adaptive.js';
+
+/** --reps auto's defaults: ten minutes, and intervals whose family-wise error is 5%. */
+export const ADAPTIVE_DEFAULTS = { budgetSeconds: 600, precision: null, alpha: 0.05 } as const;
 
 export type RuntimeName = 'docker' | 'kind' | 'existing';
 
 export interface PlanOptions {
   runtime: RuntimeName;
-  reps?: number;
+  /** Repetitions per variant, or auto: in rounds until the decision is clear or `adaptive`'s budget is spent. */
+  reps?: number | 'auto';
+  /** With reps auto: the budget and precision (defaults: 10 minutes, none). */
+  adaptive?: Partial<Pick<AdaptiveSpec, 'budgetSeconds' | 'precision'>>;
   variants?: string[];
   /** The Go for variants whose scenario names none (default: the lab's pin). */
   go?: GoRequest;
@@ -72,6 +79,8 @@ export interface Plan {
   /** The fixed repetitions; empty when the scenario searches a frontier instead. */
   runs: RunSpec[];
   frontier: FrontierSpec | null;
+  /** --reps auto: rounds until a clear decision or the budget's end; runs is then empty and the rounds are planned as they go. */
+  adaptive: AdaptiveSpec | null;
   /** The Go asked for where the scenario names none, and where that came from. */
   go: GoRequest;
 }
@@ -170,6 +179,8 @@ export function probeVariant(variant: ResolvedVariant, valueMiB: number, over: F
 
 /** Pure: scenario + flags -> the list of repetitions, shuffled with the scenario's orderSeed so drift hits all variants alike. */
 export function planRuns(scenario: Scenario, options: PlanOptions): Plan {
+  if (options.reps === 'auto') return adaptivePlan(scenario, options);
+  if (options.adaptive) throw new UsageError('--budget and --precision go with --reps auto');
   const reps = options.reps ?? scenario.reps;
   if (!Number.isInteger(reps) || reps < 1 || reps > 1000) {
     throw new UsageError(`bad --reps "${reps}": use a whole number from 1 to 1000`);
@@ -180,5 +191,14 @@ export function planRuns(scenario: Scenario, options: PlanOptions): Plan {
   const frontier = scenario.frontier ? { ...scenario.frontier, repsPerProbe: options.reps ?? scenario.frontier.repsPerProbe } : null;
   const repNumbers = Array.from({ length: reps }, (_, index) => index + 1);
   const runs = frontier ? [] : seededShuffle(variants.flatMap((variant) => variantRuns(scenario, variant, repNumbers)), scenario.orderSeed);
-  return { scenario, runtime: options.runtime, reps, variants, runs, frontier, go };
+  return { scenario, runtime: options.runtime, reps, variants, runs, frontier, adaptive: null, go };
+}
+
+/** --reps auto: no fixed runs; the rounds are planned as the answers come in (pipeline/adaptive.ts). */
+function adaptivePlan(scenario: Scenario, options: PlanOptions): Plan {
+  if (scenario.frontier) throw new UsageError(`--reps auto: scenario ${scenario.name} searches a frontier, which sets its own repetitions (--reps N sets those per probe)`);
+  const go = options.go ?? PINNED_GO;
+  const variants = selectVariants(scenario, resolveVariants(scenario, scenario.variants, go), options.variants);
+  const adaptive = { ...ADAPTIVE_DEFAULTS, ...options.adaptive };
+  return { scenario, runtime: options.runtime, reps: 0, variants, runs: [], frontier: null, adaptive, go };
 }

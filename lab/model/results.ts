@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { notApplicableSchema, sampleGoSchema } from './go-choice.js';
+import { adaptiveOutcomeSchema } from './adaptive.js';
 
 export const MEMORY_PROBES = ['host', 'engine', 'node-probe'] as const;
 export type MemoryProbeKind = (typeof MEMORY_PROBES)[number];
@@ -314,6 +315,8 @@ export const resultsSchema = z.preprocess(withVariantLimits, z.object({
   runs: z.array(runRecordSchema),
   /** Present for scenarios with a frontier search. */
   frontier: z.array(frontierSchema).optional(),
+  /** --reps auto: why the rounds stopped (a clear decision, or the budget), and the anytime-valid intervals then. */
+  adaptive: adaptiveOutcomeSchema.optional(),
   /** Variants not run because the sample does not build on their Go release, with go's reason. */
   notApplicable: z.array(notApplicableSchema).default([]),
 }));

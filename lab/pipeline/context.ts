@@ -1,5 +1,5 @@
 import type { ConcurrencyChoice, ParallelRequest } from '../concurrency.js';
-import type { Plan, RuntimeName } from '../model/plan.js';
+import type { Plan, PlanOptions, RuntimeName } from '../model/plan.js';
 import type { Progress } from '../progress.js';
 import type { Frontier, Results, RunRecord } from '../model/results.js';
 import type { Runtime, RuntimeInfo } from '../runtimes/runtime.js';
@@ -7,6 +7,7 @@ import type { BuildOutput } from '../build/sample.js';
 import type { RuntimeOptions } from '../runtimes/create.js';
 import type { ResolvedVariant } from '../model/variants.js';
 import type { GoRequest, NotApplicable } from '../model/go-choice.js';
+import type { AdaptiveOutcome } from '../model/adaptive.js';
 import type { HarnessMeter } from './harness.js';
 import type { ServiceFlags } from '../model/service-flags.js';
 
@@ -14,7 +15,9 @@ import type { ServiceFlags } from '../model/service-flags.js';
 export interface LabOptions extends RuntimeOptions, ServiceFlags {
   scenario: string;
   runtime: RuntimeName;
-  reps?: number;
+  reps?: number | 'auto';
+  /** With --reps auto: the time budget and the precision that stops early. */
+  adaptive?: PlanOptions['adaptive'];
   variants?: string[];
   out?: string;
   /** Repetitions at once (default auto). */
@@ -48,6 +51,8 @@ export interface LabContext {
   /** Repetition ids in the order they were started. */
   order: string[];
   frontier?: Frontier[];
+  /** --reps auto: the rounds so far, and why they stopped. */
+  adaptive?: AdaptiveOutcome;
   /** The saved results, once the last step wrote them. */
   results: Results | null;
 }

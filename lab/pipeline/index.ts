@@ -29,7 +29,7 @@ export interface LabOutcome {
 export async function preparePlan(options: LabOptions): Promise<Plan> {
   const scenario = await loadScenario(options.scenario, SCENARIO_DIR, serviceOverlay(options));
   await checkOutDir(options.out);
-  const planOptions = { runtime: options.runtime, reps: options.reps, variants: options.variants };
+  const planOptions = { runtime: options.runtime, reps: options.reps, variants: options.variants, adaptive: options.adaptive };
   let plan = planRuns(scenario, { ...planOptions, go: options.go ?? PINNED_GO });
   const runtime = createRuntime(options.runtime, 'check', runtimeOptions(options, plan), silentProgress); // refuses what a runtime cannot take
   // A pushed image was built wherever it was built: the pin cannot apply, and --go must not be claimed for it.

@@ -12,6 +12,7 @@ import { UsageError } from '../errors.js';
 import type { Step } from '../steps.js';
 import type { LabContext } from './context.js';
 import { runScheduled } from './schedule.js';
+import { runInRounds } from './adaptive.js';
 import { saveResults } from './save.js';
 
 function imageVersions(context: LabContext): Record<string, string> {
@@ -72,7 +73,7 @@ export const LAB_STEPS: readonly Step<LabContext>[] = [
   {
     title: (context) => {
       const { runs } = applicablePlan(context);
-      return context.plan.frontier ? null : `running ${runs.length} repetitions, ${Math.min(context.concurrency!.parallel, runs.length)} at once`;
+      return context.plan.frontier || context.plan.adaptive ? null : `running ${runs.length} repetitions, ${Math.min(context.concurrency!.parallel, runs.length)} at once`;
     },
     execute: async (context) => void (await runScheduled(context, applicablePlan(context).runs, (index, total) => `[${index + 1}/${total}]`)),
   },
@@ -86,6 +87,25 @@ export const LAB_STEPS: readonly Step<LabContext>[] = [
           execute: (runs, label) => runScheduled(context, runs, (index, total) => `${label} ${index + 1}/${total}`),
           onProbe: (variant) => void context.variants.push(variant),
           onProgress: (frontiers) => void (context.frontier = frontiers),
+        },
+        context.progress,
+      );
+    },
+  },
+  {
+    title: (context) => (context.plan.adaptive ? `repetitions in rounds until the answer is clear, within ${Math.round(context.plan.adaptive.budgetSeconds / 60)} min (--reps auto)` : null),
+    execute: async (context) => {
+      const plan = applicablePlan(context);
+      const started = Date.now();
+      const perRound = Math.max(2, Math.ceil(context.concurrency!.parallel / Math.max(1, plan.variants.length)));
+      context.adaptive = await runInRounds(
+        plan,
+        plan.adaptive!,
+        perRound,
+        {
+          execute: (runs, label) => runScheduled(context, runs, (index, total) => `${label} ${index + 1}/${total}`),
+          onRound: (outcome) => void (context.adaptive = outcome),
+          elapsedSeconds: () => (Date.now() - started) / 1000,
         },
         context.progress,
       );

@@ -49,6 +49,7 @@ export function renderHtml(results: Results, charts: { name: string; title: stri
   const parts: string[] = [`<h1>${escapeHtml(m.title)}</h1>`];
   if (m.warning) parts.push(`<p class="warning" role="alert">${escapeHtml(m.warning)}</p>`);
   if (m.go) parts.push(`<p class="go"><strong>Go:</strong> ${escapeHtml(m.go)}</p>`);
+  if (m.stopped) parts.push(`<p class="stopped"><strong>Repetitions:</strong> ${escapeHtml(m.stopped)}</p>`);
   parts.push(`<p class="verdict">${escapeHtml(m.verdict)}</p>`);
   parts.push('<h2>Setup</h2>', `<ul>${m.setup.map(([label, value]) => `<li><strong>${escapeHtml(label)}:</strong> ${escapeHtml(value)}</li>`).join('\n')}</ul>`);
   const variants = m.variants.map(

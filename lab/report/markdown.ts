@@ -16,6 +16,8 @@ export interface ReportModel {
   warning: string | null;
   /** The Go that built the sample and why, said before the verdict; null for a service's own image. */
   go: string | null;
+  /** --reps auto: what stopped the rounds, said before the verdict; null for a fixed number of repetitions. */
+  stopped: string | null;
   verdict: string;
   setup: [label: string, value: string][];
   variants: { name: string; description: string; env: string }[];
@@ -57,6 +59,22 @@ function gctraceMissing(results: Results): string {
   const traced = results.runs.some((run) => run.processes.some((process) => process.gcCycles.length > 0));
   if (!results.service || traced || results.runs.length === 0) return '';
   return ` ${results.service.image} printed no gctrace: either it is not a Go program, or something overrides GODEBUG (the lab sets gctrace=1), so the GC columns are empty; memory, OOM kills and restarts are measured all the same.`;
+}
+
+const pct = (share: number) => `${Math.round(share * 100)}%`;
+
+/** Why --reps auto stopped where it did, with the anytime-valid intervals that decided it. */
+export function stoppedLine(results: Results): string | null {
+  const a = results.adaptive;
+  if (!a) return null;
+  const time = `${a.rounds} round${a.rounds === 1 ? '' : 's'} in ${Math.round(a.elapsedSeconds)} s of a ${Math.round(a.budgetSeconds)} s budget`;
+  const intervals = Object.entries(a.intervals).map(([name, i]) => `${name} ${pct(i.low)}–${pct(i.high)}`).join(', ');
+  const why = {
+    separated: `stopped once ${a.best} was separated from ${a.runnerUp}`,
+    precise: `stopped once every survival interval was narrower than ${pct(a.precision ?? 0)}`,
+    budget: 'stopped by the budget: no clear decision yet (run longer, or accept the overlap below)',
+  } as const;
+  return `--reps auto, ${a.stoppedBy ? why[a.stoppedBy] : 'interrupted'}, after ${time}. Anytime-valid intervals (${pct(1 - a.alpha)} for all variants at once, valid however often the run looked): ${intervals}.`;
 }
 
 function describeScenario(results: Results): string {
@@ -181,6 +199,7 @@ export function buildReportModel(results: Results): ReportModel {
     title: `GOMEMLIMIT lab: ${results.scenario}`,
     warning: results.complete ? null : `Incomplete run: ${results.incompleteReason ?? 'reason not recorded'}`,
     go: goLine(results),
+    stopped: stoppedLine(results),
     verdict: verdict(results),
     setup: setup(results),
     variants: results.variants.map((v) => ({
@@ -225,6 +244,7 @@ export function renderMarkdown(results: Results, charts: { name: string; title: 
   const out: string[] = [`# ${mdText(m.title)}`, ''];
   if (m.warning) out.push(`> **${mdText(m.warning)}**`, '');
   if (m.go) out.push(`**Go:** ${mdText(m.go)}`, '');
+  if (m.stopped) out.push(`**Repetitions:** ${mdText(m.stopped)}`, '');
   out.push(mdText(m.verdict), '', '## Setup', '');
   for (const [label, value] of m.setup) out.push(`- **${label}:** ${mdText(value)}`);
   out.push('', '### Variants', '');
