@@ -73,8 +73,10 @@ async function runOrDryRun(cli: RunOptions & { dryRun?: boolean; ci?: boolean; b
   if (adaptive) options.adaptive = adaptive;
   if (options.ci) {
     // --ci is the nightly regression: its fixed scenario unless --scenario was given.
-    const { scenario, ci: _ci, dryRun: _dryRun, ...rest } = options;
-    return regressCommand({ ...rest, scenario: command.getOptionValueSource('scenario') === 'default' ? undefined : scenario });
+    const { scenario, ci: _ci, dryRun, reps, ...rest } = options;
+    if (reps === 'auto' || adaptive) throw new UsageError('--reps auto and --budget do not apply to the regression: its expectations set the repetitions (regress --plan)');
+    // A dry run of the regression is its plan: nothing runs.
+    return regressCommand({ ...rest, reps, plan: dryRun, scenario: command.getOptionValueSource('scenario') === 'default' ? undefined : scenario });
   }
   return options.dryRun ? dryRunCommand(options) : runCommand(options);
 }
@@ -139,6 +141,7 @@ export function buildProgram(): Command {
     .option('-s, --scenario <name>', 'run this scenario instead of the one the expectations name (e.g. a broken copy, to see a check fail)')
     .option('--parallel <n>', 'repetitions at once: auto = as many as the CPU quotas and memory limits fit (at most 16), 1 = one after another', parseParallelOption, 'auto')
     .option('--go <version>', 'the Go that builds the sample where the scenario names none: a release (fetched once through the module proxy) or local (default: the one the expectations were measured on)', parseGo)
+    .option('--plan', 'print, per expectation, the repetitions and cut-off that catch its stated change, the error rates and the expected time; run nothing')
     .option('--update-baseline', 'store this run\'s peak-memory medians as the baseline for its runtime')
     .option('--keep-cluster', 'kind: leave the cluster for the next run')
     .option('--node-image <ref>', 'kind: node image; auto = one in the local store, else pull the pinned kindest/node, else build the air-gapped one', 'auto')

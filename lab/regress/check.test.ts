@@ -181,7 +181,10 @@ test('updatedBaseline stores per runtime and variant, keeping other runtimes', (
   const next = updatedBaseline(previous, results);
   assert.deepEqual(Object.keys(next).sort(), ['docker', 'kind']);
   assert.deepEqual(next.docker, previous.docker);
-  assert.deepEqual(next.kind!['limit-90'], { peakMemoryMedianBytes: peakOf(results, 'limit-90'), runId: results.runId });
+  const peaks = results.runs.filter((run) => run.variant === 'limit-90').map((run) => run.memory.peakBytes);
+  assert.deepEqual(next.kind!['limit-90'], { peakMemoryMedianBytes: peakOf(results, 'limit-90'), runId: results.runId, peaks, go: 'go1.26.8', repetitionSeconds: results.environment.timings.repetitionMedianSeconds, parallel: 1 });
+  // Peaks accumulate over recorded runs, the newest last.
+  assert.deepEqual(updatedBaseline(next, results).kind!['limit-90']!.peaks, [...peaks, ...peaks]);
   assert.equal(next.kind!.baseline!.peakMemoryMedianBytes, peakOf(results, 'baseline'));
   assert.deepEqual(next.kind!.gone, { peakMemoryMedianBytes: 7 });
   assert.deepEqual(previous.kind, { gone: { peakMemoryMedianBytes: 7 } }, 'the previous baseline is not mutated');
@@ -266,4 +269,34 @@ test('the gate judges only runs on the Go its expectations were measured on', ()
   assert.match(goMismatch(results, measured)!, /^the sample was built with go1\.27\.3, but .*regress\.yaml was measured on go1\.26\.8/);
   assert.equal(goMismatch(results, EXPECTATIONS), null, 'expectations that name no Go judge any run');
   assert.throws(() => parseExpectations(`scenario: regress\ngo: "1.x"\nexpectations:\n  - variant: b\n    oomKilledRate: { atLeast: 0.9 }\n`, EXPECTATIONS_FILE), UsageError);
+});
+
+test('a planned rate is judged at the exact cut-off for the run\'s repetitions, both ways', () => {
+  const planned = parseExpectations(`scenario: regress\nexpectations:\n  - variant: limit-90\n    survivalRate: { measured: 0.96, detect: 0.70 }\n`, EXPECTATIONS_FILE);
+  const results = regressResults(); // limit-90: 3/3 survived
+  const [, survival] = checkExpectations(results, planned, null).checks;
+  assert.equal(survival!.passed, true);
+  assert.match(survival!.reason, /^limit-90: survival 3\/3 holds \(fails at <= 1 of 3: 0\.5% of nights at 96%, 21\.6% at 70%\)$/);
+  // Two of three killed: one survivor is at the cut-off.
+  for (const run of results.runs.filter((r) => r.variant === 'limit-90').slice(0, 2)) run.survived = false;
+  const v = results.variants.find((x) => x.name === 'limit-90')!;
+  v.survivedRepetitions = 1;
+  const failed = checkExpectations(results, planned, null).checks[1]!;
+  assert.equal(failed.passed, false);
+  assert.match(failed.reason, /survival 1\/3 is the change the gate catches/);
+  assert.throws(() => parseExpectations(`scenario: regress\nexpectations:\n  - variant: x\n    survivalRate: { measured: 0.9, detect: 0.9 }\n`, EXPECTATIONS_FILE), UsageError);
+  assert.throws(() => parseExpectations(`scenario: regress\nexpectations:\n  - variant: x\n    survivalRate: { measured: 0.9, detetc: 0.7 }\n`, EXPECTATIONS_FILE), (e: unknown) => e instanceof UsageError && /detetc|detect/.test(e.message));
+});
+
+test('the stored-peaks band fails a run whose median peak moved either way, and is skipped until peaks are stored', () => {
+  const banded = parseExpectations(`scenario: regress\nexpectations:\n  - variant: limit-90\n    peakMemoryMedian: { againstStored: true }\n`, EXPECTATIONS_FILE);
+  const results = regressResults();
+  const median = peakOf(results, 'limit-90');
+  const stored = (centre: number): Baseline => ({ kind: { 'limit-90': { peakMemoryMedianBytes: centre, peaks: Array.from({ length: 40 }, (_, i) => centre * (1 + ((i % 9) - 4) / 1000)) } } });
+  assert.equal(checkExpectations(results, banded, stored(median)).checks[1]!.passed, true);
+  assert.equal(checkExpectations(results, banded, stored(median * 1.05)).checks[1]!.passed, false); // stored higher: the run's is below
+  assert.match(checkExpectations(results, banded, stored(median * 0.95)).checks[1]!.reason, /is above the band/);
+  const none = checkExpectations(results, banded, null).checks[1]!;
+  assert.deepEqual([none.passed, none.skipped], [false, true]);
+  assert.match(none.reason, /0 stored peaks .*record them with/);
 });

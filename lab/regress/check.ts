@@ -4,10 +4,17 @@ import path from 'node:path';
 import { formatBytes, wilsonInterval } from '../analyse/stats.js';
 import { UsageError } from '../errors.js';
 import type { Results } from '../model/results.js';
-import type { Baseline, Expectation, Expectations, RateBound } from './expectations.js';
+import { isPlanned, type Baseline, type Expectation, type Expectations, type PeakBound, type PlannedRate, type RateBound } from './expectations.js';
+import { cutoffAt, failsAtText } from './plan.js';
+import { medianBand } from './power.js';
 
 /** What a check compared against: a rate bound, a peak tolerance around the stored value, or run completeness. */
-export type Expected = RateBound | { withinPercent: number; baselineBytes: number | null } | { complete: true };
+export type Expected =
+  | RateBound
+  | (PlannedRate & { n: number; cutoff: number; falseAlarmRate: number; detectionRate: number })
+  | { withinPercent: number; baselineBytes: number | null }
+  | { againstStored: true; low: number | null; high: number | null; falseAlarmRate: number | null }
+  | { complete: true };
 
 export interface Check {
   /** Stable within a scenario, e.g. "survivalRate >= 95%"; the JUnit test case name. */
@@ -33,6 +40,9 @@ export interface CheckOutcome {
 /** The variant name of the one run-level check ("run complete"), which comes first. */
 export const RUN_CHECK_VARIANT = '(run)';
 
+/** Per-repetition peaks kept per variant and runtime: the newest, enough for the band's quantiles to settle. */
+export const STORED_PEAKS = 200;
+
 export const UPDATE_BASELINE_COMMAND = 'npm run lab -- regress --update-baseline';
 
 /** Shares as percentages with at most one decimal: 0.95 -> "95%", 2/3 -> "66.7%". */
@@ -48,8 +58,20 @@ function boundText(bound: RateBound): string {
 }
 
 export function checkName(expectation: Expectation): string {
-  if (expectation.measure === 'peakMemoryMedian') return `peakMemoryMedian within ${expectation.bound.withinPercent}%`;
-  return `${expectation.measure} ${boundText(expectation.bound)}`;
+  const { bound } = expectation;
+  if (expectation.measure === 'peakMemoryMedian') return 'withinPercent' in bound ? `peakMemoryMedian within ${bound.withinPercent}%` : 'peakMemoryMedian within the stored band';
+  if (isPlanned(bound as RateBound | PlannedRate)) return `${expectation.measure} ${pct((bound as PlannedRate).measured)}, catching ${pct((bound as PlannedRate).detect)}`;
+  return `${expectation.measure} ${boundText(bound as RateBound)}`;
+}
+
+/** A rate with a stated change to catch: judged by the exact binomial cut-off for this run's repetitions. */
+function plannedRateCheck(name: string, variant: string, label: string, hits: number, trials: number, bound: PlannedRate, falseAlarm: number): Check {
+  if (trials === 0) return { name, variant, expected: { ...bound, n: 0, cutoff: 0, falseAlarmRate: 0, detectionRate: 0 }, passed: false, skipped: false, measured: null, reason: `${variant}: no repetitions recorded, so no ${label} to check` };
+  const plan = cutoffAt(trials, bound, falseAlarm);
+  const failed = plan.direction === 'drop' ? hits <= plan.cutoff : hits >= plan.cutoff;
+  const odds = `fails at ${failsAtText(plan)}: ${pct(plan.falseAlarmRate)} of nights at ${pct(bound.measured)}, ${pct(plan.detectionRate)} at ${pct(bound.detect)}`;
+  const reason = `${variant}: ${label} ${hits}/${trials} ${failed ? 'is the change the gate catches' : 'holds'} (${odds})`;
+  return { name, variant, expected: { ...bound, ...plan }, passed: !failed, skipped: false, measured: hits / trials, reason };
 }
 
 /** `trialsAre` names what was counted, for the message when there is none of it. */
@@ -112,6 +134,33 @@ function peakCheck(name: string, variant: string, results: Results, withinPercen
   };
 }
 
+/** The run's median peak against a distribution-free band cut from the stored per-repetition peaks (both ways). */
+function bandCheck(name: string, variant: string, results: Results, baseline: Baseline | null, falseAlarm: number, baselineFile: string): Check {
+  const summary = results.variants.find((v) => v.name === variant);
+  const measured = summary?.peakMemoryMedianBytes ?? null;
+  const stored = baseline?.[results.runtime]?.[variant]?.peaks ?? [];
+  const base = { name, variant, measured };
+  if (measured === null) return { ...base, expected: { againstStored: true, low: null, high: null, falseAlarmRate: null }, passed: false, skipped: results.runtime === 'existing', reason: `${variant}: no peak memory was measured on runtime ${results.runtime}` };
+  if (stored.length < 5) {
+    return { ...base, expected: { againstStored: true, low: null, high: null, falseAlarmRate: null }, passed: false, skipped: true, reason: `${variant}: ${stored.length} stored peaks for runtime ${results.runtime} in ${path.basename(baselineFile)} (5 needed); record them with \`${UPDATE_BASELINE_COMMAND}\`` };
+  }
+  const band = medianBand(stored, summary!.repetitions, falseAlarm);
+  const inside = measured >= band.low && measured <= band.high;
+  const where = inside ? 'is inside' : measured < band.low ? 'is below' : 'is above';
+  const reason = `${variant}: peak memory median ${formatBytes(measured)} ${where} the band ${formatBytes(band.low)}–${formatBytes(band.high)} from ${stored.length} stored peaks (${pct(band.falseAlarmRate)} of nights outside it by chance)`;
+  return { ...base, expected: { againstStored: true, low: band.low, high: band.high, falseAlarmRate: band.falseAlarmRate }, passed: inside, skipped: false, reason };
+}
+
+function peakExpectationCheck(name: string, variant: string, results: Results, bound: PeakBound, baseline: Baseline | null, expectations: Expectations): Check {
+  if ('withinPercent' in bound) return peakCheck(name, variant, results, bound.withinPercent, baseline, expectations.baselineFile);
+  return bandCheck(name, variant, results, baseline, expectations.falseAlarm, expectations.baselineFile);
+}
+
+/** Planned or fixed-bound: the rate check an expectation asks for. */
+function anyRateCheck(name: string, variant: string, label: string, hits: number, trials: number, bound: RateBound | PlannedRate, falseAlarm: number, trialsAre?: string): Check {
+  return isPlanned(bound) ? plannedRateCheck(name, variant, label, hits, trials, bound, falseAlarm) : rateCheck(name, variant, label, hits, trials, bound, trialsAre);
+}
+
 function completeCheck(results: Results): Check {
   const base = { name: 'run complete', variant: RUN_CHECK_VARIANT, expected: { complete: true as const } };
   if (results.complete) return { ...base, passed: true, skipped: false, measured: 1, reason: `run ${results.runId} completed` };
@@ -142,29 +191,29 @@ export function checkExpectations(results: Results, expectations: Expectations, 
         passed: false,
         skipped: false,
         measured: null,
-        expected: expectation.measure === 'peakMemoryMedian' ? { withinPercent: expectation.bound.withinPercent, baselineBytes: null } : { ...expectation.bound },
+        expected: expectation.measure === 'peakMemoryMedian' ? ('withinPercent' in expectation.bound ? { withinPercent: expectation.bound.withinPercent, baselineBytes: null } : { againstStored: true, low: null, high: null, falseAlarmRate: null }) : isPlanned(expectation.bound) ? { ...expectation.bound, n: 0, cutoff: 0, falseAlarmRate: 0, detectionRate: 0 } : { ...expectation.bound },
         reason: `${variant}: variant not in the results (they have ${known.join(', ') || 'no variants'})`,
       });
       continue;
     }
     switch (expectation.measure) {
       case 'survivalRate':
-        checks.push(rateCheck(name, variant, 'survival', summary.survivedRepetitions, summary.repetitions, expectation.bound));
+        checks.push(anyRateCheck(name, variant, 'survival', summary.survivedRepetitions, summary.repetitions, expectation.bound, expectations.falseAlarm));
         break;
       case 'oomKilledRate': {
         const runs = results.runs.filter((run) => run.variant === variant);
         const killed = runs.filter((run) => run.oomKills > 0).length;
-        checks.push(rateCheck(name, variant, 'OOM-kill rate', killed, runs.length, expectation.bound));
+        checks.push(anyRateCheck(name, variant, 'OOM-kill rate', killed, runs.length, expectation.bound, expectations.falseAlarm));
         break;
       }
       case 'thrashedRate': {
         // Measured only where the sample reported per-request GC figures: older samples leave it unknown.
         const runs = results.runs.filter((run) => run.variant === variant && run.gcCpuShareMax !== null);
-        checks.push(rateCheck(name, variant, 'thrash rate', runs.filter((run) => run.thrashed).length, runs.length, expectation.bound, 'repetitions with request metrics'));
+        checks.push(anyRateCheck(name, variant, 'thrash rate', runs.filter((run) => run.thrashed).length, runs.length, expectation.bound, expectations.falseAlarm, 'repetitions with request metrics'));
         break;
       }
       case 'peakMemoryMedian':
-        checks.push(peakCheck(name, variant, results, expectation.bound.withinPercent, baseline, expectations.baselineFile));
+        checks.push(peakExpectationCheck(name, variant, results, expectation.bound, baseline, expectations));
         break;
     }
   }
@@ -180,9 +229,19 @@ export function updatedBaseline(previous: Baseline | null, results: Results): Ba
   const next: Baseline = {};
   for (const [runtime, variants] of Object.entries(previous ?? {})) next[runtime] = { ...variants };
   const entries = { ...(next[results.runtime] ?? {}) };
+  const go = goReleases(results);
+  const repetitionSeconds = results.environment.timings.repetitionMedianSeconds;
   for (const variant of results.variants) {
     if (variant.peakMemoryMedianBytes === null) continue;
-    entries[variant.name] = { peakMemoryMedianBytes: variant.peakMemoryMedianBytes, runId: results.runId };
+    const peaks = results.runs.filter((run) => run.variant === variant.name).flatMap((run) => (run.memory.peakBytes === null ? [] : [run.memory.peakBytes]));
+    entries[variant.name] = {
+      peakMemoryMedianBytes: variant.peakMemoryMedianBytes,
+      runId: results.runId,
+      peaks: [...(entries[variant.name]?.peaks ?? []), ...peaks].slice(-STORED_PEAKS),
+      ...(go.length === 1 ? { go: go[0] } : {}),
+      ...(repetitionSeconds ? { repetitionSeconds: Number(repetitionSeconds.toFixed(2)) } : {}),
+      ...(results.execution ? { parallel: results.execution.parallel } : {}),
+    };
   }
   next[results.runtime] = entries;
   return next;

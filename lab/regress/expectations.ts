@@ -44,7 +44,24 @@ const rateBoundSchema = z
   .refine((bound) => bound.atLeast !== undefined || bound.atMost !== undefined, 'give atLeast, atMost or both')
   .refine((bound) => bound.atLeast === undefined || bound.atMost === undefined || bound.atLeast <= bound.atMost, 'atLeast is above atMost');
 
-const peakBoundSchema = z.strictObject({ withinPercent: z.number().positive().max(1000) });
+/**
+ * A rate as measured, and the change the gate must catch: the run's repetitions and its cut-off come from exact
+ * binomial sums at the file's falseAlarm and power (regress/power.ts; `regress --plan` prints them).
+ */
+const plannedRateSchema = z
+  .strictObject({ measured: share, detect: share })
+  .refine((planned) => planned.measured !== planned.detect, 'detect must differ from measured: it is the change to catch');
+/** One object of either form, told apart by its keys, so a misspelt key is still named in the error. */
+const rateSchema = z.looseObject({}).transform((raw, ctx) => {
+    const planned = typeof raw === 'object' && raw !== null && ('measured' in raw || 'detect' in raw);
+    const parsed = (planned ? plannedRateSchema : rateBoundSchema).safeParse(raw);
+    if (parsed.success) return parsed.data as RateBound | PlannedRate;
+    for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, code: 'custom', message: issue.message, path: issue.path } as never);
+    return z.NEVER;
+  });
+
+/** withinPercent of the stored median; or againstStored: the run's median inside a band from the stored per-repetition peaks. */
+const peakBoundSchema = z.union([z.strictObject({ withinPercent: z.number().positive().max(1000) }), z.strictObject({ againstStored: z.literal(true) })]);
 
 const MEASURES = ['survivalRate', 'oomKilledRate', 'thrashedRate', 'peakMemoryMedian'] as const;
 export type Measure = (typeof MEASURES)[number];
@@ -52,10 +69,10 @@ export type Measure = (typeof MEASURES)[number];
 const expectationInputSchema = z
   .strictObject({
     variant: z.string().min(1),
-    survivalRate: rateBoundSchema.optional(),
-    oomKilledRate: rateBoundSchema.optional(),
+    survivalRate: rateSchema.optional(),
+    oomKilledRate: rateSchema.optional(),
     /** Share of repetitions that survived by thrashing (GC ≥ 40% of the CPU, or its limiter on). */
-    thrashedRate: rateBoundSchema.optional(),
+    thrashedRate: rateSchema.optional(),
     peakMemoryMedian: peakBoundSchema.optional(),
   })
   .superRefine((entry, ctx) => {
@@ -65,14 +82,15 @@ const expectationInputSchema = z
     }
   });
 
-export type RateBound = { atLeast?: number; atMost?: number; by?: 'rate' | 'interval' };
+export type RateBound = z.output<typeof rateBoundSchema>;
+export type PlannedRate = z.output<typeof plannedRateSchema>;
+export type PeakBound = z.output<typeof peakBoundSchema>;
+export const isPlanned = (bound: RateBound | PlannedRate): bound is PlannedRate => 'measured' in bound;
 
 /** One expectation, normalised: the measure is a tag. */
 export type Expectation =
-  | { variant: string; measure: 'survivalRate'; bound: RateBound }
-  | { variant: string; measure: 'oomKilledRate'; bound: RateBound }
-  | { variant: string; measure: 'thrashedRate'; bound: RateBound }
-  | { variant: string; measure: 'peakMemoryMedian'; bound: { withinPercent: number } };
+  | { variant: string; measure: 'survivalRate' | 'oomKilledRate' | 'thrashedRate'; bound: RateBound | PlannedRate }
+  | { variant: string; measure: 'peakMemoryMedian'; bound: PeakBound };
 
 const fileSchema = z.strictObject({
   scenario: z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, 'use lower-case letters, digits and dashes'),
@@ -80,6 +98,10 @@ const fileSchema = z.strictObject({
   baselineFile: z.string().min(1).optional(),
   /** The Go release the expectations were measured on: the gate builds the sample with it, and judges only runs on it. */
   go: goVersionSchema.optional(),
+  /** Per check: the chance a night at the measured figures fails (planned rates and the stored peak band). */
+  falseAlarm: z.number().gt(0).lt(0.5).default(0.01),
+  /** Per planned rate: the chance a night at its detect rate fails. */
+  power: z.number().gt(0.5).lt(1).default(0.9),
   expectations: z
     .array(expectationInputSchema)
     .min(1, 'list at least one expectation')
@@ -101,6 +123,8 @@ export interface Expectations {
   expectations: Expectation[];
   /** The Go release they were measured on (1.26.8), or null when the file names none. */
   go: string | null;
+  falseAlarm: number;
+  power: number;
   /** Absolute path of the baseline file (it may not exist yet). */
   baselineFile: string;
   /** Where the expectations came from, for messages. */
@@ -111,6 +135,12 @@ const baselineEntrySchema = z.strictObject({
   peakMemoryMedianBytes: z.number().positive(),
   /** The run the value was recorded from. */
   runId: z.string().optional(),
+  /** Per-repetition peaks of the runs recorded (newest last, at most STORED_PEAKS): the distribution a band is cut from. */
+  peaks: z.array(z.number().positive()).optional(),
+  /** The Go that built the sample, the median repetition's wall seconds and how many ran at once: what --plan's time uses. */
+  go: z.string().optional(),
+  repetitionSeconds: z.number().positive().optional(),
+  parallel: z.number().int().positive().optional(),
 });
 
 /** runtime -> variant -> stored values. */
@@ -119,9 +149,10 @@ export type Baseline = z.infer<typeof baselineSchema>;
 export type BaselineEntry = z.infer<typeof baselineEntrySchema>;
 
 function normalise(entry: z.output<typeof expectationInputSchema>): Expectation {
-  if (entry.survivalRate) return { variant: entry.variant, measure: 'survivalRate', bound: entry.survivalRate };
-  if (entry.oomKilledRate) return { variant: entry.variant, measure: 'oomKilledRate', bound: entry.oomKilledRate };
-  if (entry.thrashedRate) return { variant: entry.variant, measure: 'thrashedRate', bound: entry.thrashedRate };
+  for (const measure of ['survivalRate', 'oomKilledRate', 'thrashedRate'] as const) {
+    const bound = entry[measure];
+    if (bound) return { variant: entry.variant, measure, bound };
+  }
   return { variant: entry.variant, measure: 'peakMemoryMedian', bound: entry.peakMemoryMedian! };
 }
 
@@ -131,10 +162,12 @@ function normalise(entry: z.output<typeof expectationInputSchema>): Expectation 
  */
 export function parseExpectations(text: string, file: string): Expectations {
   const source = path.relative(process.cwd(), file) || file;
-  const { scenario, baselineFile, expectations, go } = parseConfig(fileSchema, text, source);
+  const { scenario, baselineFile, expectations, go, falseAlarm, power } = parseConfig(fileSchema, text, source);
   return {
     scenario,
     go: go ?? null,
+    falseAlarm,
+    power,
     expectations: expectations.map(normalise),
     baselineFile: path.resolve(path.dirname(path.resolve(file)), baselineFile ?? `${scenario}.baseline.json`),
     source,
