@@ -24,14 +24,15 @@ function assertUsage(text: string, expected: string) {
 
 const entry = (body: string) => `scenario: regress\nexpectations:\n  - variant: limit-90\n    survivalRate: { atLeast: 0.95 }\n${body}`;
 
-test('the regress expectations file loads: baseline OOM-killed >= 90%, limit-90 survives >= 95% without thrashing, peak within 10%', async () => {
+test('the regress expectations file loads: measured rates and the changes to catch, the peak against the stored band, on Go 1.26.8', async () => {
   const expectations = await loadExpectations('regress');
   assert.equal(expectations.scenario, 'regress');
+  assert.deepEqual([expectations.go, expectations.falseAlarm, expectations.power], ['1.26.8', 0.01, 0.9]);
   assert.deepEqual(expectations.expectations, [
-    { variant: 'baseline', measure: 'oomKilledRate', bound: { atLeast: 0.9, by: 'interval' } },
-    { variant: 'limit-90', measure: 'survivalRate', bound: { atLeast: 0.95, by: 'interval' } },
-    { variant: 'limit-90', measure: 'thrashedRate', bound: { atMost: 0.2, by: 'interval' } },
-    { variant: 'limit-90', measure: 'peakMemoryMedian', bound: { withinPercent: 10 } },
+    { variant: 'baseline', measure: 'oomKilledRate', bound: { measured: 0.96, detect: 0.7 } },
+    { variant: 'limit-90', measure: 'survivalRate', bound: { measured: 0.96, detect: 0.7 } },
+    { variant: 'limit-90', measure: 'thrashedRate', bound: { measured: 0.02, detect: 0.3 } },
+    { variant: 'limit-90', measure: 'peakMemoryMedian', bound: { againstStored: true } },
   ]);
   assert.equal(expectations.baselineFile, path.join(EXPECTATIONS_DIR, 'regress.baseline.json'));
   // By path too, and the baseline file defaults to <scenario>.baseline.json beside it.
