@@ -101,7 +101,7 @@ const fileSchema = z.strictObject({
   /** Per check: the chance a night at the measured figures fails (planned rates and the stored peak band). */
   falseAlarm: z.number().gt(0).lt(0.5).default(0.01),
   /** Per planned rate: the chance a night at its detect rate fails. */
-  power: z.number().gt(0.5).lt(1).default(0.9),
+  power: z.number().gt(0).lt(1).default(0.9),
   expectations: z
     .array(expectationInputSchema)
     .min(1, 'list at least one expectation')
