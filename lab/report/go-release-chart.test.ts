@@ -5,6 +5,7 @@ import type { Results } from '../model/results.js';
 import { renderSvg } from './chart-kit.js';
 import { renderAllCharts } from './charts.js';
 import { goReleaseFamily, goReleaseSpec } from './go-release-chart.js';
+import { goReleaseTable } from './go-line.js';
 
 /** The fixture's two variants as one variant on two releases: its baseline as go1.27.3, its gomemlimit as go1.26.8. */
 function onTwoReleases(): Results {
@@ -37,4 +38,14 @@ test('files from before the Go was recorded: the swept go axis names the release
   const results = onTwoReleases();
   for (const v of results.variants) v.go = null;
   assert.equal(goReleaseFamily(results)?.length, 2);
+});
+
+test('the Go-releases table: survival per release and Fisher\'s p, only for a run that spans releases', () => {
+  const table = goReleaseTable(onTwoReleases())!;
+  assert.deepEqual(table.header, ['Variant', 'go1.26.8: survived, median peak', 'go1.27.3: survived, median peak', 'Fisher p (go1.26.8 vs go1.27.3)']);
+  assert.equal(table.rows.length, 1);
+  assert.match(table.rows[0]![1]!, /^3\/3 \(100%/);
+  assert.match(table.rows[0]![2]!, /^0\/3 \(0%/);
+  assert.equal(table.rows[0]![3], '0.10'); // 3/3 against 0/3: p = 2 / C(6, 3)
+  assert.equal(goReleaseTable(makeResultsFixture()), null);
 });

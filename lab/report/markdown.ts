@@ -7,7 +7,7 @@ import { formatBytes, formatHeadroom, formatRate, median } from '../analyse/stat
 import type { ProcessInstance, Results, RunRecord, VariantSummary } from '../model/results.js';
 import { gcCpuTable, resizeTable, type ExtraTable } from './fix-tables.js';
 import { DASH, orDash, seconds } from './format.js';
-import { goLine } from './go-line.js';
+import { goLine, goReleaseTable } from './go-line.js';
 
 
 export interface ReportModel {
@@ -28,6 +28,8 @@ export interface ReportModel {
   gcCpu: ExtraTable | null;
   /** Resize runs only: the limit the Go runtime believed in against the one the cgroup enforced. */
   resize: ExtraTable | null;
+  /** Runs over several Go releases: each variant's survival per release, with Fisher's p. */
+  goReleases: ExtraTable | null;
   /** Frontier runs only: one row per variant. */
   /** The body-size frontier, or the sizing over memory limits. */
   frontier: { title: string; header: string[]; rows: string[][]; note: string } | null;
@@ -218,6 +220,7 @@ export function buildReportModel(results: Results): ReportModel {
     },
     gcCpu: gcCpuTable(results, ranked.map((r) => r.summary)),
     resize: resizeTable(results, ranked.map((r) => r.summary)),
+    goReleases: goReleaseTable(results),
     frontier: frontierTable(results),
     runs: {
       header: ['Run', 'Variant', 'Survived', 'Requests OK', 'Exit / reason', 'Restarts', 'Events', 'Peak memory', 'GC cycles', 'Last gctrace heap line'],
@@ -254,6 +257,7 @@ export function renderMarkdown(results: Results, charts: { name: string; title: 
   out.push('### Restarts, GC, latency and errors', '', mdTable(m.detail.header, m.detail.rows), '');
   if (m.gcCpu) out.push('### GC and CPU', '', mdTable(m.gcCpu.header, m.gcCpu.rows), '', mdText(m.gcCpu.note), '');
   if (m.resize) out.push('### Resize', '', mdTable(m.resize.header, m.resize.rows), '', mdText(m.resize.note), '');
+  if (m.goReleases) out.push('### Go releases', '', mdTable(m.goReleases.header, m.goReleases.rows), '', mdText(m.goReleases.note), '');
   if (charts.length) {
     out.push('## Charts', '');
     for (const c of charts) {
