@@ -1,6 +1,6 @@
 import { goMemoryLimitOrNull } from './request-metrics.js';
 import type { RunSpec } from '../model/plan.js';
-import type { ProcessInstance, ResizeRecord, RunRecord, VariantSummary } from '../model/results.js';
+import type { Contention, ProcessInstance, ResizeRecord, RunRecord, VariantSummary } from '../model/results.js';
 import type { InstanceStatus } from '../runtimes/runtime.js';
 import type { MemorySeries } from '../observe/sampler.js';
 import type { ResolvedVariant } from '../model/variants.js';
@@ -22,6 +22,23 @@ export interface RunObservation {
   logs: string;
   logFile: string;
   resize: ResizeRecord | null;
+  /** /proc/pressure/cpu over the repetition's window; null where the host has no PSI (or is not this machine). */
+  hostCpuPressure: number | null;
+}
+
+const share = (value: number) => Number(value.toFixed(3));
+
+/** How much CPU the repetition could get while it ran (shares of its sampled span). */
+function contentionOf(run: RunSpec, observed: RunObservation): Contention {
+  const { samples, cpu, achievedHz, targetHz } = observed.memory;
+  const spanSeconds = samples.length > 1 ? (samples.at(-1)!.t - samples[0]!.t) / 1000 : 0;
+  const quota = (run.cpuLimitMillis / 1000) * spanSeconds;
+  return {
+    hostCpuPressure: observed.hostCpuPressure === null ? null : share(observed.hostCpuPressure),
+    containerCpuPressure: cpu?.pressureSeconds != null && spanSeconds > 0 ? share(Math.min(1, cpu.pressureSeconds / spanSeconds)) : null,
+    quotaShare: cpu?.usageSeconds != null && quota > 0 ? share(cpu.usageSeconds / quota) : null,
+    samplerRate: targetHz > 0 ? share(achievedHz / targetHz) : null,
+  };
 }
 
 export function buildRunRecord(run: RunSpec, observed: RunObservation): RunRecord {
@@ -60,6 +77,7 @@ export function buildRunRecord(run: RunSpec, observed: RunObservation): RunRecor
       samples: observed.memory.samples.map((sample) => [sample.t, sample.usageBytes] as [number, number]),
     },
     cpu: observed.memory.cpu,
+    contention: contentionOf(run, observed),
     processes,
     resize: observed.resize,
     logFile: observed.logFile,

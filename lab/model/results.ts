@@ -133,6 +133,20 @@ export const resizeRecordSchema = z.object({
 });
 export type ResizeRecord = z.infer<typeof resizeRecordSchema>;
 
+/**
+ * Shares of the repetition's window. hostCpuPressure: /proc/pressure/cpu "some" (tasks anywhere waited for a CPU; on
+ * a quota-bound container its own throttled threads count too). containerCpuPressure: its cgroup's cpu.pressure (v2).
+ * quotaShare: CPU received against the quota over the sampled span. samplerRate: the memory probe's achieved rate
+ * against its target (the lab's own process starved shows here first).
+ */
+export const contentionSchema = z.object({
+  hostCpuPressure: z.number().nullable(),
+  containerCpuPressure: z.number().nullable(),
+  quotaShare: z.number().nullable(),
+  samplerRate: z.number().nullable(),
+});
+export type Contention = z.infer<typeof contentionSchema>;
+
 export const runRecordSchema = z.object({
   id: z.string(),
   variant: z.string(),
@@ -168,10 +182,19 @@ export const runRecordSchema = z.object({
   }),
   /** cpu.stat of the container's cgroup, summed over restarts (null where it was not readable, and in older files). */
   cpu: z
-    .object({ usageSeconds: z.number().nullable(), throttledSeconds: z.number().nullable(), throttledPeriods: z.number().nullable(), periods: z.number().nullable().default(null) })
+    .object({
+      usageSeconds: z.number().nullable(),
+      throttledSeconds: z.number().nullable(),
+      throttledPeriods: z.number().nullable(),
+      periods: z.number().nullable().default(null),
+      /** cgroup v2's cpu.pressure "some" seconds; null on v1 and in older files. */
+      pressureSeconds: z.number().nullable().default(null),
+    })
     .nullable()
     .default(null),
   processes: z.array(processInstanceSchema),
+  /** The conditions the repetition ran under: how much CPU it could get while it ran; null in older files. */
+  contention: contentionSchema.nullable().default(null),
   /** The in-place resize before the requests; null when the variant has none. */
   resize: resizeRecordSchema.nullable().default(null),
   logFile: z.string(),

@@ -37,8 +37,11 @@ test('a recorded cgroup v2 host: the container found from /proc, memory.current,
     usageBytes: 2551808,
     peakBytes: 67108864,
     oomKills: 1,
-    cpu: { usageUsec: 4003091, throttledUsec: 0, throttledPeriods: 0, periods: 0 },
+    cpu: { usageUsec: 4003091, throttledUsec: 0, throttledPeriods: 0, periods: 0, pressureUsec: null }, // not recorded in the tree
   });
+  // cpu.pressure (PSI, v2 only): the cumulative "some" stall.
+  await writeFile(path.join(paths!.cpu!, 'cpu.pressure'), 'some avg10=12.00 avg60=3.00 avg300=1.00 total=2500000\nfull avg10=10.00 avg60=2.00 avg300=0.50 total=2000000\n');
+  assert.equal((await readCgroup(paths!))?.cpu?.pressureUsec, 2_500_000);
   assert.equal(await readCgroup({ ...paths!, memory: path.join(root, 'gone') }), null, 'a removed cgroup reads as gone');
 });
 
@@ -93,7 +96,12 @@ test('cpu counters are summed across cgroup lifetimes (a restart starts them at 
   cpu.add({ usageUsec: 1_000_000, throttledUsec: 200_000, throttledPeriods: 3, periods: 10 });
   cpu.add({ usageUsec: 2_500_000, throttledUsec: 500_000, throttledPeriods: 7, periods: 25 });
   cpu.add({ usageUsec: 100_000, throttledUsec: 0, throttledPeriods: 0, periods: 1 }); // the restarted container's new cgroup
-  assert.deepEqual(cpu.totals(), { usageSeconds: 2.6, throttledSeconds: 0.5, throttledPeriods: 7, periods: 26 });
+  assert.deepEqual(cpu.totals(), { usageSeconds: 2.6, throttledSeconds: 0.5, throttledPeriods: 7, periods: 26, pressureSeconds: null });
+  // v2's cpu.pressure stall is banked across lifetimes like the rest.
+  const v2 = cpuAccumulator();
+  v2.add({ usageUsec: 1_000_000, throttledUsec: 0, throttledPeriods: 0, periods: 0, pressureUsec: 400_000 });
+  v2.add({ usageUsec: 50_000, throttledUsec: 0, throttledPeriods: 0, periods: 0, pressureUsec: 100_000 });
+  assert.equal(v2.totals()?.pressureSeconds, 0.5);
 });
 
 test('the host probe names the cgroup version it read, also after the cgroup is gone (an OOM kill)', async () => {

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { MemoryProbe } from './sampler.js';
+import { readPressureTotal } from './pressure.js';
 
 export type CgroupVersion = 'v1' | 'v2';
 
@@ -20,6 +21,8 @@ export interface CpuReading {
   throttledPeriods: number | null;
   /** CFS periods with the quota in force (nr_periods): the denominator of the throttled share. */
   periods: number | null;
+  /** cgroup v2's cpu.pressure "some" stall, cumulative microseconds; absent where there is none (v1, the engine probe). */
+  pressureUsec?: number | null;
 }
 
 export interface MemoryReading {
@@ -88,7 +91,8 @@ async function readCpu(paths: CgroupPaths): Promise<CpuReading | null> {
   const stat = paths.cpu ? await readKeyed(path.join(paths.cpu, 'cpu.stat')) : null;
   if (paths.version === 'v2') {
     if (!stat) return null;
-    return { usageUsec: stat.get('usage_usec') ?? null, throttledUsec: stat.get('throttled_usec') ?? null, throttledPeriods: stat.get('nr_throttled') ?? null, periods: stat.get('nr_periods') ?? null };
+    const pressureUsec = await readPressureTotal(path.join(paths.cpu!, 'cpu.pressure'));
+    return { usageUsec: stat.get('usage_usec') ?? null, throttledUsec: stat.get('throttled_usec') ?? null, throttledPeriods: stat.get('nr_throttled') ?? null, periods: stat.get('nr_periods') ?? null, pressureUsec };
   }
   const usageNs = paths.cpuacct ? await readNumber(path.join(paths.cpuacct, 'cpuacct.usage')) : null;
   if (!stat && usageNs === null) return null;

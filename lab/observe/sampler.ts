@@ -28,6 +28,8 @@ export interface CpuTotals {
   throttledSeconds: number | null;
   throttledPeriods: number | null;
   periods: number | null;
+  /** cgroup v2: seconds in which some task of the container waited for a CPU (cpu.pressure); null elsewhere. */
+  pressureSeconds: number | null;
 }
 
 /** Something that reads the instance's memory now; null while it has no live cgroup (restarting or dead). */
@@ -102,24 +104,24 @@ export function startSampler(probe: MemoryProbe, hz = 20): RunningSampler {
 }
 
 type CpuField = keyof CpuReading;
-const CPU_FIELDS: CpuField[] = ['usageUsec', 'throttledUsec', 'throttledPeriods', 'periods'];
+const CPU_FIELDS: CpuField[] = ['usageUsec', 'throttledUsec', 'throttledPeriods', 'periods', 'pressureUsec'];
 
 /** Sums cumulative cpu.stat counters across cgroup lifetimes: a counter that went down means a new cgroup. */
 export function cpuAccumulator(): { add(reading: CpuReading): void; totals(): CpuTotals | null } {
-  const banked: Record<CpuField, number | null> = { usageUsec: null, throttledUsec: null, throttledPeriods: null, periods: null };
+  const banked: Record<CpuField, number | null> = { usageUsec: null, throttledUsec: null, throttledPeriods: null, periods: null, pressureUsec: null };
   let last: CpuReading | null = null;
   return {
     add(reading) {
       if (last && (reading.usageUsec ?? 0) < (last.usageUsec ?? 0)) {
-        for (const field of CPU_FIELDS) if (last[field] !== null) banked[field] = (banked[field] ?? 0) + last[field]!;
+        for (const field of CPU_FIELDS) if (last[field] != null) banked[field] = (banked[field] ?? 0) + last[field]!;
       }
       last = reading;
     },
     totals() {
       if (!last) return null;
-      const total = (field: CpuField) => (last![field] === null && banked[field] === null ? null : (banked[field] ?? 0) + (last![field] ?? 0));
+      const total = (field: CpuField) => (last![field] == null && banked[field] === null ? null : (banked[field] ?? 0) + (last![field] ?? 0));
       const seconds = (usec: number | null) => (usec === null ? null : Number((usec / 1e6).toFixed(3)));
-      return { usageSeconds: seconds(total('usageUsec')), throttledSeconds: seconds(total('throttledUsec')), throttledPeriods: total('throttledPeriods'), periods: total('periods') };
+      return { usageSeconds: seconds(total('usageUsec')), throttledSeconds: seconds(total('throttledUsec')), throttledPeriods: total('throttledPeriods'), periods: total('periods'), pressureSeconds: seconds(total('pressureUsec')) };
     },
   };
 }

@@ -11,10 +11,12 @@ import { drive, waitHealthy } from './drive.js';
 import { logsAfterRequests, settledStatus } from '../observe/settle.js';
 import { flavourKey } from '../model/variants.js';
 import { outcomeOf } from '../analyse/thrash.js';
+import { hostPressureMark, hostPressureSince } from '../observe/pressure.js';
 
 /** One repetition: deploy, drive, settle, sample and collect its logs; its instance is removed whatever happens. */
 export async function runRepetition(runtime: Runtime, built: BuildOutput, run: RunSpec, dir: string, signal: AbortSignal): Promise<RunRecord> {
   const startedAt = new Date();
+  const pressure = await hostPressureMark();
   const instance = await runtime.start(run, run.workload.image ?? built.samples[flavourKey(run.build)]!.image);
   try {
     const sampler = startSampler(instance.memory, 20);
@@ -35,6 +37,8 @@ export async function runRepetition(runtime: Runtime, built: BuildOutput, run: R
       logs,
       logFile,
       resize,
+      // This machine's PSI is the engine's only where the memory probe reads this machine's cgroups.
+      hostCpuPressure: memory.source.startsWith('host cgroup') ? await hostPressureSince(pressure) : null,
     });
   } finally {
     await instance.stop();
