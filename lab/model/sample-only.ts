@@ -9,7 +9,7 @@ export interface FieldIssue {
 const VARIANT_FIELDS = ['encoder', 'bodyMiB', 'leakMiB', 'path', 'go', 'goexperiment'] as const;
 const SWEEP_FIELDS = ['encoder', 'bodyMiB', 'go'] as const;
 /** The sample's automemlimit switch: a service links automemlimit itself, or not. */
-const ENV_FIELDS = ['AUTOMEMLIMIT', 'AUTOMEMLIMIT_REFRESH', 'LEAK_MIB', 'BODY_MIB', 'DATASET_SEED'] as const;
+const ENV_FIELDS = ['AUTOMEMLIMIT', 'AUTOMEMLIMIT_REFRESH', 'LEAK_MIB', 'BODY_MIB', 'DATASET_SEED', 'MEMTRACE_MS'] as const;
 /** Top-level blocks: the sample's request and dataset, and the body-size frontier. */
 const TOP_FIELDS = { request: 'a service is sent service.requests', datasetSeed: 'it seeds the sample\'s generated data', frontier: 'it searches the sample\'s body size; frontier.over: memoryLimit sizes a service' } as const;
 
