@@ -92,7 +92,9 @@ test('the nightly workflow runs the lab regress on kind on schedule and uploads 
   assert.ok(expectations.go, 'the expectations name their Go');
   assert.equal(String(steps[go]!.with?.['go-version']), expectations.go);
   const ci = index((s) => /^npm ci\b/.test(s.run ?? ''), 'runs npm ci');
-  const regress = index((s) => /npm run lab -- regress\b/.test(s.run ?? ''), 'runs the lab regress');
+  const plan = index((s) => /npm run lab -- regress --plan\b/.test(s.run ?? ''), 'prints the regress plan');
+  const regress = index((s) => /npm run lab -- regress\b(?! --plan)/.test(s.run ?? ''), 'runs the lab regress');
+  assert.ok(plan < regress, 'the plan comes before the run');
   assert.ok(checkout < node && node < ci && go < ci && ci < regress, 'checkout, toolchains and npm ci come before the run');
 
   const command = expand(steps[regress]!.run!);
