@@ -67,7 +67,7 @@ export const LAB_STEPS: readonly Step<LabContext>[] = [
         .filter((variant) => failed[flavourKey(variant.build)])
         .map((variant) => ({ variant: variant.name, go: goLabel(variant.build.go), reason: failed[flavourKey(variant.build)]! }));
       context.variants = context.variants.filter((variant) => !failed[flavourKey(variant.build)]);
-      if (!plan.frontier && applicablePlan(context).runs.length === 0) throw new UsageError(`no variant builds on its Go release: ${Object.values(failed).join('; ')}`);
+      if (applicablePlan(context).variants.length === 0) throw new UsageError(`no variant builds on its Go release: ${Object.values(failed).join('; ')}`);
     },
   },
   {
