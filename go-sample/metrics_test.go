@@ -121,6 +121,7 @@ var readingKeys = map[string]string{
 	"totalCpuSeconds":      "/cpu/classes/total:cpu-seconds",
 	"heapGoalBytes":        "/gc/heap/goal:bytes",
 	"memoryTotalBytes":     "/memory/classes/total:bytes",
+	"allocBytes":           "/gc/heap/allocs:bytes",
 }
 
 func supportedMetrics() map[string]bool {
