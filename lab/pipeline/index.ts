@@ -59,11 +59,12 @@ function newRunId(): string {
 export async function runLab(options: LabOptions, progress: Progress, signal: AbortSignal): Promise<LabOutcome> {
   const plan = await preparePlan(options);
   await goVersion();
-  if (!plan.scenario.service) await fetchToolchains(progress, plan.variants.map((variant) => variant.build), plan.go.source === 'pinned' ? plan.go.version : null);
   const runId = newRunId();
   const runtime = createRuntime(options.runtime, runId, runtimeOptions(options, plan), progress);
   if (runtime.capabilities.localEngine) await ensureEngine(progress);
   await runtime.check();
+  // Before anything is created: a release the proxy cannot give is one line and exit 2 (the pin may fall back instead).
+  if (!plan.scenario.service) await fetchToolchains(progress, plan.variants.map((variant) => variant.build), plan.go.source === 'pinned' ? plan.go.version : null);
   // A service image must be at hand before anything starts: a kind node or container cannot pull what the engine cannot.
   if (plan.scenario.service && runtime.capabilities.image === 'local') await requireLocalImage(plan.scenario.service.image, progress);
   const context: LabContext = {
