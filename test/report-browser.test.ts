@@ -9,7 +9,7 @@ import { writeReports } from '../lab/report/write.js';
 import type { Results } from '../lab/model/results.js';
 import { makeResultsFixture } from './fixtures/results-fixture.js';
 
-// Debian's chromium, driven by playwright-core: no browser download (.ci/run installs it with apt).
+// Debian's chromium, driven by playwright-core: no browser download (npm test's pretest installs it with apt).
 const CHROMIUM = '/usr/bin/chromium';
 
 /** The fix matrix's ten variants, one swept name among them: as wide as a real report's table gets. */
@@ -25,7 +25,7 @@ function fixMatrixResults(): Results {
 }
 
 test('report.html in headless Chromium: the results table fits at blog width, every chart is drawn', { timeout: 120_000 }, async () => {
-  await access(CHROMIUM).catch(() => assert.fail(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`));
+  await access(CHROMIUM).catch(() => assert.fail(`${CHROMIUM} is missing: npm test installs it as root on Debian or Ubuntu (scripts/ensure-test-tools.ts); elsewhere apt-get install chromium`));
   const dir = await mkdtemp(path.join(os.tmpdir(), 'lab-report-browser-'));
   await writeReports(dir, fixMatrixResults());
   const charts = (await readdir(path.join(dir, 'charts'))).filter((file) => file.endsWith('.svg'));
