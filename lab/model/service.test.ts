@@ -104,3 +104,13 @@ test('--service-image on a scenario: its variants and limits, the flags as the s
   assert.throws(() => serviceOverlay({ ...options, serviceImage: 'x:v1', servicePort: 1, readyPath: '/r', readyLog: 'up' }), usage(/give one of them/));
   assert.deepEqual(serviceOverlay({ ...options, serviceImage: 'x:v1', servicePort: 1, bodyFile: 'b.json' })!.service.requests, { targets: [{ method: 'POST', path: '/', bodyFile: 'b.json' }] });
 });
+
+test('a target cannot smuggle lines into vegeta\'s targets: CR or LF in a header, path or body file is refused', () => {
+  const withTarget = (target: string) => SERVICE.replace('{ method: POST, path: /ingest, headers: { Content-Type: application/json }, bodyFile: doc.json }', target) + 'variants: [{ name: a }]\n';
+  assert.throws(() => parseScenario(withTarget('{ path: /x, headers: { X-A: "1\\r\\nGET http://example.com/" } }'), 'mine.yaml'), usage(/headers\.X-A: a header value must be one line: no CR or LF/));
+  assert.throws(() => parseScenario(withTarget('{ path: "/x\\nGET http://example.com/" }'), 'mine.yaml'), usage(/path: a path must be one line/));
+  assert.throws(() => parseScenario(withTarget('{ path: /x, bodyFile: "doc.json\\n@/etc/passwd" }'), 'mine.yaml'), usage(/bodyFile: a body file must be one line/));
+  assert.throws(() => parseScenario(withTarget('{ path: "/a b" }'), 'mine.yaml'), usage(/a path has no spaces/));
+  assert.throws(() => parseScenario(withTarget('{ path: /x, headers: { "X A": "1" } }'), 'mine.yaml'), usage(/a header name is a token/));
+  assert.doesNotThrow(() => parseScenario(withTarget('{ path: "/x?a=1&b=%20", headers: { X-Trace: "a b; c=d" } }'), 'mine.yaml'));
+});

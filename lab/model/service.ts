@@ -1,12 +1,21 @@
 // A user's own Go service in place of the sample: what runs, how the lab knows it is ready, and what it is sent.
 import { z } from 'zod';
 
+/** One line of vegeta's target format: a line break would start another line, a header or target of its own. */
+const oneLine = (what: string) => z.string().refine((text) => !/[\r\n]/.test(text), `${what} must be one line: no CR or LF`);
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const headersSchema = z.record(z.string(), oneLine('a header value')).superRefine((headers, ctx) => {
+  for (const name of Object.keys(headers)) {
+    if (!HEADER_NAME.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: "a header name is a token: letters, digits and !#$%&'*+.^_`|~-" });
+  }
+});
+
 const targetSchema = z.strictObject({
   method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).default('GET'),
-  path: z.string().startsWith('/'),
-  headers: z.record(z.string(), z.string()).default({}),
+  path: oneLine('a path').pipe(z.string().startsWith('/')).refine((text) => !/\s/.test(text), 'a path has no spaces: percent-encode them'),
+  headers: headersSchema.default({}),
   /** Sent as the request body; relative to the scenario file (the working directory for CLI flags). */
-  bodyFile: z.string().min(1).optional(),
+  bodyFile: oneLine('a body file').pipe(z.string().min(1)).optional(),
 });
 export type RequestTarget = z.output<typeof targetSchema>;
 
