@@ -15,6 +15,7 @@ import { timeoutScale } from '../timeouts.js';
 import { notReadyError } from './readiness.js';
 import { LAB_LABEL, RUN_LABEL, ownerGone, ownerLabels, type Instance, type InstanceStatus, type Runtime, type RuntimeCapabilities, type RuntimeInfo } from './runtime.js';
 import type { Termination } from '../model/results.js';
+import { EventLedger } from './docker-events.js';
 
 // No reaper image can be pulled here, and the lab cleans up by its own labels; the bridge gateway is not loopback.
 process.env.TESTCONTAINERS_RYUK_DISABLED = 'true';
@@ -64,35 +65,6 @@ class LabContainer extends GenericContainer {
   }
 }
 
-interface DockerEvent {
-  Type?: string;
-  Action?: string;
-  Actor?: { ID?: string; Attributes?: Record<string, string> };
-  time?: number;
-  timeNano?: number;
-}
-
-/** Turns the engine's event stream into terminations per container; an 'oom' before 'die' marks an OOM kill. */
-class EventLedger {
-  private readonly oomPending = new Set<string>();
-  readonly terminations = new Map<string, Termination[]>();
-
-  record(event: DockerEvent): void {
-    const id = event.Actor?.ID;
-    if (event.Type !== 'container' || !id) return;
-    if (event.Action === 'oom') this.oomPending.add(id);
-    if (event.Action === 'die') {
-      const exitCode = Number(event.Actor?.Attributes?.exitCode ?? NaN);
-      const oomKilled = this.oomPending.delete(id);
-      const at = new Date((event.timeNano ?? (event.time ?? 0) * 1e9) / 1e6).toISOString();
-      const reason = oomKilled ? 'OOMKilled' : exitCode === 0 ? 'Completed' : 'Error';
-      const list = this.terminations.get(id) ?? [];
-      list.push({ at, exitCode: Number.isFinite(exitCode) ? exitCode : null, reason, oomKilled });
-      this.terminations.set(id, list);
-    }
-  }
-}
-
 async function demuxedLogs(dockerode: Dockerode, container: Dockerode.Container): Promise<string> {
   const raw = (await container.logs({ stdout: true, stderr: true, timestamps: true, follow: false })) as unknown as Buffer;
   const out = new PassThrough();
@@ -134,14 +106,15 @@ export class DockerRuntime implements Runtime {
       filters: { type: ['container'], label: [`${RUN_LABEL}=${this.runId}`] },
     });
     this.events = stream;
-    let buffered = '';
-    stream.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString('utf8');
-      const lines = buffered.split('\n');
-      buffered = lines.pop() ?? '';
-      for (const line of lines) if (line.trim()) this.ledger.record(JSON.parse(line) as DockerEvent);
-    });
-    stream.on('error', () => {});
+    stream.on('data', (chunk: Buffer) => this.ledger.feed(chunk));
+    // The stream ending before teardown (an engine restart) loses the 'oom' events after it: say so once.
+    const lose = (why: string) => {
+      if (this.ledger.lost !== null || this.events !== stream) return;
+      this.ledger.lost = why;
+      this.progress.info(`WARNING: the engine's event stream ${why}: OOM kills after this are read from each container's state only`);
+    };
+    stream.on('error', (error: Error) => lose(`failed (${error.message})`));
+    stream.on('end', () => lose('ended'));
     const version = await client.container.dockerode.version();
     const info = client.info.containerRuntime;
     this.memory = await engineMemoryReaders(this.options.memoryProbe, this.runId, this.progress, client.container.dockerode);
