@@ -180,7 +180,7 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
     if (error instanceof InterruptedError) {
-      process.stderr.write(`${error.message}: the lab's containers are removed; results.json is marked incomplete\n`);
+      process.stderr.write(`${error.report()}\n`);
       return 130;
     }
     process.stderr.write(`error: ${errorMessage(error)}\n`);

@@ -7,11 +7,22 @@ export class UsageError extends Error {
   }
 }
 
-/** The run was interrupted (Ctrl-C or SIGTERM). */
+/** The run was interrupted (Ctrl-C or SIGTERM); with why saving or cleaning up failed, where it did (null: it worked). */
 export class InterruptedError extends Error {
-  constructor(signal: string) {
+  constructor(
+    signal: string,
+    readonly outcome: { saved: string | null; cleaned: string | null } = { saved: null, cleaned: null },
+  ) {
     super(`interrupted by ${signal}`);
     this.name = 'InterruptedError';
+  }
+
+  /** One line: what the interrupted run left, as it is. */
+  report(): string {
+    const { saved, cleaned } = this.outcome;
+    const containers = cleaned === null ? "the lab's containers are removed" : `removing the lab's containers failed (${cleaned}): run npm run lab:clean`;
+    const results = saved === null ? 'results.json is marked incomplete' : saved === 'no run folder yet' ? 'no results were written yet' : `saving results.json failed (${saved})`;
+    return `${this.message}: ${containers}; ${results}`;
   }
 }
 

@@ -92,7 +92,7 @@ test('Ctrl-C with three repetitions in flight stops every load, removes every co
   subprocess.kill('SIGINT');
   const result = await subprocess;
   assert.equal(result.exitCode, 130, stderr);
-  assert.match(stderr, /interrupted by SIGINT/);
+  assert.match(stderr, /interrupted by SIGINT: the lab's containers are removed; results.json is marked incomplete/);
   const results = await readResults(out);
   assert.equal(results.complete, false);
   assert.match(results.incompleteReason ?? '', /interrupted/);

@@ -90,12 +90,13 @@ export async function runLab(options: LabOptions, progress: Progress, signal: Ab
   };
   try {
     await runSteps(LAB_STEPS, context, progress);
+    await runtime.teardown().catch(() => {});
     return { dir: context.dir!, results: context.results! };
   } catch (error) {
     const reason = signal.aborted ? `interrupted (${String(signal.reason ?? 'signal')})` : errorMessage(error).split('\n')[0]!;
-    if (context.dir) await saveResults(context, { complete: false, reason }).catch(() => {});
-    throw signal.aborted ? new InterruptedError(String(signal.reason ?? 'signal')) : error;
-  } finally {
-    await runtime.teardown().catch(() => {});
+    // What Ctrl-C reports is what happened: a save or a teardown that failed is said, not assumed.
+    const saved = context.dir ? await saveResults(context, { complete: false, reason }).then(() => null, (e: unknown) => errorMessage(e).split('\n')[0]!) : 'no run folder yet';
+    const cleaned = await runtime.teardown().then(() => null, (e: unknown) => errorMessage(e).split('\n')[0]!);
+    throw signal.aborted ? new InterruptedError(String(signal.reason ?? 'signal'), { saved, cleaned }) : error;
   }
 }
