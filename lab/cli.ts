@@ -6,7 +6,7 @@ import { compareCommand, reportCommand } from './commands/reports.js';
 import { runCommand, type RunOptions } from './commands/run.js';
 import { MAX_PARALLEL, parseParallel, type ParallelRequest } from './concurrency.js';
 import { InterruptedError, UsageError, errorMessage } from './errors.js';
-import { MEMORY_PROBE_MODES } from './observe/probe-choice.js';
+import { RUNTIME_FLAGS, RUNTIME_NAMES, type RuntimeFlag } from './runtimes/flags.js';
 import type { GoRequest } from './model/go-choice.js';
 import { goVersionSchema } from './model/scenario.js';
 import { SAMPLE_GO } from './pins.js';
@@ -61,6 +61,22 @@ function parseGo(value: string): GoRequest {
   return { version: parsed.data, source: 'flag' };
 }
 
+/** --runtime, the same on run and regress. */
+function runtimeOption(): Option {
+  return new Option('-r, --runtime <runtime>', 'where the variants run').choices([...RUNTIME_NAMES]).default('kind');
+}
+
+/** Every runtime's own flags, from the one table in lab/runtimes/flags.ts. */
+function addRuntimeFlags(command: Command): Command {
+  for (const entry of Object.values(RUNTIME_FLAGS) as RuntimeFlag[]) {
+    const option = new Option(entry.flags, entry.description);
+    if (entry.choices) option.choices([...entry.choices]);
+    if (entry.default !== undefined) option.default(entry.default);
+    command.addOption(option);
+  }
+  return command;
+}
+
 function parseList(value: string): string[] {
   const items = value.split(',').map((item) => item.trim()).filter(Boolean);
   if (items.length === 0) throw new InvalidArgumentError('give at least one name, e.g. baseline,gomemlimit');
@@ -92,19 +108,12 @@ export function buildProgram(): Command {
 
   program
     .option('-s, --scenario <name>', 'scenario name in scenarios/, or a path to a YAML file', 'seed')
-    .addOption(new Option('-r, --runtime <runtime>', 'where the variants run').choices(['docker', 'kind', 'existing']).default('kind'))
+    .addOption(runtimeOption())
     .option('-n, --reps <n>', "fresh-start repetitions per variant, or per probed size for a frontier (default: the scenario's); auto: in rounds until the answer is clear or --budget is spent", parseRunReps)
     .option('--budget <duration>', 'with --reps auto: the wall time the rounds may take (default 10m)', parseBudget)
     .option('--precision <share>', "with --reps auto: also stop once every variant's survival interval is narrower than this (e.g. 0.2)", parsePrecision)
     .option('-v, --variants <a,b,...>', 'only these variants (default: all of the scenario\'s)', parseList)
     .option('-o, --out <dir>', 'results folder (default: results/<timestamp>-<scenario>/); must be new or empty')
-    .option('--keep-cluster', 'kind: leave the cluster for the next run (default: delete the cluster this run created)')
-    .option('--node-image <ref>', 'kind: node image; auto = one in the local store, else pull the pinned kindest/node, else build the air-gapped one', 'auto')
-    .addOption(new Option('--memory-probe <how>', "docker, kind: how memory is read; auto = this machine's cgroups where it sees the engine's, else a probe container on the engine").choices([...MEMORY_PROBE_MODES]).default('auto'))
-    .option('--context <name>', 'existing: the kubeconfig context of the cluster to use')
-    .option('--image <ref>', 'existing: the sample image, pushed where that cluster can pull it')
-    .option('--node-probe', "existing: read memory with a probe pod on the workload's node (hostPath /sys/fs/cgroup, read-only; needs a namespace that admits it)")
-    .option('--probe-image <ref>', 'existing, with --node-probe: the cgroup-probe image where the cluster can pull it (default: the locally built one)')
     .option('--parallel <n>', 'repetitions at once: auto = as many as the CPU quotas and memory limits fit (at most 16), 1 = one after another', parseParallelOption, 'auto')
     .option('--go <version>', `the Go that builds the sample where the scenario names none: a release (fetched once through the module proxy) or local (default: the pinned ${SAMPLE_GO}; the machine's Go if the proxy cannot give it)`, parseGo)
     .option('--service-image <ref>', "your own Go service instead of the sample: runs the scenario's variants (default: seed's baseline and gomemlimit) against it")
@@ -120,6 +129,7 @@ export function buildProgram(): Command {
     .option('--ci', 'the nightly regression: same as the regress command with its defaults')
     .action(runOrDryRun)
     .addHelpText('after', '\nWith no command, runs the scenario. Results are never overwritten.');
+  addRuntimeFlags(program);
 
   program
     .command('report <dir>')
@@ -131,11 +141,11 @@ export function buildProgram(): Command {
     .description('a before/after table of two run folders, variant by variant')
     .action(compareCommand);
 
-  program
+  const regress = program
     .command('regress')
     .description('run the fixed regression scenario and check it against scenarios/expectations/; writes junit.xml and regress-summary.json; exit 1 on a regression')
-    .addOption(new Option('-r, --runtime <runtime>', 'where the variants run').choices(['docker', 'kind', 'existing']).default('kind'))
-    .option('-n, --reps <n>', 'repetitions per variant (default: the scenario\'s)', parseReps)
+    .addOption(runtimeOption())
+    .option('-n, --reps <n>', 'repetitions per variant (default: what the expectations need, `regress --plan`)', parseReps)
     .option('-o, --out <dir>', 'results folder (default: results/<timestamp>-<scenario>/); must be new or empty')
     .option('-e, --expectations <name>', 'expectations in scenarios/expectations/, or a path to a YAML file', 'regress')
     .option('-s, --scenario <name>', 'run this scenario instead of the one the expectations name (e.g. a broken copy, to see a check fail)')
@@ -143,15 +153,9 @@ export function buildProgram(): Command {
     .option('--go <version>', 'the Go that builds the sample where the scenario names none: a release (fetched once through the module proxy) or local (default: the one the expectations were measured on)', parseGo)
     .option('--plan', 'print, per expectation, the repetitions and cut-off that catch its stated change, the error rates and the expected time; run nothing')
     .option('--update-baseline', 'store this run\'s peak-memory medians as the baseline for its runtime')
-    .option('--keep-cluster', 'kind: leave the cluster for the next run')
-    .option('--node-image <ref>', 'kind: node image; auto = one in the local store, else pull the pinned kindest/node, else build the air-gapped one', 'auto')
-    .addOption(new Option('--memory-probe <how>', "docker, kind: how memory is read; auto = this machine's cgroups where it sees the engine's, else a probe container on the engine").choices([...MEMORY_PROBE_MODES]).default('auto'))
-    .option('--context <name>', 'existing: the kubeconfig context of the cluster to use')
-    .option('--image <ref>', 'existing: the sample image, pushed where that cluster can pull it')
-    .option('--node-probe', "existing: read memory with a probe pod on the workload's node (hostPath /sys/fs/cgroup, read-only; needs a namespace that admits it)")
-    .option('--probe-image <ref>', 'existing, with --node-probe: the cgroup-probe image where the cluster can pull it (default: the locally built one)')
     .option('-q, --quiet', 'no progress lines')
     .action(regressCommand);
+  addRuntimeFlags(regress);
 
   program
     .command('doctor')

@@ -1,5 +1,6 @@
 import { UsageError } from '../errors.js';
-import { noProbeWarning, type MemoryProbeMode } from '../observe/probe-choice.js';
+import { noProbeWarning } from '../observe/probe-choice.js';
+import type { RuntimeOptions } from './flags.js';
 import type { RuntimeName } from '../model/plan.js';
 import type { Progress } from '../progress.js';
 import { DockerRuntime } from './docker.js';
@@ -7,15 +8,7 @@ import { ExistingRuntime } from './existing.js';
 import { KindRuntime } from './kind/runtime.js';
 import type { Runtime, RuntimeInfo } from './runtime.js';
 
-export interface RuntimeOptions {
-  keepCluster?: boolean;
-  nodeImage?: string;
-  context?: string;
-  image?: string;
-  memoryProbe?: MemoryProbeMode;
-  nodeProbe?: boolean;
-  probeImage?: string;
-}
+export type { RuntimeOptions } from './flags.js';
 
 function constructRuntime(name: RuntimeName, runId: string, options: RuntimeOptions, progress: Progress): Runtime {
   switch (name) {

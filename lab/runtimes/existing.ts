@@ -17,18 +17,13 @@ import type { KubeInstanceOptions } from './kube/instance.js';
 import { containerStatus, criContainerId, readPod } from './kube/pod.js';
 import { supervisedPortForward } from './kube/port-forward.js';
 import type { Instance, Runtime, RuntimeCapabilities, RuntimeInfo } from './runtime.js';
+import type { RuntimeOptions } from './flags.js';
 
 const REMOTE_NODES = "an existing cluster's nodes are not this machine, so their cgroups cannot be read from here (--node-probe reads them on the node)";
 const NODE_PROBE_REASON = "--node-probe: a pod on the workload's node reads its /sys/fs/cgroup (hostPath, read-only)";
 
-export interface ExistingOptions {
-  context?: string;
-  image?: string;
-  /** Run cgroup-probe as a pod on the workload's node. */
-  nodeProbe?: boolean;
-  /** The probe's image where the cluster can pull it; default the locally built one (a kind cluster after `kind load`). */
-  probeImage?: string;
-}
+/** nodeProbe runs cgroup-probe as a pod on the workload's node; probeImage defaults to the locally built one. */
+export type ExistingOptions = Pick<RuntimeOptions, 'context' | 'image' | 'nodeProbe' | 'probeImage'>;
 
 function requirePinned(flag: string, image: string): void {
   if (/:latest$/.test(image) || !/[:@]/.test(image.split('/').pop() ?? '')) throw new UsageError(`${flag} ${image}: use a pinned tag or digest, not latest`);

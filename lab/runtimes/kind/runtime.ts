@@ -21,8 +21,8 @@ import { Kubectl, kubectlFromNodeImage } from '../../tools/kubectl.js';
 import { createNamespace, deleteNamespace, runNamespace, deployWorkload, removeStaleNamespaces, removeWorkload, serverVersion, watchPod, type WorkloadTarget } from '../kube/workload.js';
 import { acquireLock, type Lock } from '../lock.js';
 import { engineMemoryReaders, type MemoryReaders } from '../memory-readers.js';
-import type { MemoryProbeMode } from '../../observe/probe-choice.js';
 import type { Instance, Runtime, RuntimeCapabilities, RuntimeInfo } from '../runtime.js';
+import type { RuntimeOptions } from '../flags.js';
 
 export const KIND_CLUSTER = 'gomemlimit-lab';
 const LIB_MODULES = '/lib/modules';
@@ -38,11 +38,7 @@ interface KindProvision {
   timings: Record<string, number>;
 }
 
-export interface KindOptions {
-  keepCluster: boolean;
-  nodeImage?: string;
-  memoryProbe: MemoryProbeMode;
-}
+export type KindOptions = Required<Pick<RuntimeOptions, 'keepCluster' | 'memoryProbe'>> & Pick<RuntimeOptions, 'nodeImage'>;
 
 /**
  * kind mounts /lib/modules into its nodes, and Docker creates it, empty, on hosts that lack it (these VMs).
