@@ -52,7 +52,7 @@ export function startSampler(probe: MemoryProbe, hz = 20): RunningSampler {
   const started = performance.now();
   const samples: MemorySample[] = [];
   let peak: number | null = null;
-  let oomKills: number | null = null;
+  const kills = oomKillAccumulator();
   const cpu = cpuAccumulator();
   let stopped = false;
   let inFlight: Promise<void> | null = null;
@@ -67,8 +67,7 @@ export function startSampler(probe: MemoryProbe, hz = 20): RunningSampler {
     }
     samples.push({ t: Math.round(performance.now() - started), usageBytes: reading.usageBytes, peakBytes: reading.peakBytes });
     peak = Math.max(peak ?? 0, reading.usageBytes, reading.peakBytes ?? 0);
-    // Counters restart with each new cgroup (after a restart); keep the highest seen per cgroup lifetime.
-    if (reading.oomKills !== null) oomKills = Math.max(oomKills ?? 0, reading.oomKills);
+    if (reading.oomKills !== null) kills.add(reading.oomKills);
     if (reading.cpu) cpu.add(reading.cpu);
   };
   const poll = () => {
@@ -96,10 +95,29 @@ export function startSampler(probe: MemoryProbe, hz = 20): RunningSampler {
         samples,
         peakBytes: peak,
         peakFrom: fromPod ? 'pod' : 'container',
-        oomKillsSeen: oomKills,
+        oomKillsSeen: kills.total(),
         cpu: cpu.totals(),
       };
     },
+  };
+}
+
+/**
+ * OOM kills summed over cgroup lifetimes: each new cgroup (a restart) starts its counter at zero, so a counter that
+ * went down is a new lifetime, and the old one's highest reading is banked. Keeping only the highest reading overall
+ * would collapse kills across restarts. A read that failed (the cgroup gone, or a slow read) is not a new lifetime
+ * by itself: one that comes back at the same count is the same cgroup.
+ */
+export function oomKillAccumulator(): { add(count: number): void; total(): number | null } {
+  let banked = 0;
+  let lifetime: number | null = null;
+  return {
+    add(count) {
+      if (lifetime !== null && count < lifetime) banked += lifetime;
+      else if (lifetime !== null) count = Math.max(lifetime, count);
+      lifetime = count;
+    },
+    total: () => (lifetime === null ? null : banked + lifetime),
   };
 }
 
