@@ -101,6 +101,7 @@ function setup(results: Results): [string, string][] {
   const { limits, request, environment: env } = results;
   const millicores = (m: number) => `${m}m`;
   const versions = Object.entries(env.versions).map(([tool, version]) => `${tool} ${version}`);
+  const go = goLine(results);
   const timings = Object.entries(env.timings).map(([step, seconds]) => `${step.replace(/Seconds$/, '')} ${seconds.toFixed(1)} s`);
   return [
     ['Scenario', describeScenario(results)],
@@ -108,7 +109,7 @@ function setup(results: Results): [string, string][] {
     ['CPU', `limit ${millicores(limits.cpuLimitMillis)}, request ${millicores(limits.cpuRequestMillis)}`],
     ['Request', results.service ? `${request.count} × ${results.service.targets.join(', ')} to ${results.service.image} (port ${results.service.port}), concurrency ${request.concurrency}` : `${request.count} × GET ${request.path}, ${request.bodyMiB} MiB body, concurrency ${request.concurrency}`],
     ['Runtime', results.runtime],
-    ...(goLine(results) ? [['Go', goLine(results)!] as [string, string]] : []),
+    ...(go ? [['Go', go] as [string, string]] : []),
     ['Versions', versions.length ? versions.join(', ') : DASH],
     ['Host', `${env.platform}, kernel ${env.kernel}, cgroup ${env.cgroupVersion}${env.transparentHugepages ? `, transparent huge pages ${env.transparentHugepages}` : ''}, ${env.cpus} CPUs, ${formatBytes(env.memoryBytes)} RAM, Node ${env.node}`],
     ['Run', `${results.runId}, started ${results.startedAt}${results.finishedAt ? `, finished ${results.finishedAt}` : ''}`],

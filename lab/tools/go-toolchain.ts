@@ -71,7 +71,17 @@ async function legacyGoroot(name: string, progress: Progress): Promise<string> {
  * "local" is the go on PATH; anything else is fetched once from the module proxy. A module that has no
  * go.mod for toolchains before 1.21 passes no legacyModfile.
  */
-export async function ensureGoToolchain(version: string, legacyModfile: string | null, progress: Progress): Promise<GoToolchain> {
+export function ensureGoToolchain(version: string, legacyModfile: string | null, progress: Progress): Promise<GoToolchain> {
+  // Resolved once per process: the run fetches its releases before it starts, and the build asks again.
+  const key = `${version} ${legacyModfile ?? ''}`;
+  let toolchain = resolved.get(key);
+  if (!toolchain) resolved.set(key, (toolchain = resolveGoToolchain(version, legacyModfile, progress)));
+  return toolchain;
+}
+
+const resolved = new Map<string, Promise<GoToolchain>>();
+
+async function resolveGoToolchain(version: string, legacyModfile: string | null, progress: Progress): Promise<GoToolchain> {
   if (version === 'local') return { command: 'go', env: {}, modfile: null, version: await goVersion() };
   const name = toolchainName(version);
   if (isLegacy(version)) {
