@@ -16,6 +16,8 @@ export type ParallelRequest = number | 'auto';
 
 export interface Capacity {
   cpus: number;
+  /** CPU the runtime itself needs while repetitions run (kind's control plane), taken off before packing. */
+  reserved?: { cpus: number; what: string };
   availableBytes: number;
   /** Where the figures come from (the engine, this machine, the cluster's nodes). */
   source: string;
@@ -23,11 +25,31 @@ export interface Capacity {
   slots?: { count: number; what: string };
 }
 
+export interface Backoff {
+  /** The starved repetition that lowered the concurrency, and to how many. */
+  after: string;
+  parallel: number;
+  reason: string;
+}
+
 export interface ConcurrencyChoice {
   parallel: number;
   requested: ParallelRequest;
   /** One sentence: why this many. */
   reason: string;
+  /** auto only: each step down after a starved repetition (lab/model/starved.ts). */
+  backoffs?: Backoff[];
+}
+
+/**
+ * auto backs off one repetition at a time while repetitions come back starved: four at once on two cores gave
+ * GOMEMLIMIT at the limit 89/100 against 97/100 alone (README), and the starved rule marks that load. A number
+ * the user chose is kept: they asked for it, and the report shows what it cost.
+ */
+export function backOff(choice: ConcurrencyChoice, run: { id: string; starvedBecause: string | null }): ConcurrencyChoice | null {
+  if (choice.requested !== 'auto' || choice.parallel <= 1 || run.starvedBecause === null) return null;
+  const parallel = choice.parallel - 1;
+  return { ...choice, parallel, backoffs: [...(choice.backoffs ?? []), { after: run.id, parallel, reason: run.starvedBecause }] };
 }
 
 export function parseParallel(text: string): ParallelRequest {
@@ -47,19 +69,20 @@ export function chooseConcurrency(requested: ParallelRequest, capacity: Capacity
     if (slots && requested > slots.count) return { parallel: slots.count, requested, reason: `--parallel ${requested}, capped at ${slots.count} (${slots.count} ${slots.what})` };
     return { parallel: requested, requested, reason: `--parallel ${requested}` };
   }
-  const byCpu = Math.floor((capacity.cpus - SPARE_CPUS) / (limits.cpuLimitMillis / 1000 + HARNESS_CPUS_PER_REPETITION));
+  const reserved = capacity.reserved?.cpus ?? 0;
+  const byCpu = Math.floor((capacity.cpus - SPARE_CPUS - reserved) / (limits.cpuLimitMillis / 1000 + HARNESS_CPUS_PER_REPETITION));
   const byMemory = Math.floor((capacity.availableBytes - SPARE_BYTES) / limits.memoryLimitBytes);
   const bySlots = capacity.slots?.count ?? Infinity;
   const parallel = Math.max(1, Math.min(byCpu, byMemory, bySlots, MAX_PARALLEL));
   const gib = (capacity.availableBytes / 2 ** 30).toFixed(1);
   const bounds: [number, string][] = [
-    [byCpu, `${capacity.cpus} CPUs less 0.5 over ${limits.cpuLimitMillis}m + ${HARNESS_CPUS_PER_REPETITION * 1000}m of harness each`],
+    [byCpu, `${capacity.cpus} CPUs less 0.5${capacity.reserved ? ` and ${capacity.reserved.cpus} for ${capacity.reserved.what}` : ''} over ${limits.cpuLimitMillis}m + ${HARNESS_CPUS_PER_REPETITION * 1000}m of harness each`],
     [byMemory, `${gib} GiB available less 2 GiB over ${(limits.memoryLimitBytes / 2 ** 20).toFixed(0)} MiB each`],
     [bySlots, `${capacity.slots?.count} ${capacity.slots?.what}`],
     [MAX_PARALLEL, `the cap of ${MAX_PARALLEL}`],
   ];
   const bound = bounds.reduce((lowest, candidate) => (candidate[0] < lowest[0] ? candidate : lowest))[1];
-  return { parallel, requested, reason: `auto: ${parallel} at once (${bound}; ${capacity.source})` };
+  return { parallel, requested, reason: `auto: ${parallel} at once (${bound}; ${capacity.source}), fewer if repetitions come back starved` };
 }
 
 /** A small seeded PRNG (mulberry32): the same seed gives the same order on every machine. */

@@ -11,7 +11,7 @@ function variant(name: string, survived: number, reps: number, peakMiB: number, 
     name, description: '', axes: {}, memoryLimitBytes: LIMIT, env: {}, gomemlimitBytes: null, repetitions: reps, survivedRepetitions: survived,
     survival: wilsonInterval(survived, reps), thrashedRepetitions: 0, thrashing: wilsonInterval(0, reps), gcCpuShareMedian: null, throttledShareMedian: null, attempts: reps, successes: survived, oomKills: reps - survived, restarts: 0,
     peakMemoryBytes: peakMiB * 2 ** 20, peakMemoryMedianBytes: peakMiB * 2 ** 20, gcCycles: 0, gcCyclesMedian: 5,
-    lastHeapGoalBeforeKillMB: null, gcCpuPercentMedian: null, latencyMs: { p50: p50Ms, p95: p50Ms }, errors: {}, go: null,
+    lastHeapGoalBeforeKillMB: null, gcCpuPercentMedian: null, latencyMs: { p50: p50Ms, p95: p50Ms }, errors: {}, go: null, conditions: null,
   };
 }
 

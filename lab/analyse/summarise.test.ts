@@ -21,7 +21,7 @@ test('a repetition records the conditions it ran under: host and container CPU p
     hostCpuPressure: 0.6849,
   };
   const record = buildRunRecord(run!, observed);
-  assert.deepEqual(record.contention, { hostCpuPressure: 0.685, containerCpuPressure: 0.4, quotaShare: 0.8, samplerRate: 0.5 });
+  assert.deepEqual(record.contention, { hostCpuPressure: 0.685, containerCpuPressure: 0.4, quotaShare: 0.8, samplerRate: 0.5, starvedBecause: null });
   const unreadable = buildRunRecord(run!, { ...observed, hostCpuPressure: null, memory: { ...observed.memory, cpu: null } });
-  assert.deepEqual(unreadable.contention, { hostCpuPressure: null, containerCpuPressure: null, quotaShare: null, samplerRate: 0.5 });
+  assert.deepEqual(unreadable.contention, { hostCpuPressure: null, containerCpuPressure: null, quotaShare: null, samplerRate: 0.5, starvedBecause: null });
 });

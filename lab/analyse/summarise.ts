@@ -1,6 +1,6 @@
 import { goMemoryLimitOrNull } from './request-metrics.js';
 import type { RunSpec } from '../model/plan.js';
-import type { Contention, ProcessInstance, ResizeRecord, RunRecord, VariantSummary } from '../model/results.js';
+import type { Contention, ProcessInstance, ResizeRecord, RunRecord, VariantConditions, VariantSummary } from '../model/results.js';
 import type { InstanceStatus } from '../runtimes/runtime.js';
 import type { MemorySeries } from '../observe/sampler.js';
 import type { ResolvedVariant } from '../model/variants.js';
@@ -9,6 +9,7 @@ import type { RequestResult } from '../model/results.js';
 import { summariseGcTrace } from './gctrace.js';
 import { splitProcesses } from './processes.js';
 import { thrashVerdict } from './thrash.js';
+import { starvedBecause } from '../model/starved.js';
 import { max, median, quantile, wilsonInterval } from './stats.js';
 
 /** What the observe stage gathered for one repetition. */
@@ -33,12 +34,13 @@ function contentionOf(run: RunSpec, observed: RunObservation): Contention {
   const { samples, cpu, achievedHz, targetHz } = observed.memory;
   const spanSeconds = samples.length > 1 ? (samples.at(-1)!.t - samples[0]!.t) / 1000 : 0;
   const quota = (run.cpuLimitMillis / 1000) * spanSeconds;
-  return {
+  const figures = {
     hostCpuPressure: observed.hostCpuPressure === null ? null : share(observed.hostCpuPressure),
     containerCpuPressure: cpu?.pressureSeconds != null && spanSeconds > 0 ? share(Math.min(1, cpu.pressureSeconds / spanSeconds)) : null,
     quotaShare: cpu?.usageSeconds != null && quota > 0 ? share(cpu.usageSeconds / quota) : null,
     samplerRate: targetHz > 0 ? share(achievedHz / targetHz) : null,
   };
+  return { ...figures, starvedBecause: starvedBecause(figures) };
 }
 
 export function buildRunRecord(run: RunSpec, observed: RunObservation): RunRecord {
@@ -144,5 +146,22 @@ export function summariseVariant(variant: ResolvedVariant, runs: RunRecord[]): V
     latencyMs: { p50: quantile(latencies, 0.5), p95: quantile(latencies, 0.95) },
     errors,
     go: null, // the build's, which assembleResults adds
+    conditions: conditionsOf(runs),
+  };
+}
+
+/** Starved repetitions and deaths, and the median conditions, over the repetitions that recorded them. */
+export function conditionsOf(runs: RunRecord[]): VariantConditions | null {
+  const recorded = runs.filter((run) => run.contention !== null);
+  if (recorded.length === 0) return null;
+  const starved = recorded.filter((run) => run.contention!.starvedBecause !== null);
+  const figure = (key: 'hostCpuPressure' | 'quotaShare' | 'samplerRate') => median(nonNull(recorded.map((run) => run.contention![key])));
+  return {
+    starvedRepetitions: starved.length,
+    deaths: runs.filter((run) => !run.survived).length,
+    starvedDeaths: starved.filter((run) => !run.survived).length,
+    hostCpuPressureMedian: figure('hostCpuPressure'),
+    quotaShareMedian: figure('quotaShare'),
+    samplerRateMedian: figure('samplerRate'),
   };
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { notApplicableSchema, sampleGoSchema } from './go-choice.js';
 import { adaptiveOutcomeSchema } from './adaptive.js';
+import { starvedBecause } from './starved.js';
 
 export const MEMORY_PROBES = ['host', 'engine', 'node-probe'] as const;
 export type MemoryProbeKind = (typeof MEMORY_PROBES)[number];
@@ -139,13 +140,27 @@ export type ResizeRecord = z.infer<typeof resizeRecordSchema>;
  * quotaShare: CPU received against the quota over the sampled span. samplerRate: the memory probe's achieved rate
  * against its target (the lab's own process starved shows here first).
  */
-export const contentionSchema = z.object({
+const contentionFigures = z.object({
   hostCpuPressure: z.number().nullable(),
   containerCpuPressure: z.number().nullable(),
   quotaShare: z.number().nullable(),
   samplerRate: z.number().nullable(),
+  /** Why the repetition counts as starved (lab/model/starved.ts), or null; older files get it from their figures. */
+  starvedBecause: z.string().nullable().optional(),
 });
+export const contentionSchema = contentionFigures.transform((c) => ({ ...c, starvedBecause: c.starvedBecause === undefined ? starvedBecause(c) : c.starvedBecause }));
 export type Contention = z.infer<typeof contentionSchema>;
+
+export const variantConditionsSchema = z.object({
+  starvedRepetitions: z.number(),
+  /** Repetitions that did not survive, and those of them that were starved. */
+  deaths: z.number(),
+  starvedDeaths: z.number(),
+  hostCpuPressureMedian: z.number().nullable(),
+  quotaShareMedian: z.number().nullable(),
+  samplerRateMedian: z.number().nullable(),
+});
+export type VariantConditions = z.infer<typeof variantConditionsSchema>;
 
 export const runRecordSchema = z.object({
   id: z.string(),
@@ -247,6 +262,8 @@ export const variantSummarySchema = z.object({
   errors: z.record(z.string(), z.number()),
   /** The Go that built the sample for this variant, and why that one; null for a service and in older files. */
   go: sampleGoSchema.nullable().default(null),
+  /** How many of its repetitions were starved, and how many of its deaths; null where none recorded its conditions. */
+  conditions: variantConditionsSchema.nullable().default(null),
 });
 
 /** One probe of the OOM-frontier search: a body size run repsPerProbe times. */
@@ -327,7 +344,14 @@ export const resultsSchema = z.preprocess(withVariantLimits, z.object({
   }),
   /** How the repetitions were scheduled: how many at once, why, and the (seeded, shuffled) order they started in. */
   execution: z
-    .object({ parallel: z.number().int().positive(), requested: z.union([z.number().int().positive(), z.literal('auto')]), reason: z.string(), order: z.array(z.string()) })
+    .object({
+      parallel: z.number().int().positive(),
+      requested: z.union([z.number().int().positive(), z.literal('auto')]),
+      reason: z.string(),
+      order: z.array(z.string()),
+      /** auto's steps down after starved repetitions; parallel above is where it ended. */
+      backoffs: z.array(z.object({ after: z.string(), parallel: z.number().int().positive(), reason: z.string() })).default([]),
+    })
     .nullable()
     .default(null),
   limits: z.object({ memoryLimitBytes: z.number(), memoryRequestBytes: z.number(), cpuLimitMillis: z.number(), cpuRequestMillis: z.number() }),

@@ -16,7 +16,13 @@ export function saveResults(context: LabContext, completion: { complete: boolean
     const results = assembleResults(
       {
         ...context,
-        execution: context.concurrency && { parallel: context.concurrency.parallel, requested: context.concurrency.requested, reason: context.concurrency.reason, order: [...context.order] },
+        execution: context.concurrency && {
+          parallel: context.concurrency.parallel,
+          requested: context.concurrency.requested,
+          reason: context.concurrency.reason,
+          order: [...context.order],
+          backoffs: context.concurrency.backoffs ?? [],
+        },
         harness: { ...harness, cpuSecondsPerRepetition: context.records.length ? harness.cpuSeconds / context.records.length : null },
       },
       [...context.records],

@@ -1,3 +1,4 @@
+import { backOff } from '../concurrency.js';
 import { InterruptedError } from '../errors.js';
 import type { RunSpec } from '../model/plan.js';
 import type { RunRecord } from '../model/results.js';
@@ -34,8 +35,9 @@ export async function runScheduled(context: LabContext, runs: RunSpec[], label: 
     const eta = finished && remaining ? `, ETA ${formatDuration(((Date.now() - started) / 1000 / finished) * remaining)}` : '';
     progress.status?.(`[${finished}/${runs.length}] ${running} running, ${failed} failed${eta}`);
   };
-  const worker = async () => {
-    while (next < runs.length && firstError === null && !signal.aborted) {
+  // A worker past the (backed-off) concurrency retires after its repetition.
+  const worker = async (slot: number) => {
+    while (next < runs.length && firstError === null && !signal.aborted && slot < (context.concurrency?.parallel ?? 1)) {
       const index = next++;
       const run = runs[index]!;
       context.order.push(run.id);
@@ -49,6 +51,11 @@ export async function runScheduled(context: LabContext, runs: RunSpec[], label: 
         if (!record.survived) failed += 1;
         running -= 1;
         progress.info(describeRecord(record));
+        const lowered = context.concurrency && backOff(context.concurrency, { id: record.id, starvedBecause: record.contention?.starvedBecause ?? null });
+        if (lowered) {
+          context.concurrency = lowered;
+          progress.info(`backing off to ${lowered.parallel} at once: ${record.id} was starved (${record.contention?.starvedBecause})`);
+        }
         if (parallel > 1) status();
         await saveResults(context, { complete: false, reason: 'in progress' });
       } catch (error) {
@@ -57,7 +64,7 @@ export async function runScheduled(context: LabContext, runs: RunSpec[], label: 
       }
     }
   };
-  await Promise.all(Array.from({ length: parallel }, worker));
+  await Promise.all(Array.from({ length: parallel }, (_, slot) => worker(slot)));
   if (signal.aborted) throw new InterruptedError(String(signal.reason ?? 'signal'));
   if (firstError !== null) throw firstError;
   return records;

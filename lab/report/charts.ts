@@ -29,6 +29,7 @@ import { limitAtRequest, type Results, type VariantSummary } from '../model/resu
 export { CHART_TITLES, downsample, renderSvg, splitAtGaps, textWidth } from './chart-kit.js';
 import { SPIRAL_TITLES, leakTimelineSpec, ratioSweepSpec } from './spiral-charts.js';
 import { GO_RELEASE_TITLE, goReleaseSpec } from './go-release-chart.js';
+import { PRESSURE_TITLE, pressureSpec } from './pressure-chart.js';
 export { frontierSpec, frontierText, renderFrontierSvg, widestGapCentre } from './frontier-chart.js';
 
 const SERIES = [
@@ -424,5 +425,7 @@ export async function renderAllCharts(results: Results): Promise<RenderedChart[]
     { name: 'memory-timeline.svg', title: CHART_TITLES.memoryTimeline, svg: await renderMemoryTimelineSvg(results) },
     { name: 'survival.svg', title: CHART_TITLES.survival, svg: await renderSurvivalSvg(results) },
   );
+  const pressure = pressureSpec(results);
+  if (pressure) charts.push({ name: 'pressure.svg', title: PRESSURE_TITLE, svg: await renderSvg(pressure) });
   return charts;
 }

@@ -8,6 +8,7 @@ import type { ProcessInstance, Results, RunRecord, VariantSummary } from '../mod
 import { gcCpuTable, resizeTable, type ExtraTable } from './fix-tables.js';
 import { DASH, orDash, seconds } from './format.js';
 import { goLine, goReleaseTable } from './go-line.js';
+import { conditionsTable, runConditions, starvedDeathsSentence } from './conditions.js';
 
 
 export interface ReportModel {
@@ -30,6 +31,8 @@ export interface ReportModel {
   resize: ExtraTable | null;
   /** Runs over several Go releases: each variant's survival per release, with Fisher's p. */
   goReleases: ExtraTable | null;
+  /** Starved repetitions and deaths per variant, where the repetitions recorded their conditions. */
+  conditions: ExtraTable | null;
   /** Frontier runs only: one row per variant. */
   /** The body-size frontier, or the sizing over memory limits. */
   frontier: { title: string; header: string[]; rows: string[][]; note: string } | null;
@@ -47,7 +50,7 @@ function verdict(results: Results): string {
   if (results.frontier?.length) {
     return `${partial}Largest JSON body that still survives, ${where}: ${results.frontier.map((f) => `${f.variant} ${describeFrontier(f)}`).join('; ')}.`;
   }
-  return `${partial}${what(results)} ${where}. ${recommendation(results.variants)}${gctraceMissing(results)}`;
+  return `${partial}${what(results)} ${where}. ${recommendation(results.variants)}${starvedDeathsSentence(results)}${gctraceMissing(results)}`;
 }
 
 /** What was asked: the sample's body, or the requests a service was sent. */
@@ -175,6 +178,7 @@ function runRow(run: RunRecord): string[] {
     orDash(run.memory.peakBytes, formatBytes),
     String(run.processes.reduce((sum, p) => sum + p.gcCycles.length, 0)),
     lastHeapLines(run.processes),
+    runConditions(run),
   ];
 }
 
@@ -222,9 +226,10 @@ export function buildReportModel(results: Results): ReportModel {
     gcCpu: gcCpuTable(results, ranked.map((r) => r.summary)),
     resize: resizeTable(results, ranked.map((r) => r.summary)),
     goReleases: goReleaseTable(results),
+    conditions: conditionsTable(ranked.map((r) => r.summary)),
     frontier: frontierTable(results),
     runs: {
-      header: ['Run', 'Variant', 'Survived', 'Requests OK', 'Exit / reason', 'Restarts', 'Events', 'Peak memory', 'GC cycles', 'Last gctrace heap line'],
+      header: ['Run', 'Variant', 'Survived', 'Requests OK', 'Exit / reason', 'Restarts', 'Events', 'Peak memory', 'GC cycles', 'Last gctrace heap line', 'Conditions'],
       rows: results.runs.map(runRow),
     },
   };
@@ -259,6 +264,7 @@ export function renderMarkdown(results: Results, charts: { name: string; title: 
   if (m.gcCpu) out.push('### GC and CPU', '', mdTable(m.gcCpu.header, m.gcCpu.rows), '', mdText(m.gcCpu.note), '');
   if (m.resize) out.push('### Resize', '', mdTable(m.resize.header, m.resize.rows), '', mdText(m.resize.note), '');
   if (m.goReleases) out.push('### Go releases', '', mdTable(m.goReleases.header, m.goReleases.rows), '', mdText(m.goReleases.note), '');
+  if (m.conditions) out.push('### Conditions', '', mdTable(m.conditions.header, m.conditions.rows), '', mdText(m.conditions.note), '');
   if (charts.length) {
     out.push('## Charts', '');
     for (const c of charts) {
