@@ -4,7 +4,7 @@ import { cleanCommand, doctorCommand } from './commands/maintenance.js';
 import { regressCommand } from './commands/regress.js';
 import { compareCommand, reportCommand } from './commands/reports.js';
 import { runCommand, type RunOptions } from './commands/run.js';
-import { MAX_PARALLEL, parseParallel, type ParallelRequest } from './concurrency.js';
+import { DEFAULT_RETRIES, MAX_PARALLEL, MAX_RETRIES, parseParallel, type ParallelRequest } from './concurrency.js';
 import { InterruptedError, UsageError, errorMessage } from './errors.js';
 import { RUNTIME_FLAGS, RUNTIME_NAMES, type RuntimeFlag } from './runtimes/flags.js';
 import type { GoRequest } from './model/go-choice.js';
@@ -55,6 +55,11 @@ function parseParallelOption(value: string): ParallelRequest {
   }
 }
 
+function parseRetries(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) > MAX_RETRIES) throw new InvalidArgumentError(`use a whole number from 0 to ${MAX_RETRIES}`);
+  return Number(value);
+}
+
 function parseGo(value: string): GoRequest {
   const parsed = goVersionSchema.safeParse(value);
   if (!parsed.success) throw new InvalidArgumentError('use "local" (the go on PATH) or a Go release such as 1.27.3');
@@ -97,6 +102,13 @@ async function runOrDryRun(cli: RunOptions & { dryRun?: boolean; ci?: boolean; b
   return options.dryRun ? dryRunCommand(options) : runCommand(options);
 }
 
+/** How repetitions are scheduled: the same for a run and for regress. */
+function addSchedulingFlags(command: Command): void {
+  command
+    .option('--parallel <n>', 'repetitions at once: auto = as many as the CPU quotas and memory limits fit (at most 16), stepping down when repetitions come back starved; 1 = one after another', parseParallelOption, 'auto')
+    .option('--retries <n>', "tries again a repetition that ended in a harness fault (the lab's own, not the service's), up to n times", parseRetries, DEFAULT_RETRIES);
+}
+
 export function buildProgram(): Command {
   const program = new Command()
     .name('npm run lab --')
@@ -114,7 +126,6 @@ export function buildProgram(): Command {
     .option('--precision <share>', "with --reps auto: also stop once every variant's survival interval is narrower than this (e.g. 0.2)", parsePrecision)
     .option('-v, --variants <a,b,...>', 'only these variants (default: all of the scenario\'s)', parseList)
     .option('-o, --out <dir>', 'results folder (default: results/<timestamp>-<scenario>/); must be new or empty')
-    .option('--parallel <n>', 'repetitions at once: auto = as many as the CPU quotas and memory limits fit (at most 16), 1 = one after another', parseParallelOption, 'auto')
     .option('--go <version>', `the Go that builds the sample where the scenario names none: a release (fetched once through the module proxy) or local (default: the pinned ${SAMPLE_GO}; the machine's Go if the proxy cannot give it)`, parseGo)
     .option('--service-image <ref>', "your own Go service instead of the sample: runs the scenario's variants (default: seed's baseline and gomemlimit) against it")
     .option('--service-port <n>', 'with --service-image: the port it listens on', parsePort)
@@ -130,6 +141,7 @@ export function buildProgram(): Command {
     .action(runOrDryRun)
     .addHelpText('after', '\nWith no command, runs the scenario. Results are never overwritten.');
   addRuntimeFlags(program);
+  addSchedulingFlags(program);
 
   program
     .command('report <dir>')
@@ -149,13 +161,13 @@ export function buildProgram(): Command {
     .option('-o, --out <dir>', 'results folder (default: results/<timestamp>-<scenario>/); must be new or empty')
     .option('-e, --expectations <name>', 'expectations in scenarios/expectations/, or a path to a YAML file', 'regress')
     .option('-s, --scenario <name>', 'run this scenario instead of the one the expectations name (e.g. a broken copy, to see a check fail)')
-    .option('--parallel <n>', 'repetitions at once: auto = as many as the CPU quotas and memory limits fit (at most 16), 1 = one after another', parseParallelOption, 'auto')
     .option('--go <version>', 'the Go that builds the sample where the scenario names none: a release (fetched once through the module proxy) or local (default: the one the expectations were measured on)', parseGo)
     .option('--plan', 'print, per expectation, the repetitions and cut-off that catch its stated change, the error rates and the expected time; run nothing')
     .option('--update-baseline', 'store this run\'s peak-memory medians as the baseline for its runtime')
     .option('-q, --quiet', 'no progress lines')
     .action(regressCommand);
   addRuntimeFlags(regress);
+  addSchedulingFlags(regress);
 
   program
     .command('doctor')

@@ -2,6 +2,9 @@
 import { UsageError } from './errors.js';
 
 export const MAX_PARALLEL = 16;
+/** Harness faults (the lab's own: a lost request, an engine error) are tried again this many times by default. */
+export const DEFAULT_RETRIES = 2;
+export const MAX_RETRIES = 10;
 /** Left for the harness and the engine: half a core, and 2 GiB of memory. */
 const SPARE_CPUS = 0.5;
 const SPARE_BYTES = 2 * 2 ** 30;

@@ -1,8 +1,9 @@
 import os from 'node:os';
 import { median } from './stats.js';
 import { summariseVariant } from './summarise.js';
+import { judgeCost } from './cost.js';
 import type { Plan } from '../model/plan.js';
-import { SCHEMA_VERSION, type Frontier, type Results, type RunRecord } from '../model/results.js';
+import { SCHEMA_VERSION, type Frontier, type Results, type RetriedFault, type RunRecord } from '../model/results.js';
 import type { RuntimeInfo } from '../runtimes/runtime.js';
 import { flavourKey, type ResolvedVariant } from '../model/variants.js';
 import { goReason, type NotApplicable, type SampleGo } from '../model/go-choice.js';
@@ -25,6 +26,8 @@ export interface RunContext {
   notApplicable?: NotApplicable[];
   adaptive?: AdaptiveOutcome;
   harness?: Results['environment']['harness'];
+  /** Tries that ended in a harness fault and were run again. */
+  retried?: RetriedFault[];
 }
 
 /** The Go that built a variant's sample, and why that one; null for a service's own image or before the build. */
@@ -41,8 +44,9 @@ function sampleGoOf(variant: ResolvedVariant, built: RunContext['built']): Sampl
 }
 
 /** Pure over recorded data: the same records always give the same summaries. */
-export function assembleResults(context: RunContext, runs: RunRecord[], completion: { complete: boolean; reason: string | null }): Results {
+export function assembleResults(context: RunContext, records: RunRecord[], completion: { complete: boolean; reason: string | null }): Results {
   const { plan } = context;
+  const runs = judgeCost(records);
   const limit = plan.scenario.container.memoryLimit;
   const service = plan.scenario.service;
   return {
@@ -87,6 +91,7 @@ export function assembleResults(context: RunContext, runs: RunRecord[], completi
     notApplicable: context.notApplicable ?? [],
     ...(context.adaptive ? { adaptive: context.adaptive } : {}),
     runs,
+    retried: context.retried ?? [],
     ...(context.frontier ? { frontier: context.frontier } : {}),
   };
 }

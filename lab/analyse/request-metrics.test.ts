@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseRequestMetrics } from './request-metrics.js';
-import { outcomeOf, thrashVerdict } from './thrash.js';
+import { gcCpuShareMax, slowedBecause } from './cost.js';
 
 const reading = (over: Record<string, number | null>) =>
   ({ gcCycles: 4, limiterLastEnabled: 0, gcCpuSeconds: 0.1, gcIdleMarkCpuSeconds: 0, idleCpuSeconds: 1.0, totalCpuSeconds: 2.0, heapGoalBytes: 4 << 20, memoryTotalBytes: 8 << 20, ...over });
@@ -49,21 +49,18 @@ test('no Go limit reads as null; an old Go without the metrics gives nulls, not 
   assert.deepEqual([old!.gcCpuShare, old!.limiterOn], [null, null]);
 });
 
-test('thrashed: survived with the GC at or above 40% of the CPU in some request, or with its limiter on', () => {
+test('slowed by the GC alone: a request at or above 40% of the CPU in GC, or with the limiter on', () => {
   const [heavy, calm, limited] = parseRequestMetrics([
     line({}, { gcCpuSeconds: 0.5, idleCpuSeconds: 1.0, totalCpuSeconds: 3.0 }), // 0.4 of 1 busy second
     line({}, { gcCpuSeconds: 0.4, idleCpuSeconds: 1.0, totalCpuSeconds: 3.0 }), // 0.3
     line({}, { gcCycles: 6, limiterLastEnabled: 5, gcCpuSeconds: 0.2, idleCpuSeconds: 1.0, totalCpuSeconds: 3.0 }),
   ]);
-  assert.deepEqual(thrashVerdict(true, [calm!, heavy!]), { thrashed: true, gcCpuShareMax: 0.4 });
-  assert.equal(thrashVerdict(true, [calm!]).thrashed, false);
-  assert.equal(thrashVerdict(true, [calm!, limited!]).thrashed, true);
-  assert.equal(thrashVerdict(false, [heavy!]).thrashed, false, 'a death is not a thrash');
-  assert.deepEqual(thrashVerdict(true, []), { thrashed: false, gcCpuShareMax: null });
-  assert.equal(outcomeOf({ survived: true, thrashed: true, oomKills: 0 }), 'thrashed');
-  assert.equal(outcomeOf({ survived: false, thrashed: false, oomKills: 1 }), 'oom-killed');
-  assert.equal(outcomeOf({ survived: false, thrashed: false, oomKills: 0 }), 'failed');
-  assert.equal(outcomeOf({ survived: true, thrashed: false, oomKills: 0 }), 'survived');
+  const cost = (requests: typeof heavy[]) => ({ p50Ms: 5000, gcCyclesPerRequest: 5, gcCpuShareMax: gcCpuShareMax(requests.map((r) => r!)), limiterOn: requests.some((r) => r!.limiterOn === true) });
+  assert.equal(gcCpuShareMax([calm!, heavy!]), 0.4);
+  assert.equal(gcCpuShareMax([]), null);
+  assert.equal(slowedBecause(cost([calm, heavy]), null), 'the GC took 40% of the CPU');
+  assert.equal(slowedBecause(cost([calm]), null), null);
+  assert.equal(slowedBecause(cost([calm, limited]), null), "Go's GC CPU limiter was on");
 });
 
 test('what a request allocated: the end less the start of /gc/heap/allocs:bytes; null from a sample that did not log it', () => {

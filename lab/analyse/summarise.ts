@@ -8,7 +8,8 @@ import { configuredGomemlimit } from '../model/plan.js';
 import type { RequestResult } from '../model/results.js';
 import { summariseGcTrace } from './gctrace.js';
 import { splitProcesses } from './processes.js';
-import { thrashVerdict } from './thrash.js';
+import { gcCpuShareMax } from './cost.js';
+import { classifyRepetition, judged } from './outcome.js';
 import { starvedBecause } from '../model/starved.js';
 import { max, median, quantile, wilsonInterval } from './stats.js';
 
@@ -46,12 +47,19 @@ function contentionOf(run: RunSpec, observed: RunObservation): Contention {
 export function buildRunRecord(run: RunSpec, observed: RunObservation): RunRecord {
   const processes = splitProcesses(observed.logs, observed.status.terminations);
   const successes = observed.requests.filter((request) => request.errorKind === null).length;
-  const killedByEvents = observed.status.terminations.filter((termination) => termination.oomKilled).length;
-  // The cgroup's own counter catches a kill whose engine event was missed.
-  const oomKills = Math.max(killedByEvents, observed.memory.oomKillsSeen ?? 0);
+  const limitBytes = run.resizeToBytes ?? run.memoryLimitBytes;
   // With a time budget the count is only a cap: every request sent must have been answered.
   const expected = run.request.budgetSeconds === undefined ? run.request.count : Math.max(1, observed.requests.length);
-  const survived = observed.requests.length === expected && successes === expected && oomKills === 0;
+  const verdict = observed.resize && !observed.resize.applied
+    ? { outcome: 'harness-fault' as const, cause: `the runtime refused the resize: ${observed.resize.detail}`, killEvidence: [], oomKills: 0 }
+    : classifyRepetition({
+        requests: observed.requests,
+        expected,
+        terminations: observed.status.terminations,
+        oomKillsCounted: observed.memory.oomKillsSeen,
+        peakBytes: observed.memory.peakBytes,
+        limitBytes,
+      });
   return {
     id: run.id,
     variant: run.variant,
@@ -63,14 +71,18 @@ export function buildRunRecord(run: RunSpec, observed: RunObservation): RunRecor
     requests: observed.requests,
     attempts: observed.requests.length,
     successes,
-    survived,
-    ...thrashVerdict(survived, processes.flatMap((process) => process.requestMetrics)),
-    oomKills,
+    survived: verdict.outcome === 'survived',
+    outcome: verdict.outcome,
+    cause: verdict.cause,
+    killEvidence: verdict.killEvidence,
+    attempt: 1,
+    gcCpuShareMax: gcCpuShareMax(processes.flatMap((process) => process.requestMetrics)),
+    oomKills: verdict.oomKills,
     restarts: observed.status.restarts,
     terminations: observed.status.terminations,
     events: observed.status.events,
     memory: {
-      limitBytes: run.resizeToBytes ?? run.memoryLimitBytes,
+      limitBytes,
       source: observed.memory.source,
       targetHz: observed.memory.targetHz,
       achievedHz: observed.memory.achievedHz,
@@ -103,7 +115,9 @@ function limitSetAtRunTime(processes: ProcessInstance[]): number | null {
   return median(nonNull(processes.map((process) => goMemoryLimitOrNull(process.goMemoryLimitBytes))));
 }
 
-export function summariseVariant(variant: ResolvedVariant, runs: RunRecord[]): VariantSummary {
+export function summariseVariant(variant: ResolvedVariant, all: RunRecord[]): VariantSummary {
+  // The lab's own faults say nothing about the service: they count nowhere but in harnessFaults.
+  const runs = judged(all);
   const processes = runs.flatMap((run) => run.processes);
   const peaks = nonNull(runs.map((run) => run.memory.peakBytes));
   const gcPerRun = runs.map((run) => run.processes.reduce((sum, process) => sum + process.gcCycles.length, 0));
@@ -113,7 +127,7 @@ export function summariseVariant(variant: ResolvedVariant, runs: RunRecord[]): V
     if (request.errorKind) errors[request.errorKind] = (errors[request.errorKind] ?? 0) + 1;
   }
   const survivedRepetitions = runs.filter((run) => run.survived).length;
-  const thrashedRepetitions = runs.filter((run) => run.thrashed).length;
+  const slowedRepetitions = runs.filter((run) => run.outcome === 'slowed').length;
   const gomemlimit = configuredGomemlimit(variant) ?? limitSetAtRunTime(processes);
   return {
     name: variant.name,
@@ -129,8 +143,9 @@ export function summariseVariant(variant: ResolvedVariant, runs: RunRecord[]): V
     repetitions: runs.length,
     survivedRepetitions,
     survival: wilsonInterval(survivedRepetitions, runs.length),
-    thrashedRepetitions,
-    thrashing: wilsonInterval(thrashedRepetitions, runs.length),
+    slowedRepetitions,
+    slowing: wilsonInterval(slowedRepetitions, runs.length),
+    harnessFaults: all.length - runs.length,
     gcCpuShareMedian: median(nonNull(runs.map((run) => run.gcCpuShareMax))),
     throttledShareMedian: median(nonNull(runs.map(throttledShare))),
     attempts: runs.reduce((sum, run) => sum + run.attempts, 0),

@@ -10,7 +10,9 @@ export const probeChoiceSchema = z.object({ probe: z.enum([...MEMORY_PROBES, 'no
 export type ProbeChoice = z.infer<typeof probeChoiceSchema>;
 
 /** Bump on any breaking change: nightly jobs and other tools read these files. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
+/** Versions `report` and `compare` still read: version 1 had no outcome per repetition, and said thrashed for slowed. */
+export const READABLE_SCHEMA_VERSIONS = [1, 2] as const;
 
 /** One line Go printed with GODEBUG=gctrace=1; heap figures are Go's integer "MB" (bytes >> 20). */
 export const gcCycleSchema = z.object({
@@ -162,6 +164,15 @@ export const variantConditionsSchema = z.object({
 });
 export type VariantConditions = z.infer<typeof variantConditionsSchema>;
 
+/**
+ * What became of a repetition. survived / slowed (answered, at a cost: lab/analyse/cost.ts) / oom-killed / failed
+ * (the service's own fault) / harness-fault (the lab's: retried, and never counted for survival).
+ */
+export const outcomeSchema = z.enum(['survived', 'slowed', 'oom-killed', 'failed', 'harness-fault']);
+export type Outcome = z.infer<typeof outcomeSchema>;
+export const killEvidenceSchema = z.enum(['cgroup oom_kill counter', 'kernel log', 'runtime label OOMKilled', 'exit 137 at the limit']);
+export type KillEvidence = z.infer<typeof killEvidenceSchema>;
+
 export const runRecordSchema = z.object({
   id: z.string(),
   variant: z.string(),
@@ -173,10 +184,15 @@ export const runRecordSchema = z.object({
   requests: z.array(requestResultSchema),
   attempts: z.number(),
   successes: z.number(),
-  /** Every request answered in full and no OOM kill: the repetition's verdict. */
+  /** Every request answered in full and nothing died: outcome survived or slowed. */
   survived: z.boolean(),
-  /** Survived, but the GC took at least the thrash threshold of the CPU in some request, or its limiter was on. */
-  thrashed: z.boolean().default(false),
+  outcome: outcomeSchema,
+  /** One line: why this outcome (the kill's evidence, the exit, the lost request, what made it slow). */
+  cause: z.string(),
+  /** Which evidence showed the OOM kill, independent of the runtime's label. */
+  killEvidence: z.array(killEvidenceSchema).default([]),
+  /** 1, or the try that counted after harness faults were retried. */
+  attempt: z.number().int().positive().default(1),
   /** The highest GC share of CPU over the repetition's requests; null without per-request metrics. */
   gcCpuShareMax: z.number().nullable().default(null),
   oomKills: z.number(),
@@ -237,9 +253,11 @@ export const variantSummarySchema = z.object({
   survivedRepetitions: z.number(),
   /** Survival per repetition with a 95% Wilson interval. */
   survival: intervalSchema,
-  /** Survived repetitions that thrashed (they count as survived above), with their own 95% Wilson interval. */
-  thrashedRepetitions: z.number().default(0),
-  thrashing: intervalSchema.default({ rate: null, low: 0, high: 1 }),
+  /** Survived repetitions that were slowed (they count as survived above), with their own 95% Wilson interval. */
+  slowedRepetitions: z.number().default(0),
+  slowing: intervalSchema.default({ rate: null, low: 0, high: 1 }),
+  /** Repetitions left as harness faults after their retries: not counted anywhere above. */
+  harnessFaults: z.number().default(0),
   /** Median over repetitions of each one's highest per-request GC share of CPU. */
   gcCpuShareMedian: z.number().nullable().default(null),
   /** Median over repetitions of the share of CFS periods in which the quota throttled the container (cpu.stat). */
@@ -312,7 +330,30 @@ function withVariantLimits(raw: unknown): unknown {
   return { ...file, variants: file.variants.map((variant: Record<string, unknown>) => ({ memoryLimitBytes: limit, ...variant })) };
 }
 
-export const resultsSchema = z.preprocess(withVariantLimits, z.object({
+export const retriedFaultSchema = z.object({ id: z.string(), variant: z.string(), attempt: z.number().int().positive(), startedAt: z.string(), cause: z.string() });
+export type RetriedFault = z.infer<typeof retriedFaultSchema>;
+
+type Loose = Record<string, unknown>;
+
+/** A version 1 repetition: its outcome from what it recorded (thrashed is now slowed). */
+function upgradeRun(run: Loose): Loose {
+  if ('outcome' in run) return run;
+  const { thrashed, ...rest } = run;
+  const outcome = run.survived ? (thrashed ? 'slowed' : 'survived') : Number(run.oomKills) > 0 ? 'oom-killed' : 'failed';
+  return { ...rest, outcome, cause: `${outcome} (read from a schema version 1 file)` };
+}
+
+/** Version 1 files: outcomes per repetition, slowed for thrashed. Later versions pass as they are. */
+function upgradeVersion1(raw: unknown): unknown {
+  const file = raw as Loose | null;
+  if (!file || typeof file !== 'object' || file.schemaVersion !== 1) return raw;
+  const variants = Array.isArray(file.variants)
+    ? file.variants.map(({ thrashedRepetitions, thrashing, ...variant }: Loose) => ({ ...variant, slowedRepetitions: thrashedRepetitions, slowing: thrashing }))
+    : file.variants;
+  return { ...file, schemaVersion: SCHEMA_VERSION, variants, runs: Array.isArray(file.runs) ? file.runs.map(upgradeRun) : file.runs };
+}
+
+export const resultsSchema = z.preprocess((raw) => withVariantLimits(upgradeVersion1(raw)), z.object({
   schemaVersion: z.literal(SCHEMA_VERSION),
   runId: z.string(),
   runtime: z.string(),
@@ -364,6 +405,8 @@ export const resultsSchema = z.preprocess(withVariantLimits, z.object({
   frontier: z.array(frontierSchema).optional(),
   /** --reps auto: why the rounds stopped (a clear decision, or the budget), and the anytime-valid intervals then. */
   adaptive: adaptiveOutcomeSchema.optional(),
+  /** Tries that ended in a harness fault and were run again (the try that counted is in runs). */
+  retried: z.array(retriedFaultSchema).default([]),
   /** Variants not run because the sample does not build on their Go release, with go's reason. */
   notApplicable: z.array(notApplicableSchema).default([]),
 }));

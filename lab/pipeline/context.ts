@@ -1,7 +1,7 @@
 import type { ConcurrencyChoice, ParallelRequest } from '../concurrency.js';
 import type { Plan, PlanOptions, RuntimeName } from '../model/plan.js';
 import type { Progress } from '../progress.js';
-import type { Frontier, Results, RunRecord } from '../model/results.js';
+import type { Frontier, Results, RetriedFault, RunRecord } from '../model/results.js';
 import type { Runtime, RuntimeInfo } from '../runtimes/runtime.js';
 import type { BuildOutput } from '../build/sample.js';
 import type { RuntimeOptions } from '../runtimes/create.js';
@@ -22,6 +22,8 @@ export interface LabOptions extends RuntimeOptions, ServiceFlags {
   out?: string;
   /** Repetitions at once (default auto). */
   parallel?: ParallelRequest;
+  /** Tries again for a repetition that ended in a harness fault (default DEFAULT_RETRIES). */
+  retries?: number;
   /** The Go for the sample where the scenario names none; absent: the lab's pin. */
   go?: GoRequest;
 }
@@ -50,6 +52,8 @@ export interface LabContext {
   records: RunRecord[];
   /** Repetition ids in the order they were started. */
   order: string[];
+  /** Tries that ended in a harness fault and were run again. */
+  retried: RetriedFault[];
   frontier?: Frontier[];
   /** --reps auto: the rounds so far, and why they stopped. */
   adaptive?: AdaptiveOutcome;

@@ -86,6 +86,7 @@ export async function runLab(options: LabOptions, progress: Progress, signal: Ab
     variants: plan.frontier ? [] : plan.variants,
     records: [],
     order: [],
+    retried: [],
     results: null,
   };
   try {

@@ -10,7 +10,6 @@ import type { BuildOutput } from '../build/sample.js';
 import { drive, waitHealthy } from './drive.js';
 import { logsAfterRequests, settledStatus } from '../observe/settle.js';
 import { flavourKey } from '../model/variants.js';
-import { outcomeOf } from '../analyse/thrash.js';
 import { hostPressureMark, hostPressureSince } from '../observe/pressure.js';
 
 /** One repetition: deploy, drive, settle, sample and collect its logs; its instance is removed whatever happens. */
@@ -56,8 +55,7 @@ async function resizeBeforeRequests(instance: Instance, run: RunSpec, signal: Ab
 }
 
 export function describeRecord(record: RunRecord): string {
-  const outcome = outcomeOf(record);
-  const verdict = outcome === 'oom-killed' ? `OOMKilled ×${record.oomKills}` : outcome;
+  const verdict = record.outcome === 'oom-killed' ? `OOMKilled ×${record.oomKills}` : record.outcome === 'survived' ? 'survived' : `${record.outcome} (${record.cause})`;
   const gcShare = record.gcCpuShareMax === null ? '' : ` (GC up to ${Math.round(record.gcCpuShareMax * 100)}% of CPU)`;
   const peak = record.memory.peakBytes === null ? 'n/a' : `${(record.memory.peakBytes / 2 ** 20).toFixed(0)} MiB`;
   const gc = record.processes.reduce((sum, process) => sum + process.gcCycles.length, 0);

@@ -5,6 +5,7 @@ import type { RunRecord } from '../model/results.js';
 import type { LabContext } from './context.js';
 import { describeRecord, runRepetition } from './repetition.js';
 import { saveResults } from './save.js';
+import { retryPolicy, withRetries } from './retry.js';
 
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 const sent = (run: RunSpec) => (run.workload.kind === 'sample' ? `GET ${run.request.path} (${run.request.bodyMiB} MiB)` : run.workload.targets.map((target) => `${target.method} ${target.path}`).join(', '));
@@ -44,7 +45,7 @@ export async function runScheduled(context: LabContext, runs: RunSpec[], label: 
       running += 1;
       progress.step(`${label(index, runs.length)} ${run.id}: ${run.request.count} × ${sent(run)} under ${mib(run.memoryLimitBytes)}${run.resizeToBytes === null ? '' : ` resized to ${mib(run.resizeToBytes)}`}`);
       try {
-        const record = await runRepetition(context.runtime, built, run, dir, signal);
+        const record = await withRetries(run, retryPolicy(context), () => runRepetition(context.runtime, built, run, dir, signal));
         records[index] = record;
         context.records.push(record);
         finished += 1;

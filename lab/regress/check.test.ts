@@ -247,17 +247,17 @@ expectations:
   assert.equal(byName(withSurvivors(0, 2).checks, 'limit-90', 'survivalRate').passed, false);
 });
 
-test('thrashedRate: limit-90 surviving by thrashing fails the check; runs without per-request metrics are not counted', () => {
-  const expectations = parseExpectations('scenario: regress\nexpectations:\n  - variant: limit-90\n    thrashedRate: { atMost: 0 }\n', EXPECTATIONS_FILE);
+test('slowedRate: limit-90 surviving slowed fails the check; runs without per-request metrics are not counted', () => {
+  const expectations = parseExpectations('scenario: regress\nexpectations:\n  - variant: limit-90\n    slowedRate: { atMost: 0 }\n', EXPECTATIONS_FILE);
   const results = regressResults();
-  const limping = { ...results, runs: results.runs.map((run) => (run.variant === 'limit-90' ? { ...run, thrashed: run.rep === 1, gcCpuShareMax: run.rep === 1 ? 0.55 : 0.12 } : run)) };
-  const failed = byName(checkExpectations(limping, expectations, null).checks, 'limit-90', 'thrashedRate');
+  const limping = { ...results, runs: results.runs.map((run) => (run.variant === 'limit-90' ? { ...run, outcome: run.rep === 1 ? ('slowed' as const) : ('survived' as const), gcCpuShareMax: run.rep === 1 ? 0.55 : 0.12 } : run)) };
+  const failed = byName(checkExpectations(limping, expectations, null).checks, 'limit-90', 'slowedRate');
   assert.equal(failed.passed, false);
-  assert.match(failed.reason, /^limit-90: thrash rate 33\.3% \(1\/3, 95% CI \d+–\d+%\) is above the expected maximum 0%$/);
-  const calm = { ...results, runs: results.runs.map((run) => (run.variant === 'limit-90' ? { ...run, thrashed: false, gcCpuShareMax: 0.12 } : run)) };
-  assert.equal(byName(checkExpectations(calm, expectations, null).checks, 'limit-90', 'thrashedRate').passed, true);
+  assert.match(failed.reason, /^limit-90: slowed rate 33\.3% \(1\/3, 95% CI \d+–\d+%\) is above the expected maximum 0%$/);
+  const calm = { ...results, runs: results.runs.map((run) => (run.variant === 'limit-90' ? { ...run, outcome: 'survived' as const, gcCpuShareMax: 0.12 } : run)) };
+  assert.equal(byName(checkExpectations(calm, expectations, null).checks, 'limit-90', 'slowedRate').passed, true);
   // The fixture's runs carry no GC share (a sample from before the metrics line): nothing to measure.
-  assert.match(byName(checkExpectations(results, expectations, null).checks, 'limit-90', 'thrashedRate').reason, /^limit-90: no repetitions with request metrics, so no thrash rate to check$/);
+  assert.match(byName(checkExpectations(results, expectations, null).checks, 'limit-90', 'slowedRate').reason, /^limit-90: no repetitions with request metrics, so no slowed rate to check$/);
 });
 
 test('the gate judges only runs on the Go its expectations were measured on', () => {

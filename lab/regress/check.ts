@@ -206,10 +206,10 @@ export function checkExpectations(results: Results, expectations: Expectations, 
         checks.push(anyRateCheck(name, variant, 'OOM-kill rate', killed, runs.length, expectation.bound, expectations.falseAlarm));
         break;
       }
-      case 'thrashedRate': {
+      case 'slowedRate': {
         // Measured only where the sample reported per-request GC figures: older samples leave it unknown.
         const runs = results.runs.filter((run) => run.variant === variant && run.gcCpuShareMax !== null);
-        checks.push(anyRateCheck(name, variant, 'thrash rate', runs.filter((run) => run.thrashed).length, runs.length, expectation.bound, expectations.falseAlarm, 'repetitions with request metrics'));
+        checks.push(anyRateCheck(name, variant, 'slowed rate', runs.filter((run) => run.outcome === 'slowed').length, runs.length, expectation.bound, expectations.falseAlarm, 'repetitions with request metrics'));
         break;
       }
       case 'peakMemoryMedian':

@@ -31,7 +31,7 @@ test('the regress expectations file loads: measured rates and the changes to cat
   assert.deepEqual(expectations.expectations, [
     { variant: 'baseline', measure: 'oomKilledRate', bound: { measured: 0.96, detect: 0.7 } },
     { variant: 'limit-90', measure: 'survivalRate', bound: { measured: 0.96, detect: 0.7 } },
-    { variant: 'limit-90', measure: 'thrashedRate', bound: { measured: 0.02, detect: 0.3 } },
+    { variant: 'limit-90', measure: 'slowedRate', bound: { measured: 0.02, detect: 0.3 } },
     { variant: 'limit-90', measure: 'peakMemoryMedian', bound: { againstStored: true } },
   ]);
   assert.equal(expectations.baselineFile, path.join(EXPECTATIONS_DIR, 'regress.baseline.json'));
@@ -47,10 +47,10 @@ test('bad expectations files are usage errors naming the field', () => {
   assertUsage(entry('  - variant: baseline\n    oomKilledRate: { atLeast: 0.9, atMost: 0.5 }\n'), 'expectations.1.oomKilledRate: atLeast is above atMost');
   assertUsage(entry('  - variant: baseline\n    oomKilledRate: { atleast: 0.9 }\n'), 'expectations.1.oomKilledRate: Unrecognized key: "atleast"');
   assertUsage(entry('  - variant: baseline\n    survivalrate: { atLeast: 0.9 }\n'), 'expectations.1: Unrecognized key: "survivalrate"');
-  assertUsage(entry('  - variant: baseline\n'), 'expectations.1: give exactly one of survivalRate, oomKilledRate, thrashedRate, peakMemoryMedian (got none)');
+  assertUsage(entry('  - variant: baseline\n'), 'expectations.1: give exactly one of survivalRate, oomKilledRate, slowedRate, peakMemoryMedian (got none)');
   assertUsage(
     entry('  - variant: baseline\n    survivalRate: { atMost: 0.1 }\n    oomKilledRate: { atLeast: 0.9 }\n'),
-    'expectations.1: give exactly one of survivalRate, oomKilledRate, thrashedRate, peakMemoryMedian (got survivalRate, oomKilledRate)',
+    'expectations.1: give exactly one of survivalRate, oomKilledRate, slowedRate, peakMemoryMedian (got survivalRate, oomKilledRate)',
   );
   assertUsage(entry('  - oomKilledRate: { atLeast: 0.9 }\n'), 'expectations.1.variant: Invalid input: expected string, received undefined');
   assertUsage(entry('  - variant: limit-90\n    peakMemoryMedian: { withinPercent: -1 }\n'), 'expectations.1.peakMemoryMedian.withinPercent: Too small: expected number to be >0');

@@ -10,7 +10,7 @@
 //     - variant: limit-90
 //       survivalRate: { atLeast: 0.95 }    # share of repetitions that survived (results' survivedRepetitions)
 //     - variant: limit-90
-//       thrashedRate: { atMost: 0 }        # share of repetitions that survived by thrashing (GC >= 40% of CPU)
+//       slowedRate: { atMost: 0 }        # share of repetitions that survived slowed (lab/analyse/cost.ts: GC >= 40% of CPU, limiter on, or far slower than the cheapest survivor)
 //     - variant: limit-90
 //       peakMemoryMedian: { withinPercent: 10 }  # median cgroup peak vs the stored baseline for the run's runtime
 //
@@ -63,7 +63,7 @@ const rateSchema = z.looseObject({}).transform((raw, ctx) => {
 /** withinPercent of the stored median; or againstStored: the run's median inside a band from the stored per-repetition peaks. */
 const peakBoundSchema = z.union([z.strictObject({ withinPercent: z.number().positive().max(1000) }), z.strictObject({ againstStored: z.literal(true) })]);
 
-const MEASURES = ['survivalRate', 'oomKilledRate', 'thrashedRate', 'peakMemoryMedian'] as const;
+const MEASURES = ['survivalRate', 'oomKilledRate', 'slowedRate', 'peakMemoryMedian'] as const;
 export type Measure = (typeof MEASURES)[number];
 
 const expectationInputSchema = z
@@ -71,8 +71,8 @@ const expectationInputSchema = z
     variant: z.string().min(1),
     survivalRate: rateSchema.optional(),
     oomKilledRate: rateSchema.optional(),
-    /** Share of repetitions that survived by thrashing (GC ≥ 40% of the CPU, or its limiter on). */
-    thrashedRate: rateSchema.optional(),
+    /** Share of repetitions that survived slowed (lab/analyse/cost.ts). */
+    slowedRate: rateSchema.optional(),
     peakMemoryMedian: peakBoundSchema.optional(),
   })
   .superRefine((entry, ctx) => {
@@ -89,7 +89,7 @@ export const isPlanned = (bound: RateBound | PlannedRate): bound is PlannedRate 
 
 /** One expectation, normalised: the measure is a tag. */
 export type Expectation =
-  | { variant: string; measure: 'survivalRate' | 'oomKilledRate' | 'thrashedRate'; bound: RateBound | PlannedRate }
+  | { variant: string; measure: 'survivalRate' | 'oomKilledRate' | 'slowedRate'; bound: RateBound | PlannedRate }
   | { variant: string; measure: 'peakMemoryMedian'; bound: PeakBound };
 
 const fileSchema = z.strictObject({
@@ -149,7 +149,7 @@ export type Baseline = z.infer<typeof baselineSchema>;
 export type BaselineEntry = z.infer<typeof baselineEntrySchema>;
 
 function normalise(entry: z.output<typeof expectationInputSchema>): Expectation {
-  for (const measure of ['survivalRate', 'oomKilledRate', 'thrashedRate'] as const) {
+  for (const measure of ['survivalRate', 'oomKilledRate', 'slowedRate'] as const) {
     const bound = entry[measure];
     if (bound) return { variant: entry.variant, measure, bound };
   }

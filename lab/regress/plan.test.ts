@@ -17,7 +17,7 @@ expectations:
   - variant: limit-90
     survivalRate: { measured: 0.96, detect: 0.70 }
   - variant: limit-90
-    thrashedRate: { measured: 0.02, detect: 0.30 }
+    slowedRate: { measured: 0.02, detect: 0.30 }
   - variant: limit-90
     peakMemoryMedian: { againstStored: true }
 `,
@@ -39,10 +39,10 @@ test('the plan: limit-90 falling from 96% to 70% takes 21 repetitions and fails 
   assert.equal(cutoffAt(1, survival.bound, 0.01).cutoff, -1);
 });
 
-test('a rise (thrashing) fails at or above its cut-off; every variant runs the largest need', () => {
-  const thrash = EXPECTATIONS.expectations[2]!;
-  assert.ok(thrash.measure === 'thrashedRate' && 'measured' in thrash.bound);
-  const plan = cutoffAt(21, thrash.bound, 0.01);
+test('a rise (slowing) fails at or above its cut-off; every variant runs the largest need', () => {
+  const slowed = EXPECTATIONS.expectations[2]!;
+  assert.ok(slowed.measure === 'slowedRate' && 'measured' in slowed.bound);
+  const plan = cutoffAt(21, slowed.bound, 0.01);
   assert.equal(plan.direction, 'rise');
   assert.ok(1 - binomialCdf(plan.cutoff - 1, 21, 0.02) <= 0.01 && 1 - binomialCdf(plan.cutoff - 2, 21, 0.02) > 0.01);
   assert.equal(repetitionsNeeded(EXPECTATIONS), 21);

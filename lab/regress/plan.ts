@@ -4,7 +4,7 @@ import { isPlanned, type Baseline, type Expectation, type Expectations, type Pla
 
 const pct = (share: number) => `${Number((share * 100).toFixed(1))}%`;
 
-/** A planned rate: drop when the change to catch is a fall (survival, kills), rise when it is a climb (thrashing). */
+/** A planned rate: drop when the change to catch is a fall (survival, kills), rise when it is a climb (slowing). */
 export function planOf(bound: PlannedRate, expectations: Pick<Expectations, 'falseAlarm' | 'power'>): RatePlan {
   return planRateCheck({
     expected: bound.measured,

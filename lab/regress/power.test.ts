@@ -161,7 +161,7 @@ test('worked example: survival 0.96, detect 0.70 at 90% power and 1% false alarm
   assert.deepEqual(bruteForcePlan(frac(96, 100), frac(70, 100), frac(1, 100), frac(9, 10), 'drop', 30), { n: 21, cutoff: 17 });
 });
 
-test("a 'rise' of a thrashed share from 2% to 30% fails the night at >= 3 of 16, as an exact brute force finds", () => {
+test("a 'rise' of a slowed share from 2% to 30% fails the night at >= 3 of 16, as an exact brute force finds", () => {
   const plan = planRateCheck({ expected: 0.02, detect: 0.3, falseAlarm: 0.01, power: 0.9, direction: 'rise' });
   assert.deepEqual({ n: plan.n, cutoff: plan.cutoff }, { n: 16, cutoff: 3 });
   assert.deepEqual(bruteForcePlan(frac(2, 100), frac(30, 100), frac(1, 100), frac(9, 10), 'rise', 30), { n: 16, cutoff: 3 });

@@ -5,7 +5,7 @@ import type { Results } from '../model/results.js';
 import { starvedBecause } from '../model/starved.js';
 import { makeResultsFixture } from '../../test/fixtures/results-fixture.js';
 import { renderSvg } from './chart-kit.js';
-import { conditionsTable, runConditions } from './conditions.js';
+import { conditionsTable, harnessFaultTable, runConditions } from './conditions.js';
 import { buildReportModel } from './markdown.js';
 import { PRESSURE_TITLE, pressureSpec } from './pressure-chart.js';
 
@@ -34,8 +34,8 @@ test('conditions: starved counts per variant, and how many deaths were starved',
 });
 
 test('the verdict says when its deaths came from starved repetitions, and when all of them did', () => {
-  assert.match(buildReportModel(withPressure([0.97, 0.7, 0.95])).verdict, / 2 of the 3 deaths came from starved repetitions \(baseline 2\)/);
-  assert.match(buildReportModel(withPressure([0.97, 0.92, 0.95])).verdict, / All 3 deaths came from starved repetitions \(baseline 3\): the lab's own load may have caused them, so rerun with --parallel 1/);
+  assert.match(buildReportModel(withPressure([0.97, 0.7, 0.95])).verdict, /; 2 of the 3 deaths came from starved repetitions\./);
+  assert.match(buildReportModel(withPressure([0.97, 0.92, 0.95])).verdict, /; all 3 deaths came from starved repetitions, so rerun with --parallel 1 before blaming the service\./);
   assert.doesNotMatch(buildReportModel(withPressure([0.7, 0.7, 0.7])).verdict, /starved/);
 });
 
@@ -48,4 +48,15 @@ test('the outcome-against-pressure chart plots every repetition that read the pr
   assert.equal(points.filter((p) => p.outcome === 'died' && p.starved === 'starved').length, 2);
   const svg = await renderSvg(pressureSpec(results)!);
   assert.ok(svg.includes(PRESSURE_TITLE));
+});
+
+test('harness faults are listed apart, with their cause, retried or left; none: no table', () => {
+  const results = makeResultsFixture();
+  assert.equal(harnessFaultTable(results), null);
+  const left = { ...results.runs[3]!, survived: false, outcome: 'harness-fault' as const, cause: 'request 0 failed (timeout: x) while the service stayed up', attempt: 3 };
+  const table = harnessFaultTable({ retried: [{ id: 'gomemlimit-1', variant: 'gomemlimit', attempt: 1, startedAt: '2026-12-06T06:00:00Z', cause: 'the lab failed: engine gone' }], runs: [left] })!;
+  assert.deepEqual(table.rows, [
+    ['gomemlimit-1', '1', 'the lab failed: engine gone', 'tried again'],
+    ['gomemlimit-1', '3', 'request 0 failed (timeout: x) while the service stayed up', 'left as a fault: not counted'],
+  ]);
 });

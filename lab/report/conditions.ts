@@ -1,5 +1,5 @@
-// The conditions each repetition ran under: starved counts per variant, whether each death was starved, and the
-// verdict's caveat when the deaths may be the lab's own load rather than the service.
+// The conditions each repetition ran under: starved counts per variant, and whether each death was starved (the
+// verdict's caveat is in lab/analyse/recommend.ts).
 import type { Results, RunRecord, VariantSummary } from '../model/results.js';
 import { STARVED_HOST_PRESSURE, STARVED_SAMPLER_RATE } from '../model/starved.js';
 import type { ExtraTable } from './fix-tables.js';
@@ -39,14 +39,16 @@ export function runConditions(run: RunRecord): string {
   return parts.filter(Boolean).join(', ') || DASH;
 }
 
-/** The verdict's caveat: how many of the deaths came from starved repetitions; empty when none did. */
-export function starvedDeathsSentence(results: Results): string {
-  const deaths = results.runs.filter((run) => !run.survived);
-  const starved = deaths.filter((run) => run.contention?.starvedBecause);
-  if (starved.length === 0) return '';
-  const byVariant = [...new Set(starved.map((run) => run.variant))].map((name) => `${name} ${starved.filter((run) => run.variant === name).length}`).join(', ');
-  if (starved.length === deaths.length) {
-    return ` All ${deaths.length} death${deaths.length === 1 ? '' : 's'} came from starved repetitions (${byVariant}): the lab's own load may have caused them, so rerun with --parallel 1 before blaming the service.`;
-  }
-  return ` ${starved.length} of the ${deaths.length} deaths came from starved repetitions (${byVariant}); see Conditions.`;
+/** The lab's own faults: every spoiled try with its cause, retried or left; null when there were none. */
+export function harnessFaultTable(results: Pick<Results, 'retried' | 'runs'>): ExtraTable | null {
+  const left = results.runs.filter((run) => run.outcome === 'harness-fault');
+  if (results.retried.length === 0 && left.length === 0) return null;
+  return {
+    header: ['Repetition', 'Try', 'Cause', 'Then'],
+    rows: [
+      ...results.retried.map((fault) => [fault.id, String(fault.attempt), fault.cause, 'tried again']),
+      ...left.map((run) => [run.id, String(run.attempt), run.cause, 'left as a fault: not counted']),
+    ],
+    note: "Harness faults are the lab's, not the service's: a request lost while the service stayed up, an engine error, a refused resize. They are tried again (--retries, default 2) and never count toward survival, the frontier, sizing or regress.",
+  };
 }

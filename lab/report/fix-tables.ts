@@ -1,5 +1,5 @@
 // Tables for the fix's own failure modes: GC and CPU per variant, and what a resize left the Go runtime believing.
-import { THRASH_GC_SHARE } from '../analyse/thrash.js';
+import { SLOWED } from '../analyse/cost.js';
 import { formatBytes, formatRate, median } from '../analyse/stats.js';
 import type { Results, VariantSummary } from '../model/results.js';
 import { DASH, orDash, seconds } from './format.js';
@@ -26,17 +26,17 @@ export function gcCpuTable(results: Results, ranked: VariantSummary[]): ExtraTab
   if (!measured) return null;
   const procs = (v: VariantSummary) => v.env.GOMAXPROCS ?? 'Go default';
   return {
-    header: ['Variant', 'CPU limit / GOMAXPROCS', 'GC share of CPU', 'Allocated per request', 'Thrashed', 'Throttled periods', 'Latency p50 / p95'],
+    header: ['Variant', 'CPU limit / GOMAXPROCS', 'GC share of CPU', 'Allocated per request', 'Slowed', 'Throttled periods', 'Latency p50 / p95'],
     rows: ranked.map((v) => [
       v.name,
       `${v.cpuLimitMillis ?? results.limits.cpuLimitMillis}m / ${procs(v)}`,
       orDash(v.gcCpuShareMedian, percentOf),
       orDash(allocatedMedian(results, v.name), formatBytes),
-      v.repetitions ? formatRate(v.thrashedRepetitions, v.repetitions) : DASH,
+      v.repetitions ? formatRate(v.slowedRepetitions, v.repetitions) : DASH,
       orDash(v.throttledShareMedian, percentOf),
       v.latencyMs.p50 === null && v.latencyMs.p95 === null ? DASH : `${orDash(v.latencyMs.p50, seconds)} / ${orDash(v.latencyMs.p95, seconds)}`,
     ]),
-    note: `GC share: the GC's part of the CPU the Go process used, per request (runtime/metrics), highest request of each repetition, median over repetitions. Thrashed: survived, but a request spent at least ${percentOf(THRASH_GC_SHARE)} of its CPU in GC or ran with the GC CPU limiter on; it counts as survived above. Allocated: what a finished request allocated on the heap, garbage included (/gc/heap/allocs:bytes), median; a killed request never reports it. Throttled periods: the share of CFS periods in which the quota ran out (cpu.stat), median over repetitions.`,
+    note: `GC share: the GC's part of the CPU the Go process used, per request (runtime/metrics), highest request of each repetition, median over repetitions. Slowed: survived, but at a cost: p50 over ${SLOWED.latency}× the cheapest survivor's, GC cycles over ${SLOWED.gcCycles}×, at least ${percentOf(SLOWED.gcShare)} of its CPU in GC, or the GC CPU limiter on; it counts as survived above. Allocated: what a finished request allocated on the heap, garbage included (/gc/heap/allocs:bytes), median; a killed request never reports it. Throttled periods: the share of CFS periods in which the quota ran out (cpu.stat), median over repetitions.`,
   };
 }
 

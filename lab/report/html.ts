@@ -59,7 +59,7 @@ export function renderHtml(results: Results, charts: { name: string; title: stri
   if (m.frontier) parts.push(`<h2>${escapeHtml(m.frontier.title)}</h2>`, table(m.frontier.header, m.frontier.rows), `<p class="note">${escapeHtml(m.frontier.note)}</p>`);
   parts.push('<h2>Results</h2>', table(m.summary.header, m.summary.rows, 'results'), `<p class="note">${escapeHtml(m.summary.note)}</p>`);
   parts.push(`<details id="detail"><summary>Restarts, GC, latency and errors</summary>\n${table(m.detail.header, m.detail.rows)}\n</details>`);
-  for (const [title, id, extra] of [['GC and CPU', 'gc-cpu', m.gcCpu], ['Resize', 'resize', m.resize], ['Go releases', 'go-releases', m.goReleases], ['Conditions', 'conditions', m.conditions]] as const) {
+  for (const [title, id, extra] of [['GC and CPU', 'gc-cpu', m.gcCpu], ['Resize', 'resize', m.resize], ['Go releases', 'go-releases', m.goReleases], ['Conditions', 'conditions', m.conditions], ['Harness faults', 'harness-faults', m.harnessFaults]] as const) {
     if (extra) parts.push(`<h3>${title}</h3>`, table(extra.header, extra.rows, id), `<p class="note">${escapeHtml(extra.note)}</p>`);
   }
   if (charts.length) {

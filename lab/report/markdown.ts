@@ -2,13 +2,13 @@
 // html.ts renders too, so both reports always say the same thing.
 import { describeFrontier } from '../analyse/frontier.js';
 import { sizingSentence, sizingTable } from './sizing.js';
-import { headroomOf, rankVariants, recommendation } from '../analyse/recommend.js';
+import { headroomOf, rankVariants, recommendation, verdictContext } from '../analyse/recommend.js';
 import { formatBytes, formatHeadroom, formatRate, median } from '../analyse/stats.js';
-import type { ProcessInstance, Results, RunRecord, VariantSummary } from '../model/results.js';
+import type { Outcome, ProcessInstance, Results, RunRecord, VariantSummary } from '../model/results.js';
 import { gcCpuTable, resizeTable, type ExtraTable } from './fix-tables.js';
 import { DASH, orDash, seconds } from './format.js';
 import { goLine, goReleaseTable } from './go-line.js';
-import { conditionsTable, runConditions, starvedDeathsSentence } from './conditions.js';
+import { conditionsTable, harnessFaultTable, runConditions } from './conditions.js';
 
 
 export interface ReportModel {
@@ -33,6 +33,8 @@ export interface ReportModel {
   goReleases: ExtraTable | null;
   /** Starved repetitions and deaths per variant, where the repetitions recorded their conditions. */
   conditions: ExtraTable | null;
+  /** Tries the lab spoiled, retried or left: never counted as the service's. */
+  harnessFaults: ExtraTable | null;
   /** Frontier runs only: one row per variant. */
   /** The body-size frontier, or the sizing over memory limits. */
   frontier: { title: string; header: string[]; rows: string[][]; note: string } | null;
@@ -40,6 +42,8 @@ export interface ReportModel {
 }
 
 const trimNumber = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(1));
+
+const OUTCOME_MARK: Record<Outcome, string> = { survived: '✓', slowed: '✓ slowed', 'oom-killed': '✗ OOM-killed', failed: '✗ failed', 'harness-fault': '⚠ harness fault' };
 
 
 function verdict(results: Results): string {
@@ -50,7 +54,7 @@ function verdict(results: Results): string {
   if (results.frontier?.length) {
     return `${partial}Largest JSON body that still survives, ${where}: ${results.frontier.map((f) => `${f.variant} ${describeFrontier(f)}`).join('; ')}.`;
   }
-  return `${partial}${what(results)} ${where}. ${recommendation(results.variants)}${starvedDeathsSentence(results)}${gctraceMissing(results)}`;
+  return `${partial}${what(results)} ${where}. ${recommendation(results.variants, verdictContext(results))}${gctraceMissing(results)}`;
 }
 
 /** What was asked: the sample's body, or the requests a service was sent. */
@@ -126,8 +130,9 @@ function setup(results: Results): [string, string][] {
 function summaryRow(v: VariantSummary): string[] {
   const share = headroomOf(v);
   const peak = v.peakMemoryBytes === null ? DASH : `${orDash(v.peakMemoryMedianBytes, formatBytes)} / ${formatBytes(v.peakMemoryBytes)}${share === null ? '' : ` (${formatHeadroom(share)})`}`;
-  const thrashed = v.thrashedRepetitions > 0 ? `; ${v.thrashedRepetitions} thrashed` : '';
-  return [v.name, orDash(v.gomemlimitBytes, formatBytes), `${formatRate(v.survivedRepetitions, v.repetitions)}${thrashed}`, String(v.oomKills), peak];
+  const slowed = v.slowedRepetitions > 0 ? `; ${v.slowedRepetitions} slowed` : '';
+  const faults = v.harnessFaults > 0 ? `; ${v.harnessFaults} harness fault${v.harnessFaults === 1 ? '' : 's'} not counted` : '';
+  return [v.name, orDash(v.gomemlimitBytes, formatBytes), `${formatRate(v.survivedRepetitions, v.repetitions)}${slowed}${faults}`, String(v.oomKills), peak];
 }
 
 /** The columns that do not fit a blog's width beside the verdict's: one table further down. */
@@ -170,7 +175,8 @@ function runRow(run: RunRecord): string[] {
   return [
     run.id,
     run.variant,
-    run.survived ? (run.thrashed ? '✓ thrashed' : '✓') : '✗',
+    OUTCOME_MARK[run.outcome],
+    run.cause,
     `${run.successes}/${run.attempts}`,
     exits.length ? exits.join('; ') : DASH,
     String(run.restarts),
@@ -217,7 +223,7 @@ export function buildReportModel(results: Results): ReportModel {
     summary: {
       header: ['#', 'Variant', 'GOMEMLIMIT', 'Survived', 'OOM kills', 'Peak memory (median / max)'],
       rows: ranked.map((r) => [String(r.rank), ...summaryRow(r.summary)]),
-      note: 'Ranked by the lower bound of the survival interval, then survival, headroom at the median peak and p50 latency. Survival: repetitions with every request answered and no OOM kill, with a 95% Wilson interval. Headroom: share of the memory limit left at the median peak, as in the verdict. Heap figures are gctrace "MB", which Go computes as MiB.',
+      note: 'Ranked: first the variants whose survival rate lies inside the best one\'s 95% interval (the repetitions cannot tell them apart), those not slowed before the slowed, cheapest first (cost: the largest of p50, p95, GC cycles and GC share, each over the cheapest of them); then the rest by the lower bound of the survival interval. Survival: repetitions with every request answered and nothing killed, slowed ones included, with a 95% Wilson interval; harness faults are not counted. Headroom: share of the memory limit left at the median peak. Heap figures are gctrace "MB", which Go computes as MiB.',
     },
     detail: {
       header: ['Variant', 'Restarts', 'GC cycles (median per rep)', 'Heap goal at last cycle before kill', 'GC CPU', 'Latency p50 / p95', 'Errors'],
@@ -227,9 +233,10 @@ export function buildReportModel(results: Results): ReportModel {
     resize: resizeTable(results, ranked.map((r) => r.summary)),
     goReleases: goReleaseTable(results),
     conditions: conditionsTable(ranked.map((r) => r.summary)),
+    harnessFaults: harnessFaultTable(results),
     frontier: frontierTable(results),
     runs: {
-      header: ['Run', 'Variant', 'Survived', 'Requests OK', 'Exit / reason', 'Restarts', 'Events', 'Peak memory', 'GC cycles', 'Last gctrace heap line', 'Conditions'],
+      header: ['Run', 'Variant', 'Outcome', 'Why', 'Requests OK', 'Exit / reason', 'Restarts', 'Events', 'Peak memory', 'GC cycles', 'Last gctrace heap line', 'Conditions'],
       rows: results.runs.map(runRow),
     },
   };
@@ -265,6 +272,7 @@ export function renderMarkdown(results: Results, charts: { name: string; title: 
   if (m.resize) out.push('### Resize', '', mdTable(m.resize.header, m.resize.rows), '', mdText(m.resize.note), '');
   if (m.goReleases) out.push('### Go releases', '', mdTable(m.goReleases.header, m.goReleases.rows), '', mdText(m.goReleases.note), '');
   if (m.conditions) out.push('### Conditions', '', mdTable(m.conditions.header, m.conditions.rows), '', mdText(m.conditions.note), '');
+  if (m.harnessFaults) out.push('### Harness faults', '', mdTable(m.harnessFaults.header, m.harnessFaults.rows), '', mdText(m.harnessFaults.note), '');
   if (charts.length) {
     out.push('## Charts', '');
     for (const c of charts) {

@@ -1,7 +1,7 @@
 // The fix's own failure modes as charts: GC share, latency and survival against the GOMEMLIMIT ratio, and a slow
 // leak's GC share and heap over time up to its kill. Each is drawn only when the results hold such data.
 import type { TopLevelSpec } from 'vega-lite';
-import { THRASH_GC_SHARE } from '../analyse/thrash.js';
+import { SLOWED } from '../analyse/cost.js';
 import { CONFIG, LIMIT_COLOR, MiB, PANEL_WIDTH, TARGET_COLOR, colorScale, legendColumns } from './chart-kit.js';
 import type { Results, RunRecord } from '../model/results.js';
 
@@ -49,7 +49,7 @@ export function ratioSweepSpec(results: Results): TopLevelSpec | null {
     title: {
       text: SPIRAL_TITLES.ratio,
       subtitle: [
-        `Top: GC share of the process's CPU (highest request, median over repetitions); dashed at ${Math.round(THRASH_GC_SHARE * 100)}%, thrashing.`,
+        `Top: GC share of the process's CPU (highest request, median over repetitions); dashed at ${Math.round(SLOWED.gcShare * 100)}%, slowed.`,
         'Middle: latency p50 (solid) and p95 (dashed). Bottom: survival with 95% Wilson intervals.',
         ...unsetLine(results),
       ],
@@ -59,7 +59,7 @@ export function ratioSweepSpec(results: Results): TopLevelSpec | null {
     vconcat: [
       panel('GC share of CPU', [
         { ...line('gcShare'), encoding: { y: { field: 'gcShare', type: 'quantitative', title: 'GC share', axis: { format: '.0%' }, scale: { domain: [0, 1] } } } },
-        { data: { values: [{ share: THRASH_GC_SHARE }] }, mark: { type: 'rule', strokeDash: [4, 3], color: TARGET_COLOR }, encoding: { x: null, color: null, y: { field: 'share', type: 'quantitative' } } },
+        { data: { values: [{ share: SLOWED.gcShare }] }, mark: { type: 'rule', strokeDash: [4, 3], color: TARGET_COLOR }, encoding: { x: null, color: null, y: { field: 'share', type: 'quantitative' } } },
       ]),
       panel('Latency (s)', [
         { ...line('p50'), encoding: { y: { field: 'p50', type: 'quantitative', title: 'seconds' } } },

@@ -7,7 +7,7 @@ import { renderAllCharts } from './charts.js';
 import { renderHtml } from './html.js';
 import { renderMarkdown } from './markdown.js';
 import { svgToPng } from './png.js';
-import { SCHEMA_VERSION, resultsSchema, type Results } from '../model/results.js';
+import { READABLE_SCHEMA_VERSIONS, SCHEMA_VERSION, resultsSchema, type Results } from '../model/results.js';
 
 const RESULTS_FILE = 'results.json';
 const CHARTS_DIR = 'charts';
@@ -79,8 +79,8 @@ export async function readResults(dir: string): Promise<Results> {
     throw new UsageError(`${file} is not valid JSON: ${errorMessage(error)}`);
   }
   const version = (data as { schemaVersion?: unknown } | null)?.schemaVersion;
-  if (version !== SCHEMA_VERSION) {
-    throw new UsageError(`${file} has schemaVersion ${JSON.stringify(version) ?? 'missing'}, but this lab reads schemaVersion ${SCHEMA_VERSION}: use the lab version that wrote it, or run the scenario again`);
+  if (!(READABLE_SCHEMA_VERSIONS as readonly unknown[]).includes(version)) {
+    throw new UsageError(`${file} has schemaVersion ${JSON.stringify(version) ?? 'missing'}, but this lab reads schemaVersion ${READABLE_SCHEMA_VERSIONS.join(' and ')}: use the lab version that wrote it, or run the scenario again`);
   }
   const parsed = resultsSchema.safeParse(data);
   if (!parsed.success) throw new UsageError(`${file} does not match results schema version ${SCHEMA_VERSION}: ${issuesLine(parsed.error)}`);
