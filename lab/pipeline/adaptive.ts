@@ -1,5 +1,6 @@
 // --reps auto: every variant gets a few repetitions per round, and after each round an anytime-valid rule
 // (analyse/sequential.ts) decides whether the answer is clear; otherwise the next round runs while the budget allows.
+import { judged } from '../analyse/outcome.js';
 import { sequentialDecision, type SequentialDecision } from '../analyse/sequential.js';
 import { seededShuffle } from '../concurrency.js';
 import { variantRuns, type Plan, type RunSpec } from '../model/plan.js';
@@ -57,7 +58,7 @@ export async function runInRounds(plan: Plan, spec: AdaptiveSpec, perRound: numb
     const runs = seededShuffle(plan.variants.flatMap((variant) => variantRuns(plan.scenario, variant, reps)), plan.scenario.orderSeed + rounds);
     const label = `[round ${rounds + 1}, ${minutes(spec.budgetSeconds - elapsed)} of the budget left]`;
     const records = await hooks.execute(runs, label);
-    for (const record of records) {
+    for (const record of judged(records)) {
       const count = counts.get(record.variant)!;
       count.trials += 1;
       if (record.survived) count.successes += 1;

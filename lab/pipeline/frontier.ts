@@ -1,4 +1,5 @@
 // Runs the OOM-frontier search: per variant, bisection over body size or memory limit, each probe repsPerProbe repetitions.
+import { judged } from '../analyse/outcome.js';
 import { describeFrontier, finishFrontier, nextProbeSize, probeOutcome, recordProbe, startFrontier } from '../analyse/frontier.js';
 import { probeVariant, variantRuns, type Plan, type RunSpec } from '../model/plan.js';
 import type { Progress } from '../progress.js';
@@ -33,9 +34,11 @@ export async function searchFrontiers(plan: Plan, spec: FrontierSpec, hooks: Fro
       const reps = Array.from({ length: spec.repsPerProbe }, (_, i) => i + 1);
       const what = spec.over === 'memoryLimit' ? `a ${size} MiB limit` : `${size} MiB`;
       const records = await hooks.execute(variantRuns(plan.scenario, probe, reps), `[frontier ${variant.name}, probe ${state.probes.length + 1} at ${what}, ${bracket}]`);
-      const survived = records.filter((record) => record.survived).length;
+      // The lab's own faults say nothing about the size: the probe is judged on the rest.
+      const counted = judged(records);
+      const survived = counted.filter((record) => record.survived).length;
       const peak = max(records.flatMap((record) => (record.memory.peakBytes === null ? [] : [record.memory.peakBytes])));
-      const next = recordProbe(state, probeOutcome(probe.name, size, survived, spec.repsPerProbe, spec.targetSurvival, peak), spec);
+      const next = recordProbe(state, probeOutcome(probe.name, size, survived, counted.length, spec.targetSurvival, peak), spec);
       // Usage-based sizing starts from the peak at the first, generous limit.
       frontiers[index] = spec.over === 'memoryLimit' && state.probes.length === 0 ? { ...next, usagePeakBytes: peak } : next;
       hooks.onProgress([...frontiers]);

@@ -1,4 +1,5 @@
 // Checks a run's results against a scenario's expectations. Pure: no I/O, no clock.
+import { judged } from '../analyse/outcome.js';
 import { goReleases } from '../report/go-line.js';
 import path from 'node:path';
 import { formatBytes, wilsonInterval } from '../analyse/stats.js';
@@ -201,8 +202,8 @@ export function checkExpectations(results: Results, expectations: Expectations, 
         checks.push(anyRateCheck(name, variant, 'survival', summary.survivedRepetitions, summary.repetitions, expectation.bound, expectations.falseAlarm));
         break;
       case 'oomKilledRate': {
-        const runs = results.runs.filter((run) => run.variant === variant);
-        const killed = runs.filter((run) => run.oomKills > 0).length;
+        const runs = judged(results.runs).filter((run) => run.variant === variant);
+        const killed = runs.filter((run) => run.outcome === 'oom-killed').length;
         checks.push(anyRateCheck(name, variant, 'OOM-kill rate', killed, runs.length, expectation.bound, expectations.falseAlarm));
         break;
       }
@@ -290,7 +291,7 @@ export function regressSummary(results: Results, outcome: CheckOutcome): Regress
       repetitions: v.repetitions,
       survivedRepetitions: v.survivedRepetitions,
       survival: v.survival,
-      oomKilledRepetitions: results.runs.filter((run) => run.variant === v.name && run.oomKills > 0).length,
+      oomKilledRepetitions: results.runs.filter((run) => run.variant === v.name && run.outcome === 'oom-killed').length,
       peakMemoryMedianBytes: v.peakMemoryMedianBytes,
     })),
   };

@@ -1,5 +1,6 @@
 // Each repetition's outcome against the CPU pressure it ran under: whether deaths cluster where the machine was
 // saturated (the lab's load) or spread over calm windows too (the service near its limit).
+import { judged } from '../analyse/outcome.js';
 import type { TopLevelSpec } from 'vega-lite';
 import type { Results } from '../model/results.js';
 import { STARVED_HOST_PRESSURE } from '../model/starved.js';
@@ -14,7 +15,7 @@ const jitter = (rep: number) => ((rep * 0.618034) % 1) - 0.5;
 
 /** null when no repetition could read this machine's CPU pressure (Docker Desktop, a remote engine, older files). */
 export function pressureSpec(results: Results): TopLevelSpec | null {
-  const points = results.runs
+  const points = judged(results.runs)
     .filter((run) => run.contention?.hostCpuPressure != null)
     .map((run) => ({
       variant: run.variant,
