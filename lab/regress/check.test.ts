@@ -83,7 +83,7 @@ test('limit-90 survival dropping to 2/5 fails with the exact reason', () => {
 test('the OOM-kill rate counts repetitions with at least one kill, from the runs', () => {
   const results = regressResults();
   let spared = 0;
-  results.runs = results.runs.map((run) => (run.variant === 'baseline' && spared++ === 0 ? { ...run, oomKills: 0, survived: true } : run));
+  results.runs = results.runs.map((run) => (run.variant === 'baseline' && spared++ === 0 ? { ...run, oomKills: 0, survived: true, outcome: 'survived' as const } : run));
   const check = byName(checkExpectations(results, EXPECTATIONS, null).checks, 'baseline', 'oomKilledRate');
   assert.equal(check.passed, false);
   assert.equal(check.reason, 'baseline: OOM-kill rate 66.7% (2/3, 95% CI 21–94%) is below the expected 90%');
@@ -92,7 +92,7 @@ test('the OOM-kill rate counts repetitions with at least one kill, from the runs
 test('atMost bounds fail above the maximum', () => {
   const results = regressResults();
   const expectations = parseExpectations('scenario: regress\nexpectations:\n  - variant: limit-90\n    oomKilledRate: { atMost: 0 }\n  - variant: baseline\n    survivalRate: { atMost: 0.1 }\n', EXPECTATIONS_FILE);
-  results.runs = results.runs.map((run) => (run.variant === 'limit-90' && run.rep === 1 ? { ...run, oomKills: 2 } : run));
+  results.runs = results.runs.map((run) => (run.variant === 'limit-90' && run.rep === 1 ? { ...run, oomKills: 2, survived: false, outcome: 'oom-killed' as const } : run));
   const outcome = checkExpectations(results, expectations, null);
   assert.equal(outcome.checks[1]!.reason, 'limit-90: OOM-kill rate 33.3% (1/3, 95% CI 6–79%) is above the expected maximum 0%');
   assert.equal(outcome.checks[2]!.passed, true);
