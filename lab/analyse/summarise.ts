@@ -26,6 +26,9 @@ export interface RunObservation {
   resize: ResizeRecord | null;
   /** /proc/pressure/cpu over the repetition's window; null where the host has no PSI (or is not this machine). */
   hostCpuPressure: number | null;
+  /** OOM kills the kernel log attributed to the instance's cgroups; null where it could not be read, and why. */
+  kernelOomKills?: number | null;
+  kernelLogUnreadable?: string | null;
 }
 
 const share = (value: number) => Number(value.toFixed(3));
@@ -57,6 +60,7 @@ export function buildRunRecord(run: RunSpec, observed: RunObservation): RunRecor
         expected,
         terminations: observed.status.terminations,
         oomKillsCounted: observed.memory.oomKillsSeen,
+        oomKillsLogged: observed.kernelOomKills ?? null,
         peakBytes: observed.memory.peakBytes,
         limitBytes,
       });
@@ -76,6 +80,7 @@ export function buildRunRecord(run: RunSpec, observed: RunObservation): RunRecor
     cause: verdict.cause,
     killEvidence: verdict.killEvidence,
     attempt: 1,
+    kernelLog: observed.kernelLogUnreadable ?? null,
     gcCpuShareMax: gcCpuShareMax(processes.flatMap((process) => process.requestMetrics)),
     oomKills: verdict.oomKills,
     restarts: observed.status.restarts,

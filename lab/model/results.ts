@@ -191,6 +191,8 @@ export const runRecordSchema = z.object({
   cause: z.string(),
   /** Which evidence showed the OOM kill, independent of the runtime's label. */
   killEvidence: z.array(killEvidenceSchema).default([]),
+  /** Why the kernel log (/dev/kmsg) could not be read for kill evidence; null when it was. */
+  kernelLog: z.string().nullable().default(null),
   /** 1, or the try that counted after harness faults were retried. */
   attempt: z.number().int().positive().default(1),
   /** The highest GC share of CPU over the repetition's requests; null without per-request metrics. */

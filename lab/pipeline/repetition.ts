@@ -11,6 +11,7 @@ import { drive, waitHealthy } from './drive.js';
 import { logsAfterRequests, settledStatus } from '../observe/settle.js';
 import { flavourKey } from '../model/variants.js';
 import { hostPressureMark, hostPressureSince } from '../observe/pressure.js';
+import { kernelOomKills } from '../observe/kmsg.js';
 
 /** One repetition: deploy, drive, settle, sample and collect its logs; its instance is removed whatever happens. */
 export async function runRepetition(runtime: Runtime, built: BuildOutput, run: RunSpec, dir: string, signal: AbortSignal): Promise<RunRecord> {
@@ -23,6 +24,9 @@ export async function runRepetition(runtime: Runtime, built: BuildOutput, run: R
     const requests = resize && !resize.applied ? [] : await drive(built.vegeta, instance, run, signal);
     const status = await settledStatus(instance, requests);
     const memory = await sampler.stop();
+    // The kernel log is this machine's: it speaks for the instance only where its cgroups are this machine's.
+    const thisKernel = memory.source.startsWith('host cgroup');
+    const kernel = thisKernel ? await kernelOomKills(instance.kernelLogKeys?.() ?? []) : { kills: null, unreadable: "the engine's kernel is not this machine's" };
     const logs = await logsAfterRequests(instance, requests);
     const logFile = path.join('logs', `${run.id}.log`);
     await writeFile(path.join(dir, logFile), logs);
@@ -37,7 +41,9 @@ export async function runRepetition(runtime: Runtime, built: BuildOutput, run: R
       logFile,
       resize,
       // This machine's PSI is the engine's only where the memory probe reads this machine's cgroups.
-      hostCpuPressure: memory.source.startsWith('host cgroup') ? await hostPressureSince(pressure) : null,
+      hostCpuPressure: thisKernel ? await hostPressureSince(pressure) : null,
+      kernelOomKills: kernel.kills,
+      kernelLogUnreadable: kernel.unreadable,
     });
   } finally {
     await instance.stop();

@@ -104,6 +104,13 @@ function memoryProbe(results: Results): string {
   return `${what}${choice ? ` (${choice.reason})` : ''}${rate}${podPeaks}`;
 }
 
+/** Where OOM kills were looked for: always the cgroup counters, labels and exit codes; the kernel log where it could be read. */
+function killEvidenceLine(results: Results): string {
+  const unreadable = [...new Set(results.runs.map((run) => run.kernelLog).filter((why): why is string => why !== null))];
+  const kernel = unreadable.length ? `the kernel log not read (${unreadable.join('; ')})` : 'the kernel log (/dev/kmsg)';
+  return `the cgroup's oom_kill counter, the runtime's OOMKilled label, exit 137 with the peak within 1% of the limit, and ${kernel}; each repetition lists what it found`;
+}
+
 function setup(results: Results): [string, string][] {
   const { limits, request, environment: env } = results;
   const millicores = (m: number) => `${m}m`;
@@ -121,6 +128,7 @@ function setup(results: Results): [string, string][] {
     ['Host', `${env.platform}, kernel ${env.kernel}, cgroup ${env.cgroupVersion}${env.transparentHugepages ? `, transparent huge pages ${env.transparentHugepages}` : ''}, ${env.cpus} CPUs, ${formatBytes(env.memoryBytes)} RAM, Node ${env.node}`],
     ['Run', `${results.runId}, started ${results.startedAt}${results.finishedAt ? `, finished ${results.finishedAt}` : ''}`],
     ['Memory probe', memoryProbe(results)],
+    ['Kill evidence', killEvidenceLine(results)],
     ['Concurrency', results.execution ? `${results.execution.parallel} repetition(s) at once (${results.execution.reason}), in a shuffled order` : DASH],
     ['Timings', timings.length ? timings.join(', ') : DASH],
     ...(env.notes.length ? [['Notes', env.notes.join('; ')] as [string, string]] : []),

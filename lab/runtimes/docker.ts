@@ -183,6 +183,7 @@ export class DockerRuntime implements Runtime {
       baseUrl: `http://127.0.0.1:${hostPort}`,
       memory,
       restartsAfterExit: run.lifecycle === 'long-lived',
+      kernelLogKeys: () => [container.id],
       async status(): Promise<InstanceStatus> {
         const state = await client.container.inspect(container);
         const terminations = [...(ledger.terminations.get(container.id) ?? [])];

@@ -22,6 +22,8 @@ export interface Instance {
   /** True when the orchestrator restarts the process after it dies (a Deployment, a restart policy). */
   readonly restartsAfterExit: boolean;
   status(): Promise<InstanceStatus>;
+  /** Names of the cgroups its processes ran in (container ids), to find its OOM kills in the kernel log. */
+  kernelLogKeys?(): string[];
   /** Changes the memory limit in place, without a restart (runtimes with the resize capability). */
   resize?(memoryLimitBytes: number): Promise<ResizeOutcome>;
   /** Every line printed by every instance so far (stdout and stderr, gctrace included), timestamped. */

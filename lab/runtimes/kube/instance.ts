@@ -107,6 +107,11 @@ export class KubeInstance implements Instance {
     return criContainerId(this.latest);
   }
 
+  /** Every container id the pod has had: a restart starts a new one, in a new cgroup. */
+  kernelLogKeys(): string[] {
+    return [...new Set([this.containerId(), ...[...this.terminations.keys()].map((key) => criContainerId({ containerID: key }))])].filter(Boolean);
+  }
+
   resize(memoryLimitBytes: number): Promise<ResizeOutcome> {
     return resizePod(this.kubectl, this.namespace, this.id, memoryLimitBytes);
   }
