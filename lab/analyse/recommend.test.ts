@@ -5,7 +5,7 @@ import { rankVariants, recommendation, repsToSeparate, type VerdictContext } fro
 import { wilsonInterval } from './stats.js';
 
 const LIMIT = 400 * 2 ** 20;
-const CONTEXT: VerdictContext = { repetitionSeconds: 6, parallel: 1, deaths: 0, starvedDeaths: 0, harnessFaults: 0 };
+const CONTEXT: VerdictContext = { repetitionSeconds: 6, parallel: 1, deaths: 0, starvedDeaths: 0, harnessFaults: 0, commonestKill: null };
 
 function variant(name: string, survived: number, reps: number, peakMiB: number, p50Ms: number | null = 4000, over: Partial<VariantSummary> = {}): VariantSummary {
   return {

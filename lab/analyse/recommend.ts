@@ -2,6 +2,7 @@
 // not slowed; said in at most four sentences (what to ship, the runner-up, how sure, the next experiment). Pure.
 import { limitAtRequest, type Results, type VariantSummary } from '../model/results.js';
 import { formatBytes, formatRate, headroomShare, zForConfidence } from './stats.js';
+import { commonestKill } from './why.js';
 
 export interface RankedVariant {
   summary: VariantSummary;
@@ -103,6 +104,8 @@ export interface VerdictContext {
   starvedDeaths: number;
   /** Repetitions still harness faults after their retries. */
   harnessFaults: number;
+  /** The commonest class of OOM kill (lab/analyse/why.ts), with its count; null without kills. */
+  commonestKill: { kind: string; count: number; of: number } | null;
 }
 
 /** What the run's records say about how sure the numbers are, for the verdict's third sentence. */
@@ -114,6 +117,7 @@ export function verdictContext(results: Pick<Results, 'runs' | 'environment' | '
     deaths: deaths.length,
     starvedDeaths: deaths.filter((run) => run.contention?.starvedBecause).length,
     harnessFaults: results.runs.filter((run) => run.outcome === 'harness-fault').length,
+    commonestKill: commonestKill(results.runs),
   };
 }
 
@@ -124,7 +128,7 @@ function shipSentence(pick: RankedVariant, ranked: RankedVariant[]): string {
   return `Ship ${pick.summary.name}: survived ${evidence(pick)}${why}.`;
 }
 
-function runnerUpSentence(pick: RankedVariant, ranked: RankedVariant[], baselineName: string): string {
+function runnerUpSentence(pick: RankedVariant, ranked: RankedVariant[], baselineName: string, context: VerdictContext): string {
   const runnerUp = ranked.find((r) => r !== pick && r.summary.survivedRepetitions > 0);
   const baseline = ranked.find((r) => r.summary.name === baselineName && r !== pick);
   const others = ranked.length - 1 - (runnerUp ? 1 : 0) - (baseline && baseline !== runnerUp ? 1 : 0);
@@ -135,6 +139,8 @@ function runnerUpSentence(pick: RankedVariant, ranked: RankedVariant[], baseline
   }
   if (baseline && baseline !== runnerUp) parts.push(`${baselineName} survived ${formatRate(baseline.summary.survivedRepetitions, baseline.summary.repetitions)}`);
   if (others > 0) parts.push(`${others} other${others === 1 ? ' is' : 's are'} in the table`);
+  const kill = context.commonestKill;
+  if (kill) parts.push(kill.count === kill.of ? `every OOM kill: ${kill.kind}` : `most OOM kills: ${kill.kind} (${kill.count} of ${kill.of})`);
   return parts.length ? `${parts.join('; ')}.` : '';
 }
 
@@ -167,5 +173,5 @@ export function recommendation(variants: VariantSummary[], context: VerdictConte
   if (ranked.length === 0) return 'No variant has results yet.';
   const pick = ranked[0]!;
   if (pick.summary.survivedRepetitions === 0) return `No variant survived: none of ${ranked.map((r) => r.summary.name).join(', ')} returned the body under this limit.`;
-  return [shipSentence(pick, ranked), runnerUpSentence(pick, ranked, baselineName), surenessSentence(pick, context), nextSentence(pick, ranked, context)].filter(Boolean).join(' ');
+  return [shipSentence(pick, ranked), runnerUpSentence(pick, ranked, baselineName, context), surenessSentence(pick, context), nextSentence(pick, ranked, context)].filter(Boolean).join(' ');
 }

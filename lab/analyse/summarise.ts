@@ -10,6 +10,7 @@ import { summariseGcTrace } from './gctrace.js';
 import { splitProcesses } from './processes.js';
 import { gcCpuShareMax } from './cost.js';
 import { classifyRepetition, judged } from './outcome.js';
+import { explainKill } from './why.js';
 import { starvedBecause } from '../model/starved.js';
 import { max, median, quantile, wilsonInterval } from './stats.js';
 
@@ -48,6 +49,11 @@ function contentionOf(run: RunSpec, observed: RunObservation): Contention {
 }
 
 export function buildRunRecord(run: RunSpec, observed: RunObservation): RunRecord {
+  const record = recordOf(run, observed);
+  return { ...record, why: explainKill(record) };
+}
+
+function recordOf(run: RunSpec, observed: RunObservation): RunRecord {
   const processes = splitProcesses(observed.logs, observed.status.terminations);
   const successes = observed.requests.filter((request) => request.errorKind === null).length;
   const limitBytes = run.resizeToBytes ?? run.memoryLimitBytes;
@@ -81,6 +87,7 @@ export function buildRunRecord(run: RunSpec, observed: RunObservation): RunRecor
     killEvidence: verdict.killEvidence,
     attempt: 1,
     kernelLog: observed.kernelLogUnreadable ?? null,
+    why: null,
     gcCpuShareMax: gcCpuShareMax(processes.flatMap((process) => process.requestMetrics)),
     oomKills: verdict.oomKills,
     restarts: observed.status.restarts,

@@ -170,6 +170,9 @@ export type VariantConditions = z.infer<typeof variantConditionsSchema>;
  */
 export const outcomeSchema = z.enum(['survived', 'slowed', 'oom-killed', 'failed', 'harness-fault']);
 export type Outcome = z.infer<typeof outcomeSchema>;
+/** Why an OOM kill happened (lab/analyse/why.ts). */
+export const killClassSchema = z.enum(['heap goal above the limit', 'live heap near the limit', 'GC mark outrun by allocation', 'memory outside the Go heap']);
+export type KillClass = z.infer<typeof killClassSchema>;
 export const killEvidenceSchema = z.enum(['cgroup oom_kill counter', 'kernel log', 'runtime label OOMKilled', 'exit 137 at the limit']);
 export type KillEvidence = z.infer<typeof killEvidenceSchema>;
 
@@ -191,6 +194,8 @@ export const runRecordSchema = z.object({
   cause: z.string(),
   /** Which evidence showed the OOM kill, independent of the runtime's label. */
   killEvidence: z.array(killEvidenceSchema).default([]),
+  /** An OOM kill's class and one line of why, from its last GC cycle and memory timeline; null for other outcomes. */
+  why: z.object({ kind: killClassSchema, line: z.string() }).nullable().default(null),
   /** Why the kernel log (/dev/kmsg) could not be read for kill evidence; null when it was. */
   kernelLog: z.string().nullable().default(null),
   /** 1, or the try that counted after harness faults were retried. */

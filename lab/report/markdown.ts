@@ -9,6 +9,7 @@ import { gcCpuTable, resizeTable, type ExtraTable } from './fix-tables.js';
 import { DASH, orDash, seconds } from './format.js';
 import { goLine, goReleaseTable } from './go-line.js';
 import { conditionsTable, harnessFaultTable, runConditions } from './conditions.js';
+import { whyOf } from '../analyse/why.js';
 
 
 export interface ReportModel {
@@ -178,13 +179,19 @@ function eventSummary(run: RunRecord): string {
   return counts.size ? [...counts].map(([reason, count]) => (count > 1 ? `${reason}×${count}` : reason)).join(', ') : DASH;
 }
 
+/** The cause, and for an OOM kill its class and why line. */
+function whyCell(run: RunRecord): string {
+  const why = whyOf(run);
+  return why ? `${why.kind}: ${why.line} (evidence: ${run.killEvidence.join(', ') || 'none recorded'})` : run.cause;
+}
+
 function runRow(run: RunRecord): string[] {
   const exits = run.terminations.map((t) => (t.exitCode === null ? t.reason : `exit ${t.exitCode} ${t.reason}`));
   return [
     run.id,
     run.variant,
     OUTCOME_MARK[run.outcome],
-    run.cause,
+    whyCell(run),
     `${run.successes}/${run.attempts}`,
     exits.length ? exits.join('; ') : DASH,
     String(run.restarts),
