@@ -1,5 +1,5 @@
 // Writes a run folder's results.json and the reports rendered from it, and reads results.json back.
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ZodError } from 'zod';
 import { UsageError, errorMessage } from '../errors.js';
@@ -23,8 +23,13 @@ function issuesLine(error: ZodError): string {
 // write must not leave a truncated results.json behind.
 async function writeAtomic(file: string, content: string | Uint8Array): Promise<void> {
   const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, content);
-  await rename(tmp, file);
+  try {
+    await writeFile(tmp, content);
+    await rename(tmp, file);
+  } catch (error) {
+    await rm(tmp, { force: true }); // a full disk leaves no half-written file behind
+    throw error;
+  }
 }
 
 /** Writes results.json, charts/*.svg and *.png, report.md and report.html into `dir`; returns the paths written. */

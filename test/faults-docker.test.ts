@@ -1,0 +1,85 @@
+// Faults tried on purpose (README, "Faults the lab survives"): each ends with the repetition retried as a harness
+// fault or marked with its cause, nothing earlier lost, results.json valid, and nothing left behind.
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { test } from 'node:test';
+import { execa } from 'execa';
+import { readResults } from '../lab/report/write.js';
+import { SEED_GO, containersOf, spawnLab, vegetaAttacksOf } from './helpers.js';
+
+const ONE_REP = ['--runtime', 'docker', '--variants', 'gomemlimit', '--reps', '1', '--parallel', '1', '--go', SEED_GO];
+
+/** Polls until `act` returns true or the lab exits. */
+async function whileRunning(subprocess: { exitCode: number | null | undefined }, act: () => Promise<boolean>): Promise<boolean> {
+  for (let i = 0; i < 1200; i++) {
+    if (subprocess.exitCode !== null && subprocess.exitCode !== undefined) return false;
+    if (await act()) return true;
+    await sleep(100);
+  }
+  return false;
+}
+
+test('vegeta killed in the middle of its request: a harness fault, tried again, the run goes on', { timeout: 5 * 60_000 }, async () => {
+  const out = path.join(await mkdtemp(path.join(os.tmpdir(), 'lab-fault-vegeta-')), 'run');
+  const subprocess = spawnLab([...ONE_REP, '--out', out], {});
+  const killed = whileRunning(subprocess, async () => {
+    const [attack] = await vegetaAttacksOf(subprocess.pid);
+    if (attack === undefined) return false;
+    await sleep(1000); // inside the request: the marshal takes seconds
+    process.kill(attack, 'SIGKILL');
+    return true;
+  });
+  const result = await subprocess;
+  assert.ok(await killed, 'vegeta was killed');
+  assert.equal(result.exitCode, 0, result.stderr);
+  const results = await readResults(out);
+  assert.equal(results.retried.length, 1, JSON.stringify(results.retried));
+  assert.match(results.retried[0]!.cause, /vegeta|the lab failed|while the service stayed up/);
+  const run = results.runs[0]!;
+  assert.equal(run.attempt, 2);
+  assert.notEqual(run.outcome, 'harness-fault');
+  assert.match(result.stderr, /gomemlimit-1: harness fault, not counted .*; trying again \(2 of 3\)/);
+  assert.equal(await containersOf(subprocess.pid), '');
+});
+
+test("the service's container removed in the middle of a run: retried or marked with its cause, never lost", { timeout: 5 * 60_000 }, async () => {
+  const out = path.join(await mkdtemp(path.join(os.tmpdir(), 'lab-fault-rm-')), 'run');
+  const subprocess = spawnLab([...ONE_REP, '--reps', '2', '--out', out], {});
+  const removed = whileRunning(subprocess, async () => {
+    const id = (await containersOf(subprocess.pid)).split('\n')[0];
+    if (!id || (await vegetaAttacksOf(subprocess.pid)).length === 0) return false;
+    await execa('docker', ['rm', '-f', id]);
+    return true;
+  });
+  const result = await subprocess;
+  assert.ok(await removed, 'a container was removed');
+  assert.equal(result.exitCode, 0, result.stderr);
+  const results = await readResults(out);
+  assert.equal(results.runs.length, 2, 'both repetitions are recorded');
+  const spoiled = results.runs.find((run) => run.attempt > 1 || run.outcome === 'failed');
+  assert.ok(spoiled || results.retried.length, 'the removal shows as a retry or a failure with its cause');
+  if (spoiled?.outcome === 'failed') assert.match(spoiled.cause, /exit 137|ended|killed/);
+  assert.equal(await containersOf(subprocess.pid), '');
+});
+
+test('--out on a full file system: one line, a non-zero exit, and nothing left behind', { timeout: 5 * 60_000, skip: process.getuid?.() !== 0 && 'needs root to mount a tmpfs' }, async () => {
+  const mount = await mkdtemp(path.join(os.tmpdir(), 'lab-fault-full-'));
+  await execa('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mount]);
+  try {
+    const subprocess = spawnLab([...ONE_REP, '--out', path.join(mount, 'run')], {});
+    const result = await subprocess;
+    assert.notEqual(result.exitCode, 0);
+    const errors = result.stderr.split('\n').filter((line) => /^error: /.test(line));
+    assert.equal(errors.length, 1, result.stderr);
+    assert.match(errors[0]!, /ENOSPC|no space/i);
+    assert.equal(await containersOf(subprocess.pid), '', 'no container is left behind');
+    const written = await readdir(path.join(mount, 'run')).catch(() => []);
+    assert.ok(!written.some((name) => name.endsWith('.tmp')), `no half-written file: ${written.join(', ')}`);
+  } finally {
+    await execa('umount', [mount]).catch(() => {});
+    await rm(mount, { recursive: true, force: true });
+  }
+});
