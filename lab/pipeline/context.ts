@@ -1,7 +1,8 @@
 import type { ConcurrencyChoice, ParallelRequest } from '../concurrency.js';
 import type { Plan, PlanOptions, RuntimeName } from '../model/plan.js';
 import type { Progress } from '../progress.js';
-import type { Frontier, Results, RetriedFault, RunRecord } from '../model/results.js';
+import type { Frontier, Results } from '../model/results.js';
+import type { RunLedger } from './ledger.js';
 import type { Runtime, RuntimeInfo } from '../runtimes/runtime.js';
 import type { BuildOutput } from '../build/sample.js';
 import type { RuntimeOptions } from '../runtimes/create.js';
@@ -48,12 +49,8 @@ export interface LabContext {
   notApplicable: NotApplicable[];
   /** The variants to summarise: the plan's, or the frontier probes run so far. */
   variants: ResolvedVariant[];
-  /** Finished repetitions, in the order they finished. */
-  records: RunRecord[];
-  /** Repetition ids in the order they were started. */
-  order: string[];
-  /** Tries that ended in a harness fault and were run again. */
-  retried: RetriedFault[];
+  /** The repetitions: started, finished, tried again, and saved (the only writer of them). */
+  readonly ledger: RunLedger;
   frontier?: Frontier[];
   /** --reps auto: the rounds so far, and why they stopped. */
   adaptive?: AdaptiveOutcome;

@@ -17,6 +17,7 @@ import type { LabContext, LabOptions } from './context.js';
 import { startHarnessMeter } from './harness.js';
 import { saveResults } from './save.js';
 import { LAB_STEPS } from './steps.js';
+import { RunLedger } from './ledger.js';
 
 export type { LabOptions } from './context.js';
 
@@ -84,9 +85,7 @@ export async function runLab(options: LabOptions, progress: Progress, signal: Ab
     notApplicable: [],
     // A frontier search adds each probe as a variant of its own as it goes.
     variants: plan.frontier ? [] : plan.variants,
-    records: [],
-    order: [],
-    retried: [],
+    ledger: new RunLedger(),
     results: null,
   };
   try {

@@ -9,9 +9,10 @@ const survived = makeResultsFixture().runs.find((run) => run.survived)!;
 const fault: RunRecord = { ...survived, survived: false, outcome: 'harness-fault', cause: 'request 0 failed (timeout: deadline exceeded) while the service stayed up' };
 const run = { id: 'gomemlimit-1', variant: 'gomemlimit' } as RunSpec;
 
-function policy(retries: number, signal = new AbortController().signal): RetryPolicy & { lines: string[] } {
+function policy(retries: number, signal = new AbortController().signal): RetryPolicy & { lines: string[]; retried: RetriedFault[] } {
   const lines: string[] = [];
-  return { retries, signal, progress: { info: (line: string) => lines.push(line) }, retried: [] as RetriedFault[], lines };
+  const retried: RetriedFault[] = [];
+  return { retries, signal, progress: { info: (line: string) => lines.push(line) }, triedAgain: (fault) => retried.push(fault), retried, lines };
 }
 
 /** A try function that gives these results in turn (an Error is thrown). */

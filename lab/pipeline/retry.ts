@@ -4,20 +4,21 @@ import { errorMessage } from '../errors.js';
 import type { RetriedFault, RunRecord } from '../model/results.js';
 import type { RunSpec } from '../model/plan.js';
 import type { Progress } from '../progress.js';
+import type { RunLedger } from './ledger.js';
 
 export interface RetryPolicy {
   retries: number;
   signal: AbortSignal;
   progress: Pick<Progress, 'info'>;
-  /** Where each spoiled try is recorded (results.json retried[]). */
-  retried: RetriedFault[];
+  /** Where each spoiled try is recorded (the ledger: results.json retried[]). */
+  triedAgain(fault: RetriedFault): void;
 }
 
-export const retryPolicy = (context: { options: { retries?: number }; signal: AbortSignal; progress: Progress; retried: RetriedFault[] }): RetryPolicy => ({
+export const retryPolicy = (context: { options: { retries?: number }; signal: AbortSignal; progress: Progress; ledger: RunLedger }): RetryPolicy => ({
   retries: context.options.retries ?? DEFAULT_RETRIES,
   signal: context.signal,
   progress: context.progress,
-  retried: context.retried,
+  triedAgain: (fault) => context.ledger.triedAgain(fault),
 });
 
 /**
@@ -40,7 +41,7 @@ export async function withRetries(run: RunSpec, policy: RetryPolicy, tryOnce: ()
       cause = `the lab failed: ${errorMessage(error)}`;
     }
     if (attempt > policy.retries || policy.signal.aborted) return { ...record!, attempt };
-    policy.retried.push({ id: run.id, variant: run.variant, attempt, startedAt, cause });
+    policy.triedAgain({ id: run.id, variant: run.variant, attempt, startedAt, cause });
     policy.progress.info(`${run.id}: harness fault, not counted (${cause}); trying again (${attempt + 1} of ${policy.retries + 1})`);
   }
 }

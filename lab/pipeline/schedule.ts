@@ -41,13 +41,13 @@ export async function runScheduled(context: LabContext, runs: RunSpec[], label: 
     while (next < runs.length && firstError === null && !signal.aborted && slot < (context.concurrency?.parallel ?? 1)) {
       const index = next++;
       const run = runs[index]!;
-      context.order.push(run.id);
+      context.ledger.started(run.id);
       running += 1;
       progress.step(`${label(index, runs.length)} ${run.id}: ${run.request.count} × ${sent(run)} under ${mib(run.memoryLimitBytes)}${run.resizeToBytes === null ? '' : ` resized to ${mib(run.resizeToBytes)}`}`);
       try {
         const record = await withRetries(run, retryPolicy(context), () => runRepetition(context.runtime, built, run, dir, signal));
         records[index] = record;
-        context.records.push(record);
+        context.ledger.finished(record);
         finished += 1;
         if (!record.survived) failed += 1;
         running -= 1;
