@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import { buildRunRecord } from '../analyse/summarise.js';
-import { startSampler } from '../observe/sampler.js';
+import { startSampler, type RunningSampler } from '../observe/sampler.js';
 import type { RunSpec } from '../model/plan.js';
 import type { ResizeRecord, RunRecord } from '../model/results.js';
 import type { Instance, Runtime } from '../runtimes/runtime.js';
@@ -18,12 +18,14 @@ export async function runRepetition(runtime: Runtime, built: BuildOutput, run: R
   const startedAt = new Date();
   const pressure = await hostPressureMark();
   const instance = await runtime.start(run, run.workload.image ?? built.samples[flavourKey(run.build)]!.image);
+  let sampler: RunningSampler | null = null;
   try {
-    const sampler = startSampler(instance.memory, 20);
+    sampler = startSampler(instance.memory, 20);
     const resize = await resizeBeforeRequests(instance, run, signal);
     const requests = resize && !resize.applied ? [] : await drive(built.vegeta, instance, run, signal);
     const status = await settledStatus(instance, requests);
     const memory = await sampler.stop();
+    sampler = null;
     // The kernel log is this machine's: it speaks for the instance only where its cgroups are this machine's.
     const thisKernel = memory.source.startsWith('host cgroup');
     const kernel = thisKernel ? await kernelOomKills(instance.kernelLogKeys?.() ?? []) : { kills: null, unreadable: "the engine's kernel is not this machine's" };
@@ -46,6 +48,8 @@ export async function runRepetition(runtime: Runtime, built: BuildOutput, run: R
       kernelLogUnreadable: kernel.unreadable,
     });
   } finally {
+    // A repetition that threw (a harness fault, tried again) must not leave its sampler polling a dead instance.
+    await sampler?.stop().catch(() => {});
     await instance.stop();
   }
 }
