@@ -13,6 +13,8 @@ export function stripTimestamp(line: string): string {
 const FIRST_GC = /^gc 1 @/;
 
 interface StartLine {
+  /** slog's time: when the process began (gctrace's "@0.02s" counts from about then). */
+  time?: string;
   memoryLimitBytes?: number;
   cgroupMemoryLimitBytes?: number | null;
 }
@@ -58,6 +60,7 @@ export function splitProcesses(logText: string, terminations: Termination[]): Pr
       gcCycles: parseGcTrace(group.lines.join('\n')),
       goMemoryLimitBytes: goMemoryLimitOrNull(group.start?.memoryLimitBytes ?? null),
       cgroupMemoryLimitBytes: group.start?.cgroupMemoryLimitBytes ?? null,
+      startedAt: typeof group.start?.time === 'string' ? group.start.time : null,
       requestMetrics: parseRequestMetrics(group.lines.map(stripTimestamp)),
     }));
 }

@@ -96,6 +96,7 @@ function recordOf(run: RunSpec, observed: RunObservation): RunRecord {
     memory: {
       limitBytes,
       source: observed.memory.source,
+      startedAt: observed.memory.startedAt,
       targetHz: observed.memory.targetHz,
       achievedHz: observed.memory.achievedHz,
       peakBytes: observed.memory.peakBytes,

@@ -32,7 +32,13 @@ test('the two classes this machine has not shown, from recorded kills changed wh
   assert.equal(explainKill(nearLimit)!.kind, 'live heap near the limit');
   // The cgroup far above the heap at the last cycle: memory Go does not account for (cgo, mmap, a sidecar's page cache).
   const last = process.gcCycles[lastIndex]!;
-  const outside = { ...seq, memory: { ...seq.memory, samples: seq.memory.samples.map(([t, bytes]): [number, number] => [t, t >= last.atSeconds * 1000 && t <= last.atSeconds * 1000 + 500 ? 390 * 2 ** 20 : bytes]) } };
+  // Set side by side by the process's starting line and the sampler's first poll (here 300 ms apart).
+  const clocked = { ...seq, processes: [{ ...process, startedAt: '2026-12-06T06:00:00.300Z' }] };
+  const memory = { ...seq.memory, startedAt: '2026-12-06T06:00:00.000Z' };
+  const atCycle = last.atSeconds * 1000 + 300;
+  const outside = { ...clocked, memory: { ...memory, samples: seq.memory.samples.map(([t, bytes]): [number, number] => [t, Math.abs(t - atCycle) <= 300 ? 390 * 2 ** 20 : bytes]) } };
   assert.equal(explainKill(outside)!.kind, 'memory outside the Go heap');
+  assert.equal(explainKill({ ...clocked, memory })!.kind, 'GC mark outrun by allocation', 'the recorded samples at that moment hold the heap and little else');
+  assert.equal(explainKill({ ...outside, memory: { ...outside.memory, startedAt: null } })!.kind, 'GC mark outrun by allocation', 'clocks not recorded: no claim about memory outside the heap');
   assert.equal(explainKill({ ...seq, outcome: 'survived' }), null, 'only OOM kills get a why');
 });

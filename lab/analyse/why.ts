@@ -35,12 +35,20 @@ function lastSecondRise(samples: readonly (readonly [number, number])[]): { mib:
 }
 
 /**
- * The cgroup's memory at about a moment of the process's life (gctrace times count from its start, samples from the
- * sampler's, a few hundred milliseconds apart): the highest sample within half a second after it.
+ * Where the process's clock (gctrace's "@3.2s" counts from its start) falls on the sampler's: the process's starting
+ * line against the sampler's first poll. null when either was not recorded (a service, older files): then the two
+ * cannot be set side by side, and no kill is put down to memory outside the heap.
  */
+function clockOffsetMs(run: RunRecord, process: ProcessInstance): number | null {
+  if (!process.startedAt || !run.memory.startedAt) return null;
+  const offset = Date.parse(process.startedAt) - Date.parse(run.memory.startedAt);
+  return Number.isFinite(offset) ? offset : null;
+}
+
+/** The cgroup's lowest memory within a quarter second either side of a moment on the sampler's clock. */
 function memoryAt(samples: readonly (readonly [number, number])[], ms: number): number | null {
-  const near = samples.filter(([t]) => t >= ms && t <= ms + 500).map(([, bytes]) => bytes);
-  return near.length ? Math.max(...near) : null;
+  const near = samples.filter(([t]) => Math.abs(t - ms) <= 250).map(([, bytes]) => bytes);
+  return near.length ? Math.min(...near) : null;
 }
 
 function conditions(run: RunRecord): string {
@@ -72,7 +80,8 @@ export function explainKill(run: RunRecord): KillWhy | null {
   if (last.liveMB >= LIVE_NEAR_LIMIT * limitMiB) {
     return { kind: 'live heap near the limit', line: `killed ${peak}: ${cycle}, ${Math.round((last.liveMB / limitMiB) * 100)}% of the limit, leaving too little for the rest${tail}` };
   }
-  const cgroupAtCycle = memoryAt(run.memory.samples, last.atSeconds * 1000);
+  const offset = clockOffsetMs(run, killed);
+  const cgroupAtCycle = offset === null ? null : memoryAt(run.memory.samples, last.atSeconds * 1000 + offset);
   if (cgroupAtCycle !== null && cgroupAtCycle / MiB - last.heapEndMB > OUTSIDE_HEAP * limitMiB) {
     return { kind: 'memory outside the Go heap', line: `killed ${peak}: at its last GC the cgroup held ${(cgroupAtCycle / MiB).toFixed(0)} MiB against ${last.heapEndMB} MB of Go heap, so most of the memory was outside it${tail}` };
   }

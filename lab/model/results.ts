@@ -122,6 +122,8 @@ const processInstanceSchema = z.object({
   /** The limit the Go runtime reported at start (debug.SetMemoryLimit(-1)), bytes; null for none (older files: MaxInt64). */
   goMemoryLimitBytes: z.number().nullable(),
   cgroupMemoryLimitBytes: z.number().nullable(),
+  /** When the process printed its starting line (the sample's); null for a service and in older files. */
+  startedAt: z.string().nullable().default(null),
   /** One entry per request the process finished (older files and samples without the line: empty). */
   requestMetrics: z.array(requestGcSchema).default([]),
 });
@@ -215,6 +217,8 @@ export const runRecordSchema = z.object({
     peakBytes: z.number().nullable(),
     /** "pod": the container's cgroup went with a kill, and its pod's (which outlives it) held a higher peak. */
     peakFrom: z.enum(['container', 'pod']).default('container'),
+    /** When sampling began: the origin of the samples' milliseconds (null in older files). */
+    startedAt: z.string().nullable().default(null),
     /** [milliseconds since the instance started being sampled, bytes]. */
     samples: z.array(z.tuple([z.number(), z.number()])),
   }),

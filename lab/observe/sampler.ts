@@ -9,6 +9,8 @@ export interface MemorySample {
 
 export interface MemorySeries {
   source: string;
+  /** When the first poll was made: the origin of the samples' t. */
+  startedAt: string;
   targetHz: number;
   achievedHz: number;
   samples: MemorySample[];
@@ -50,6 +52,7 @@ export interface RunningSampler {
 /** Polls a probe at a fixed rate without overlapping reads; the kernel's peak counter covers gaps between polls. */
 export function startSampler(probe: MemoryProbe, hz = 20): RunningSampler {
   const started = performance.now();
+  const startedAt = new Date().toISOString();
   const samples: MemorySample[] = [];
   let peak: number | null = null;
   const kills = oomKillAccumulator();
@@ -90,6 +93,7 @@ export function startSampler(probe: MemoryProbe, hz = 20): RunningSampler {
       const span = samples.length > 1 ? (samples.at(-1)!.t - samples[0]!.t) / 1000 : 0;
       return {
         source: probe.source,
+        startedAt,
         targetHz: hz,
         achievedHz: span > 0 ? Number(((samples.length - 1) / span).toFixed(1)) : 0,
         samples,
