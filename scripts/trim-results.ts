@@ -1,5 +1,5 @@
 // Trims a run's results.json to what the regress checks read, for a replay fixture in test/fixtures/regress-replay/:
-// the summaries, and per repetition its outcome, kills, thrash verdict and peak (no samples, requests or logs).
+// the summaries, and per repetition its outcome, kills, slowed verdict and peak (no samples, requests or logs).
 //   npx tsx scripts/trim-results.ts results/<run>/results.json test/fixtures/regress-replay/<name>.json
 import { readFile, writeFile } from 'node:fs/promises';
 import { resultsSchema } from '../lab/model/results.js';

@@ -4,7 +4,8 @@
  * This machine's CPU pressure (PSI "some", the share of the window in which some task waited for a CPU) at or
  * above which a repetition counts as starved. Chosen from the parallel-effect study (README): 497 repetitions one
  * at a time never passed 0.83 (median 0.70: a 200m quota's throttled threads count as waiting), 500 at four at
- * once never fell below 0.84 (median 0.98), and GOMEMLIMIT at the limit died 11/100 there against 3/100 alone.
+ * once never fell below 0.84 (median 0.98), and GOMEMLIMIT at the limit died 11/100 there against 3/100 alone. It
+ * marks where the answer was seen to change, not why: spinning neighbours at the same pressure changed nothing.
  */
 export const STARVED_HOST_PRESSURE = 0.9;
 /** The memory probe below half its rate: the lab's own process did not get the CPU it asked for. */

@@ -72,7 +72,7 @@ export async function regressPlanText(options: Pick<RegressOptions, 'expectation
   const rows = plan.rows.map((r) => [r.variant, r.check, r.change, r.needs === null ? '—' : String(r.needs), String(r.repetitions), r.failsAt, r.falseAlarm, r.detection]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
-  const time = plan.expectedSeconds === null ? `no stored repetition time for ${options.runtime} (record one with --update-baseline)` : `about ${Math.round(plan.expectedSeconds)} s of repetitions on ${options.runtime} here, at the stored ${Object.values(baseline?.[options.runtime] ?? {}).find((e) => e.parallel)?.parallel} at once`;
+  const time = plan.expectedSeconds === null ? `no stored repetition time for ${options.runtime} (record one with --update-baseline)` : `about ${Math.round(plan.expectedSeconds)} s of repetitions on ${options.runtime} here, at the stored ${Object.values(baseline?.[options.runtime] ?? {}).find((e) => e.parallel)?.parallel} at once (longer where --parallel auto steps down for starved repetitions: one at a time on two cores)`;
   return [
     `regress --plan: ${expectations.source}${expectations.go ? `, measured on go${expectations.go}` : ''}; per check at most ${Number((expectations.falseAlarm * 100).toFixed(2))}% false alarms, at least ${Math.round(expectations.power * 100)}% detection of the stated change (exact binomial)`,
     line(header),

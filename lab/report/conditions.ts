@@ -8,7 +8,7 @@ import { DASH, orDash } from './format.js';
 const share = (value: number) => value.toFixed(2);
 const percent = (value: number) => `${Math.round(value * 100)}%`;
 
-export const STARVED_RULE = `A repetition is starved when this machine's CPU pressure (/proc/pressure/cpu, some) over its window reached ${STARVED_HOST_PRESSURE}, or the memory probe ran below ${percent(STARVED_SAMPLER_RATE)} of its rate. The ${STARVED_HOST_PRESSURE} threshold comes from the parallel-effect study in the README: one repetition at a time never passed 0.83, four at once on two cores rarely fell below 0.95, and GOMEMLIMIT at the limit died more often there.`;
+export const STARVED_RULE = `A repetition is starved when this machine's CPU pressure (/proc/pressure/cpu, some) over its window reached ${STARVED_HOST_PRESSURE}, or the memory probe ran below ${percent(STARVED_SAMPLER_RATE)} of its rate. The ${STARVED_HOST_PRESSURE} threshold comes from the parallel-effect study in the README: one repetition at a time never passed 0.83, four at once on two cores rarely fell below 0.95, and GOMEMLIMIT at the limit died more often there. It marks conditions under which the answer was seen to change, not a cause.`;
 
 export function conditionsTable(ranked: VariantSummary[]): ExtraTable | null {
   const recorded = ranked.filter((v) => v.conditions !== null);
