@@ -5,9 +5,7 @@ import { silentProgress } from '../progress.js';
 /** What a run would do, as the chosen runtime describes it (containers, or the manifests each repetition applies). */
 export async function dryRunCommand(options: LabOptions): Promise<void> {
   await checkOutDir(options.out);
-  const { preparePlan } = await import('../pipeline/index.js');
-  const { createRuntime } = await import('../runtimes/create.js');
-  const plan = await preparePlan(options);
-  const runtime = createRuntime(options.runtime, '<run>', options, silentProgress);
+  const { prepareRun } = await import('../pipeline/index.js');
+  const { plan, runtime } = await prepareRun(options, silentProgress);
   process.stdout.write(await runtime.describe(plan));
 }

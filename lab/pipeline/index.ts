@@ -2,7 +2,8 @@ import { ensureEngine } from '../engine.js';
 import { InterruptedError, UsageError, errorMessage } from '../errors.js';
 import { checkOutDir } from '../outdir.js';
 import { planRuns, type Plan } from '../model/plan.js';
-import { silentProgress, type Progress } from '../progress.js';
+import type { Progress } from '../progress.js';
+import type { Runtime } from '../runtimes/runtime.js';
 import type { Results } from '../model/results.js';
 import { SCENARIO_DIR, loadScenario } from '../model/scenario.js';
 import { serviceOverlay } from '../model/service-flags.js';
@@ -26,20 +27,28 @@ export interface LabOutcome {
   results: Results;
 }
 
-/** Validates everything that needs no side effect; any problem is a UsageError before anything starts. */
-export async function preparePlan(options: LabOptions): Promise<Plan> {
+export interface PreparedRun {
+  runId: string;
+  plan: Plan;
+  /** Built once: the dry run describes with it, the run runs with it. */
+  runtime: Runtime;
+}
+
+/** Validates everything that needs no side effect, and builds the runtime; any problem is a UsageError before anything starts. */
+export async function prepareRun(options: LabOptions, progress: Progress): Promise<PreparedRun> {
   const scenario = await loadScenario(options.scenario, SCENARIO_DIR, serviceOverlay(options));
   await checkOutDir(options.out);
   const planOptions = { runtime: options.runtime, reps: options.reps, variants: options.variants, adaptive: options.adaptive };
   let plan = planRuns(scenario, { ...planOptions, go: options.go ?? PINNED_GO });
-  const runtime = createRuntime(options.runtime, 'check', runtimeOptions(options, plan), silentProgress); // refuses what a runtime cannot take
+  const runId = newRunId();
+  const runtime = createRuntime(options.runtime, runId, runtimeOptions(options, plan), progress); // refuses what a runtime cannot take
   // A pushed image was built wherever it was built: the pin cannot apply, and --go must not be claimed for it.
   if (runtime.capabilities.image === 'pushed' && !options.go) plan = planRuns(scenario, { ...planOptions, go: { version: 'local', source: 'pinned' } });
   const rebuilt = plan.variants.find((variant) => flavourKey(variant.build) !== 'local');
   if (runtime.capabilities.image === 'pushed' && rebuilt) {
     throw new UsageError(`variant ${rebuilt.name} needs its own build (${flavourKey(rebuilt.build)}), but --runtime ${options.runtime} runs the one pushed --image: use docker or kind`);
   }
-  return plan;
+  return { runId, plan, runtime };
 }
 
 /** A service's image is what a cluster that pulls (existing) runs, in place of the sample's --image. */
@@ -58,10 +67,8 @@ function newRunId(): string {
  * (incomplete) record.
  */
 export async function runLab(options: LabOptions, progress: Progress, signal: AbortSignal): Promise<LabOutcome> {
-  const plan = await preparePlan(options);
+  const { runId, plan, runtime } = await prepareRun(options, progress);
   await goVersion();
-  const runId = newRunId();
-  const runtime = createRuntime(options.runtime, runId, runtimeOptions(options, plan), progress);
   if (runtime.capabilities.localEngine) await ensureEngine(progress);
   await runtime.check();
   // Before anything is created: a release the proxy cannot give is one line and exit 2 (the pin may fall back instead).
