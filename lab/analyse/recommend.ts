@@ -22,6 +22,9 @@ export function headroomOf(v: VariantSummary): number | null {
   return v.peakMemoryMedianBytes === null ? null : headroomShare(v.peakMemoryMedianBytes, limitAtRequest(v));
 }
 
+/** Costs closer than this share to the cheapest contender's are a tie, which survival then breaks. */
+const COST_TIE = 0.1;
+
 const COST_FIGURES: ((v: VariantSummary) => number | null)[] = [(v) => v.latencyMs.p50, (v) => v.latencyMs.p95, (v) => v.gcCyclesMedian, (v) => v.gcCpuShareMedian];
 
 /** Each figure over the lowest among `reference`, the largest of those ratios: 1 is the cheapest on every count. */
@@ -40,8 +43,8 @@ function survivalLeader(variants: VariantSummary[]): VariantSummary | undefined 
 }
 
 /**
- * Order: contenders (survival inside the leader's interval) first, those not slowed before the slowed, then the
- * cheapest; then everything else by survival evidence. Variants with no survivor come last.
+ * Order: contenders (survival inside the leader's interval) first, those not slowed before the slowed, then those
+ * within 10% of the cheapest by survival, then the rest by cost; then everything else by survival evidence.
  */
 export function rankVariants(variants: VariantSummary[]): RankedVariant[] {
   const run = variants.filter((v) => v.repetitions > 0);
@@ -55,11 +58,15 @@ export function rankVariants(variants: VariantSummary[]): RankedVariant[] {
     slowed: summary.slowedRepetitions * 2 > summary.survivedRepetitions,
     cost: summary.survivedRepetitions > 0 ? relativeCost(summary, contenders) : null,
   }));
+  // Costs within COST_TIE of the cheapest count as the same: among those, the better survival leads.
+  const cheapest = Math.min(...scored.filter((entry) => entry.contender && !entry.slowed).map((entry) => entry.cost ?? Infinity));
+  const nearCheapest = (entry: (typeof scored)[number]) => entry.contender && !entry.slowed && (entry.cost ?? Infinity) <= cheapest * (1 + COST_TIE);
   scored.sort(
     (a, b) =>
       Number(b.contender) - Number(a.contender) ||
       Number(a.slowed) - Number(b.slowed) ||
-      (a.contender ? (a.cost ?? Infinity) - (b.cost ?? Infinity) : 0) ||
+      Number(nearCheapest(b)) - Number(nearCheapest(a)) ||
+      (a.contender && !nearCheapest(a) ? (a.cost ?? Infinity) - (b.cost ?? Infinity) : 0) ||
       b.summary.survival.low - a.summary.survival.low ||
       (b.summary.survival.rate ?? 0) - (a.summary.survival.rate ?? 0) ||
       (a.cost ?? Infinity) - (b.cost ?? Infinity),
@@ -123,7 +130,7 @@ export function verdictContext(results: Pick<Results, 'runs' | 'environment' | '
 
 function shipSentence(pick: RankedVariant, ranked: RankedVariant[]): string {
   const contenders = ranked.filter((r) => r.contender).length;
-  const why = contenders > 1 ? `, the cheapest of the ${contenders} variants whose survival cannot be told apart from the best's` : ', the best survival';
+  const why = contenders > 1 ? `, among the cheapest (within 10%) of the ${contenders} variants whose survival cannot be told apart from the best's` : ', the best survival';
   if (pick.slowed) return `Only slowed variants survive reliably: ${pick.summary.name} survived ${evidence(pick)}, but most of its survivors were slowed (see the outcomes), so treat it as a stopgap.`;
   return `Ship ${pick.summary.name}: survived ${evidence(pick)}${why}.`;
 }
