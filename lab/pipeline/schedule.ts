@@ -44,25 +44,27 @@ export async function runScheduled(context: LabContext, runs: RunSpec[], label: 
       context.ledger.started(run.id);
       running += 1;
       progress.step(`${label(index, runs.length)} ${run.id}: ${run.request.count} × ${sent(run)} under ${mib(run.memoryLimitBytes)}${run.resizeToBytes === null ? '' : ` resized to ${mib(run.resizeToBytes)}`}`);
+      let record: RunRecord;
       try {
-        const record = await withRetries(run, retryPolicy(context), () => runRepetition(context.runtime, built, run, dir, signal));
-        records[index] = record;
-        context.ledger.finished(record);
-        finished += 1;
-        if (!record.survived) failed += 1;
-        running -= 1;
-        progress.info(describeRecord(record));
-        const lowered = context.concurrency && backOff(context.concurrency, { id: record.id, starvedBecause: record.contention?.starvedBecause ?? null });
-        if (lowered) {
-          context.concurrency = lowered;
-          progress.info(`backing off to ${lowered.parallel} at once: ${record.id} was starved (${record.contention?.starvedBecause})`);
-        }
-        if (parallel > 1) status();
-        await saveResults(context, { complete: false, reason: 'in progress' });
+        record = await withRetries(run, retryPolicy(context), () => runRepetition(context.runtime, built, run, dir, signal));
       } catch (error) {
         running -= 1;
         firstError ??= error;
+        continue;
       }
+      records[index] = record;
+      context.ledger.finished(record);
+      finished += 1;
+      if (!record.survived) failed += 1;
+      running -= 1;
+      progress.info(describeRecord(record));
+      const lowered = context.concurrency && backOff(context.concurrency, { id: record.id, starvedBecause: record.contention?.starvedBecause ?? null });
+      if (lowered) {
+        context.concurrency = lowered;
+        progress.info(`backing off to ${lowered.parallel} at once: ${record.id} was starved (${record.contention?.starvedBecause})`);
+      }
+      if (parallel > 1) status();
+      await saveResults(context, { complete: false, reason: 'in progress' }).catch((error: unknown) => void (firstError ??= error));
     }
   };
   await Promise.all(Array.from({ length: parallel }, (_, slot) => worker(slot)));
