@@ -30,7 +30,7 @@ test('seed on docker: baseline is OOM-killed, GOMEMLIMIT returns the body, repor
   for (const backoff of execution.backoffs) assert.ok(results.runs.find((run) => run.id === backoff.after)?.contention?.starvedBecause, `${backoff.after} was starved`);
   assert.equal(execution.order.length, 8);
   assert.ok(results.environment.harness!.peakRssBytes < 300 * 2 ** 20, `harness RSS ${results.environment.harness!.peakRssBytes}`);
-  assert.equal(results.schemaVersion, 1);
+  assert.equal(results.schemaVersion, 2);
   assert.equal(results.runtime, 'docker');
   assert.equal(results.scenario, 'seed');
   assert.equal(results.complete, true);
