@@ -62,3 +62,8 @@ test('costs within 10% of the cheapest are a tie that survival breaks (the recor
   const ranked = rankVariants([variant('ratio-1.66', 2, 3, 398, 5800), variant('ratio-1.68', 3, 3, 398, 6100), variant('ratio-0.9', 3, 3, 390, 7000)]);
   assert.deepEqual(ranked.map((r) => r.summary.name), ['ratio-1.68', 'ratio-1.66', 'ratio-0.9']);
 });
+
+test('a best that survives under half the time is not called a fix to ship', () => {
+  const text = recommendation([variant('baseline', 0, 5, 400), variant('gomemlimit', 1, 5, 400, 6400)], CONTEXT);
+  assert.match(text, /^Nothing here survives reliably: the best, gomemlimit, survived 1\/5 \(20%, 95% CI 4–62%\), p50 6\.4 s, .*, so no fix tried can be shipped on this evidence\./);
+});

@@ -22,6 +22,8 @@ export function headroomOf(v: VariantSummary): number | null {
   return v.peakMemoryMedianBytes === null ? null : headroomShare(v.peakMemoryMedianBytes, limitAtRequest(v));
 }
 
+/** Below this survival rate the best variant is not called a fix to ship. */
+const RELIABLE = 0.5;
 /** Costs closer than this share to the cheapest contender's are a tie, which survival then breaks. */
 const COST_TIE = 0.1;
 
@@ -131,6 +133,7 @@ export function verdictContext(results: Pick<Results, 'runs' | 'environment' | '
 function shipSentence(pick: RankedVariant, ranked: RankedVariant[]): string {
   const contenders = ranked.filter((r) => r.contender).length;
   const why = contenders > 1 ? `, among the cheapest (within 10%) of the ${contenders} variants whose survival cannot be told apart from the best's` : ', the best survival';
+  if ((pick.summary.survival.rate ?? 0) < RELIABLE) return `Nothing here survives reliably: the best, ${pick.summary.name}, survived ${evidence(pick)}, so no fix tried can be shipped on this evidence.`;
   if (pick.slowed) return `Only slowed variants survive reliably: ${pick.summary.name} survived ${evidence(pick)}, but most of its survivors were slowed (see the outcomes), so treat it as a stopgap.`;
   return `Ship ${pick.summary.name}: survived ${evidence(pick)}${why}.`;
 }
