@@ -2,7 +2,7 @@
 // run, in latency or GC cycles, or when its GC took a large share of the CPU. Pure.
 import type { RequestGc, RunRecord } from '../model/results.js';
 import { judged } from './outcome.js';
-import { max, median, wilsonInterval } from './stats.js';
+import { contendersOf, max, median, wilsonInterval } from './stats.js';
 
 /**
  * The slowed rule's factors (README, "Slowed: the factors, from data"). Latency: ratios 0.8–1.0 of the death-spiral
@@ -48,11 +48,10 @@ export function cheapestSurvivor(runs: readonly RunRecord[]): Cheapest | null {
   const byVariant = new Map<string, RunRecord[]>();
   for (const run of judged(runs)) byVariant.set(run.variant, [...(byVariant.get(run.variant) ?? []), run]);
   const survival = new Map([...byVariant].map(([variant, own]) => [variant, wilsonInterval(own.filter((run) => run.survived).length, own.length)]));
-  const bestLow = Math.max(0, ...[...survival.values()].map((interval) => interval.low));
+  const contends = contendersOf([...survival.keys()], (variant) => survival.get(variant)!);
   let best: Cheapest | null = null;
   for (const [variant, own] of byVariant) {
-    const rate = survival.get(variant)!.rate ?? 0;
-    if (rate === 0 || rate < bestLow) continue;
+    if (!contends(variant)) continue;
     const costs = own.filter((run) => run.survived).map(runCost);
     const p50Ms = median(costs.flatMap((cost) => (cost.p50Ms === null ? [] : [cost.p50Ms])));
     if (p50Ms === null || (best && best.p50Ms <= p50Ms)) continue;

@@ -1,7 +1,7 @@
 // Which fix to ship: among the variants whose survival cannot be told apart from the best's, the cheapest that was
 // not slowed; said in at most four sentences (what to ship, the runner-up, how sure, the next experiment). Pure.
 import { limitAtRequest, type Results, type VariantSummary } from '../model/results.js';
-import { formatBytes, formatRate, headroomShare, zForConfidence } from './stats.js';
+import { contendersOf, formatBytes, formatRate, headroomShare, zForConfidence } from './stats.js';
 import { commonestKill } from './why.js';
 
 export interface RankedVariant {
@@ -39,19 +39,13 @@ function relativeCost(v: VariantSummary, reference: VariantSummary[]): number | 
   return ratios.length ? Math.max(...ratios) : null;
 }
 
-/** The variant with the best survival evidence: the highest interval low end, then rate. */
-function survivalLeader(variants: VariantSummary[]): VariantSummary | undefined {
-  return [...variants].sort((a, b) => b.survival.low - a.survival.low || (b.survival.rate ?? 0) - (a.survival.rate ?? 0))[0];
-}
-
 /**
  * Order: contenders (survival inside the leader's interval) first, those not slowed before the slowed, then those
  * within 10% of the cheapest by survival, then the rest by cost; then everything else by survival evidence.
  */
 export function rankVariants(variants: VariantSummary[]): RankedVariant[] {
   const run = variants.filter((v) => v.repetitions > 0);
-  const leader = survivalLeader(run);
-  const isContender = (v: VariantSummary) => leader !== undefined && v.survivedRepetitions > 0 && (v.survival.rate ?? 0) >= leader.survival.low;
+  const isContender = contendersOf(run, (v) => v.survival);
   const contenders = run.filter(isContender);
   const scored = run.map((summary) => ({
     summary,

@@ -114,3 +114,15 @@ export function formatRate(successes: number, trials: number): string {
   const pct = (x: number) => Math.round(x * 100);
   return `${successes}/${trials} (${pct(rate)}%, 95% CI ${pct(low)}–${pct(high)}%)`;
 }
+
+/**
+ * The contender rule the verdict and the slowed rule share: which survival intervals' rates lie inside the best
+ * one's (the highest low end), so the repetitions cannot tell them apart from it. A rate of zero never contends.
+ */
+export function contendersOf<T>(items: readonly T[], interval: (item: T) => { rate: number | null; low: number }): (item: T) => boolean {
+  const bestLow = Math.max(0, ...items.map((item) => interval(item).low));
+  return (item) => {
+    const rate = interval(item).rate ?? 0;
+    return rate > 0 && rate >= bestLow;
+  };
+}
