@@ -65,6 +65,31 @@ test("the service's container removed in the middle of a run: retried or marked 
   assert.equal(await containersOf(subprocess.pid), '');
 });
 
+test("the memory probe's container killed in the middle of a request: a harness fault, tried again with a new probe", { timeout: 5 * 60_000 }, async () => {
+  const out = path.join(await mkdtemp(path.join(os.tmpdir(), 'lab-fault-probe-')), 'run');
+  const subprocess = spawnLab([...ONE_REP, '--memory-probe', 'engine', '--out', out], {});
+  const probesOf = async () => (await execa('docker', ['ps', '-q', '--filter', `label=gomemlimit-lab.pid=${subprocess.pid}`, '--filter', 'label=gomemlimit-lab.role=cgroup-probe'])).stdout.trim();
+  const killed = whileRunning(subprocess, async () => {
+    if ((await vegetaAttacksOf(subprocess.pid)).length === 0) return false;
+    await sleep(1000); // inside the request
+    const probes = await probesOf();
+    if (!probes) return false;
+    await execa('docker', ['kill', ...probes.split('\n')]);
+    return true;
+  });
+  const result = await subprocess;
+  assert.ok(await killed, 'the probe container was killed');
+  assert.equal(result.exitCode, 0, result.stderr);
+  const results = await readResults(out);
+  assert.equal(results.retried.length, 1, JSON.stringify(results.retried));
+  assert.match(results.retried[0]!.cause, /the memory probe was lost once while the service stayed up/);
+  const run = results.runs[0]!;
+  assert.equal(run.attempt, 2);
+  assert.notEqual(run.outcome, 'harness-fault');
+  assert.equal(run.memory.probeLosses, 0, 'the second try had a probe throughout');
+  assert.equal(await containersOf(subprocess.pid), '');
+});
+
 test('--out on a full file system: one line, a non-zero exit, and nothing left behind', { timeout: 5 * 60_000, skip: process.getuid?.() !== 0 && 'needs root to mount a tmpfs' }, async () => {
   const mount = await mkdtemp(path.join(os.tmpdir(), 'lab-fault-full-'));
   await execa('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mount]);

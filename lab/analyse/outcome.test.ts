@@ -51,3 +51,11 @@ test("requests lost while the service stayed up are the lab's fault, not the ser
   assert.equal(classifyRepetition(input({ requests: [], expected: 1 })).outcome, 'harness-fault', 'vegeta returned nothing');
   assert.deepEqual(classifyRepetition(input({})), { outcome: 'survived', cause: '1/1 requests answered whole', killEvidence: [], oomKills: 0 });
 });
+
+test("a memory probe that died under a living service is the lab's fault; a death it saw still counts", () => {
+  const lost = classifyRepetition(input({ probeLosses: 1 }));
+  assert.equal(lost.outcome, 'harness-fault');
+  assert.match(lost.cause, /^the memory probe was lost once while the service stayed up/);
+  assert.equal(classifyRepetition(input({ probeLosses: 2, oomKillsCounted: 1, terminations: [exit(137, 'OOMKilled', true)] })).outcome, 'oom-killed');
+  assert.equal(classifyRepetition(input({ probeLosses: 1, requests: [http500] })).outcome, 'failed');
+});

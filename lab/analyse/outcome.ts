@@ -16,6 +16,8 @@ export interface OutcomeInput {
   oomKillsLogged?: number | null;
   peakBytes: number | null;
   limitBytes: number;
+  /** How often the memory probe died mid-repetition; its readings (peak, kill counter) are then incomplete. */
+  probeLosses?: number;
 }
 
 export interface OutcomeVerdict {
@@ -50,7 +52,7 @@ function describeExit(termination: Termination, input: OutcomeInput): string {
 /**
  * survived: every answer whole, nothing died. oom-killed: evidence of the OOM killer. failed: the service's own fault
  * (a non-2xx answer, an exit or kill without OOM evidence). harness-fault: requests failed while the service stayed
- * up: the load generator or the lab lost them, not the service.
+ * up (the load generator or the lab lost them, not the service), or the memory probe died under it.
  */
 export function classifyRepetition(input: OutcomeInput): OutcomeVerdict {
   const { evidence, kills } = killEvidence(input);
@@ -61,6 +63,7 @@ export function classifyRepetition(input: OutcomeInput): OutcomeVerdict {
   const answered = input.requests.filter((request) => request.errorKind === null).length;
   const httpError = input.requests.find((request) => request.errorKind === 'http');
   if (httpError) return verdict('failed', `the service answered HTTP ${httpError.status}`);
+  if (input.probeLosses) return verdict('harness-fault', `the memory probe was lost ${input.probeLosses === 1 ? 'once' : `${input.probeLosses} times`} while the service stayed up, so its peak is incomplete`);
   const lost = input.requests.find((request) => request.errorKind !== null);
   if (lost) return verdict('harness-fault', `request ${lost.seq} failed (${lost.errorKind}: ${lost.error.slice(0, 120)}) while the service stayed up`);
   if (input.requests.length < input.expected) return verdict('harness-fault', `the load generator returned ${input.requests.length} of ${input.expected} results while the service stayed up`);

@@ -14,7 +14,7 @@ test('a repetition records the conditions it ran under: host and container CPU p
     wallSeconds: 7,
     requests: [],
     status: { running: false, restarts: 0, terminations: [], events: [] },
-    memory: { source: 'host cgroup v2', startedAt: '2026-12-06T03:00:00.500Z', targetHz: 20, achievedHz: 10, samples, peakBytes: 100 << 20, peakFrom: 'container', oomKillsSeen: 0, cpu: { usageSeconds: 0.8, throttledSeconds: 3, throttledPeriods: 40, periods: 50, pressureSeconds: 2 } },
+    memory: { source: 'host cgroup v2', startedAt: '2026-12-06T03:00:00.500Z', targetHz: 20, achievedHz: 10, samples, peakBytes: 100 << 20, peakFrom: 'container', probeLosses: 0, oomKillsSeen: 0, cpu: { usageSeconds: 0.8, throttledSeconds: 3, throttledPeriods: 40, periods: 50, pressureSeconds: 2 } },
     logs: '',
     logFile: 'logs/x.log',
     resize: null,

@@ -69,6 +69,7 @@ function recordOf(run: RunSpec, observed: RunObservation): RunRecord {
         oomKillsLogged: observed.kernelOomKills ?? null,
         peakBytes: observed.memory.peakBytes,
         limitBytes,
+        probeLosses: observed.memory.probeLosses,
       });
   return {
     id: run.id,
@@ -101,6 +102,7 @@ function recordOf(run: RunSpec, observed: RunObservation): RunRecord {
       achievedHz: observed.memory.achievedHz,
       peakBytes: observed.memory.peakBytes,
       peakFrom: observed.memory.peakFrom,
+      probeLosses: observed.memory.probeLosses,
       samples: observed.memory.samples.map((sample) => [sample.t, sample.usageBytes] as [number, number]),
     },
     cpu: observed.memory.cpu,

@@ -217,6 +217,8 @@ export const runRecordSchema = z.object({
     peakBytes: z.number().nullable(),
     /** "pod": the container's cgroup went with a kill, and its pod's (which outlives it) held a higher peak. */
     peakFrom: z.enum(['container', 'pod']).default('container'),
+    /** How often the memory probe died under a living instance (a harness fault: its readings are missing). */
+    probeLosses: z.number().int().nonnegative().default(0),
     /** When sampling began: the origin of the samples' milliseconds (null in older files). */
     startedAt: z.string().nullable().default(null),
     /** [milliseconds since the instance started being sampled, bytes]. */

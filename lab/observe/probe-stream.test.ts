@@ -69,3 +69,27 @@ test("a following probe's pod peak is the highest any of its probes read: the ne
   peaks.restarted = 201;
   assert.equal(await probe.podPeak!(), 201);
 });
+
+test('a following probe whose own probe died under the same container counts a loss and starts another, a second later', async () => {
+  const started: string[] = [];
+  let alive = true;
+  const fake = (id: string): StoppableProbe => ({
+    source: 'engine probe cgroup v1',
+    read: async () => ({ usageBytes: 1, peakBytes: null, oomKills: null, cpu: null }),
+    alive: () => alive,
+    stop: async () => {},
+  });
+  const probe = followingProbe('engine probe', () => 'same', async (next) => (started.push(next), fake(next)), { id: 'same', probe: fake('same') });
+  assert.equal((await probe.read())?.usageBytes, 1);
+  alive = false;
+  assert.equal(await probe.read(), null, 'the dead probe reads nothing');
+  assert.equal(probe.losses!(), 1);
+  assert.equal(await probe.read(), null, 'not started again within a second');
+  assert.deepEqual(started, []);
+  alive = true;
+  await new Promise((resolve) => setTimeout(resolve, 1050));
+  assert.equal((await probe.read())?.usageBytes, 1);
+  assert.deepEqual(started, ['same']);
+  assert.equal(probe.losses!(), 1);
+  await probe.stop();
+});

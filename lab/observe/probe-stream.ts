@@ -9,6 +9,8 @@ import type { MemoryProbe } from './sampler.js';
 /** A MemoryProbe for one target, and how often the probe has read it. */
 export interface TargetMemoryProbe extends MemoryProbe {
   stats(): TargetStats;
+  /** False once the probe's stream ended: it died or was removed, and reads nothing more. */
+  alive(): boolean;
 }
 
 export interface ProbeStream {
@@ -47,17 +49,20 @@ export async function followProbeStream(stdout: Readable, options: { where: stri
         source: `${options.where} cgroup ${version}`,
         read: async () => (ended ? null : feed.latest(arg, performance.now(), staleMs)),
         stats: () => feed.stats(arg),
+        alive: () => !ended,
         ...(inPod ? { podPeak: async () => feed.parentPeak(arg) } : {}),
       };
     },
   };
 }
 
-export type StoppableProbe = MemoryProbe & { stop(): Promise<void> };
+export type StoppableProbe = MemoryProbe & { stop(): Promise<void>; alive?(): boolean };
 
 /**
  * A probe that follows a container through restarts: when `containerId` names a new container, the old probe
  * is stopped and `startFor` starts one for the new id; a start that fails is retried at most once a second.
+ * A probe that died under a living container (its own container killed) is a loss: counted, then started again,
+ * since the readings between are missing and the repetition cannot be judged on them.
  * `first` is a probe already started for the current id (started before the load, so no early reading is lost).
  */
 export function followingProbe(where: string, containerId: () => string, startFor: (id: string) => Promise<StoppableProbe>, first?: { id: string; probe: StoppableProbe }): StoppableProbe {
@@ -66,6 +71,7 @@ export function followingProbe(where: string, containerId: () => string, startFo
   let source = first?.probe.source ?? null;
   let failedAt = -Infinity; // performance.now() starts near 0
   let stopped = false;
+  let losses = 0;
   const release = (entry: typeof current) => entry?.probe.then((probe) => probe?.stop());
   return {
     get source() {
@@ -89,6 +95,13 @@ export function followingProbe(where: string, containerId: () => string, startFo
       }
       const probe = await current?.probe;
       if (!probe || stopped) return null;
+      if (probe.alive?.() === false) {
+        losses++;
+        failedAt = performance.now();
+        void release(current);
+        current = null;
+        return null;
+      }
       source = probe.source;
       return probe.read();
     },
@@ -98,6 +111,7 @@ export function followingProbe(where: string, containerId: () => string, startFo
       const found = peaks.filter((peak): peak is number => peak !== null);
       return found.length ? Math.max(...found) : null;
     },
+    losses: () => losses,
     async stop() {
       stopped = true;
       await release(current);

@@ -19,6 +19,8 @@ export interface MemorySeries {
   /** "pod": the peak is the pod cgroup's, higher than any the container's cgroup showed before it was gone. */
   peakFrom: PeakOrigin;
   oomKillsSeen: number | null;
+  /** How often the probe itself died under a living instance (its readings between are missing). */
+  probeLosses: number;
   /** cpu.stat over every cgroup lifetime of the repetition (restarts included); null where none was readable. */
   cpu: CpuTotals | null;
 }
@@ -43,6 +45,8 @@ export interface MemoryProbe {
    * burst between the last poll and the kernel's kill, which went with the container's cgroup.
    */
   podPeak?(): Promise<number | null>;
+  /** A probe that runs apart from the lab (a container, a pod): how often it died and was started again. */
+  losses?(): number;
 }
 
 export interface RunningSampler {
@@ -100,6 +104,7 @@ export function startSampler(probe: MemoryProbe, hz = 20): RunningSampler {
         peakBytes: peak,
         peakFrom: fromPod ? 'pod' : 'container',
         oomKillsSeen: kills.total(),
+        probeLosses: probe.losses?.() ?? 0,
         cpu: cpu.totals(),
       };
     },
