@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { makeResultsFixture } from '../../test/fixtures/results-fixture.js';
 import type { RetriedFault, RunRecord } from '../model/results.js';
 import type { RunSpec } from '../model/plan.js';
-import { withRetries, type RetryPolicy } from './retry.js';
+import { awaitRuntime, withRetries, type RetryPolicy } from './retry.js';
 
 const survived = makeResultsFixture().runs.find((run) => run.survived)!;
 const fault: RunRecord = { ...survived, survived: false, outcome: 'harness-fault', cause: 'request 0 failed (timeout: deadline exceeded) while the service stayed up' };
@@ -12,7 +12,7 @@ const run = { id: 'gomemlimit-1', variant: 'gomemlimit' } as RunSpec;
 function policy(retries: number, signal = new AbortController().signal): RetryPolicy & { lines: string[]; retried: RetriedFault[] } {
   const lines: string[] = [];
   const retried: RetriedFault[] = [];
-  return { retries, signal, progress: { info: (line: string) => lines.push(line) }, triedAgain: (fault) => retried.push(fault), retried, lines };
+  return { retries, signal, progress: { info: (line: string) => lines.push(line) }, triedAgain: (fault) => retried.push(fault), unavailable: async () => null, retried, lines };
 }
 
 /** A try function that gives these results in turn (an Error is thrown). */
@@ -53,4 +53,16 @@ test('an engine error is retried as a fault, and thrown once the retries are spe
   const controller = new AbortController();
   controller.abort('SIGINT');
   await assert.rejects(withRetries(run, policy(2, controller.signal), tries(new Error('stopped'), survived)), /stopped/);
+});
+
+test('a retry waits for a runtime that is down (an engine restart) and says so once; one that stays down stops the run', async () => {
+  const p = policy(2);
+  let downFor = 2;
+  p.unavailable = async () => (downFor-- > 0 ? 'the Docker engine does not answer (connect ENOENT)' : null);
+  const record = await withRetries(run, p, tries(new Error('connect ENOENT /var/run/docker.sock'), survived));
+  assert.equal(record.attempt, 2);
+  assert.equal(p.lines.filter((line) => line.startsWith('waiting up to')).length, 1, p.lines.join('\n'));
+  const gone = { ...policy(2), recoverySeconds: 1, unavailable: async () => 'the kind node is exited (exit 137)' };
+  await assert.rejects(awaitRuntime(gone), /^Error: the runtime did not come back within 1 s: the kind node is exited \(exit 137\)$/);
+  await assert.rejects(withRetries(run, gone, tries(fault, survived)), /did not come back/);
 });

@@ -1,10 +1,15 @@
 // A repetition tried again while the lab, not the service, spoiled it: harness faults never count as deaths.
 import { DEFAULT_RETRIES } from '../concurrency.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { errorMessage } from '../errors.js';
 import type { RetriedFault, RunRecord } from '../model/results.js';
 import type { RunSpec } from '../model/plan.js';
 import type { Progress } from '../progress.js';
+import type { Runtime } from '../runtimes/runtime.js';
 import type { RunLedger } from './ledger.js';
+
+/** How long a retry waits for the runtime to come back (a dockerd restart; a kind API server after it). */
+export const RECOVERY_SECONDS = 120;
 
 export interface RetryPolicy {
   retries: number;
@@ -12,14 +17,36 @@ export interface RetryPolicy {
   progress: Pick<Progress, 'info'>;
   /** Where each spoiled try is recorded (the ledger: results.json retried[]). */
   triedAgain(fault: RetriedFault): void;
+  /** Why the runtime cannot start an instance now, or null (Runtime.unavailable). */
+  unavailable(): Promise<string | null>;
+  recoverySeconds?: number;
 }
 
-export const retryPolicy = (context: { options: { retries?: number }; signal: AbortSignal; progress: Progress; ledger: RunLedger }): RetryPolicy => ({
+export const retryPolicy = (context: { options: { retries?: number }; signal: AbortSignal; progress: Progress; ledger: RunLedger; runtime: Pick<Runtime, 'unavailable'> }): RetryPolicy => ({
   retries: context.options.retries ?? DEFAULT_RETRIES,
   signal: context.signal,
   progress: context.progress,
   triedAgain: (fault) => context.ledger.triedAgain(fault),
+  unavailable: () => context.runtime.unavailable(),
 });
+
+/**
+ * Waits until the runtime can start instances again, saying once what it waits for; throws with the last reason
+ * when it has not come back within the policy's seconds, and the run stops with that one line.
+ */
+export async function awaitRuntime(policy: RetryPolicy): Promise<void> {
+  const seconds = policy.recoverySeconds ?? RECOVERY_SECONDS;
+  const deadline = performance.now() + seconds * 1000;
+  let said = false;
+  for (;;) {
+    const reason = await policy.unavailable().catch((error: unknown) => errorMessage(error));
+    if (reason === null) return;
+    if (performance.now() >= deadline) throw new Error(`the runtime did not come back within ${seconds} s: ${reason}`);
+    if (!said) policy.progress.info(`waiting up to ${seconds} s for the runtime: ${reason}`);
+    said = true;
+    await sleep(1000, undefined, { signal: policy.signal });
+  }
+}
 
 /**
  * Runs `tryOnce` until it gives a record that is not a harness fault, or the retries are spent. A throw (an engine
@@ -43,5 +70,6 @@ export async function withRetries(run: RunSpec, policy: RetryPolicy, tryOnce: ()
     if (attempt > policy.retries || policy.signal.aborted) return { ...record!, attempt };
     policy.triedAgain({ id: run.id, variant: run.variant, attempt, startedAt, cause });
     policy.progress.info(`${run.id}: harness fault, not counted (${cause}); trying again (${attempt + 1} of ${policy.retries + 1})`);
+    await awaitRuntime(policy);
   }
 }

@@ -34,6 +34,14 @@ async function checkDockerHost(): Promise<void> {
   if (!reachable) throw new UsageError(`${NOT_RUNNING} (no engine answers at DOCKER_HOST=${host})`);
 }
 
+/** Null when the engine answers a ping, else why not. */
+export async function engineUnavailable(dockerode: Dockerode): Promise<string | null> {
+  return dockerode.ping().then(
+    () => null,
+    (error: unknown) => `the Docker engine does not answer (${errorMessage(error)})`,
+  );
+}
+
 /** GenericContainer with the host settings testcontainers has no builder for. */
 class LabContainer extends GenericContainer {
   withKubernetesLikeLimits(run: RunSpec): this {
@@ -129,6 +137,10 @@ export class DockerRuntime implements Runtime {
     };
   }
 
+  async unavailable(): Promise<string | null> {
+    return engineUnavailable(this.requireClient().container.dockerode);
+  }
+
   private requireClient(): ContainerRuntimeClient {
     if (!this.client) throw new Error('docker runtime used before provision()');
     return this.client;
@@ -162,6 +174,8 @@ export class DockerRuntime implements Runtime {
       .withStartupTimeout(startupMs)
       .withLogConsumer((stream) => stream.on('data', (line: Buffer | string) => void (printed.push(String(line).trimEnd()) > 5 && printed.shift())));
     if (workload.args.length) definition = definition.withCommand(workload.args);
+    // An earlier try of this repetition, spoiled while the engine was away (a restart), may have left its container.
+    await client.container.dockerode.getContainer(name).remove({ force: true, v: true }).catch(() => {});
     // A line to wait for is waited for here; HTTP readiness is asked from the host once the port is known (drive).
     if (workload.readiness.log !== null) definition = definition.withWaitStrategy(Wait.forLogMessage(workload.readiness.log));
     const started = await definition.start().catch(async (error: unknown) => {

@@ -138,6 +138,10 @@ export class ExistingRuntime implements Runtime {
     });
   }
 
+  async unavailable(): Promise<string | null> {
+    return this.target().kubectl.apiUnavailable();
+  }
+
   async teardown(): Promise<void> {
     if (this.kubectl) await deleteNamespace(this.target());
   }

@@ -72,6 +72,11 @@ export interface Runtime {
   capacity(): Promise<Capacity>;
   /** The image reference an instance runs, once the local image exists. */
   start(run: RunSpec, image: string): Promise<Instance>;
+  /**
+   * Why it cannot start an instance right now (the engine not answering, the cluster's node or API server down), or
+   * null: asked before a harness fault is tried again, so a retry waits for an engine restart instead of failing.
+   */
+  unavailable(): Promise<string | null>;
   /** Removes everything this run created; safe to call twice and from a signal handler. */
   teardown(): Promise<void>;
 }

@@ -41,6 +41,11 @@ export class FakeRuntime implements Runtime {
     return { cpus: 2, availableBytes: 24 * 2 ** 30, source: 'fake' };
   }
   async teardown(): Promise<void> {}
+  /** Set by a test: why the fake cannot start instances now. */
+  down: string | null = null;
+  async unavailable(): Promise<string | null> {
+    return this.down;
+  }
 
   async start(run: RunSpec): Promise<Instance> {
     const attempt = (this.tries.get(run.id) ?? 0) + 1;

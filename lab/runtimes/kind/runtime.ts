@@ -237,6 +237,16 @@ export class KindRuntime implements Runtime {
     }
   }
 
+  /** The engine, the node container, then its API server: the first that is down says why. */
+  async unavailable(): Promise<string | null> {
+    const node = `${KIND_CLUSTER}-control-plane`;
+    const state = await execa('docker', ['inspect', '--format', '{{.State.Status}} {{.State.ExitCode}}', node], { reject: false, timeout: 10_000 });
+    if (state.exitCode !== 0) return `the kind node ${node} cannot be inspected (${(state.stderr || state.shortMessage || '').trim().split('\n').at(-1)})`;
+    const [status, exitCode] = state.stdout.trim().split(' ');
+    if (status !== 'running') return `the kind node ${node} is ${status} (exit ${exitCode}): remove the cluster with \`npm run lab -- clean\` and run again`;
+    return this.target().kubectl.apiUnavailable();
+  }
+
   /** The config's loopback NodePorts that the node container really publishes (a kept cluster may predate some). */
   private async publishedPorts(wanted: LoopbackPort[]): Promise<LoopbackPort[]> {
     const { stdout } = await execa('docker', ['port', `${KIND_CLUSTER}-control-plane`], { reject: false });
