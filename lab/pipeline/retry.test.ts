@@ -58,11 +58,16 @@ test('an engine error is retried as a fault, and thrown once the retries are spe
 test('a retry waits for a runtime that is down (an engine restart) and says so once; one that stays down stops the run', async () => {
   const p = policy(2);
   let downFor = 2;
-  p.unavailable = async () => (downFor-- > 0 ? 'the Docker engine does not answer (connect ENOENT)' : null);
+  p.unavailable = async () => (downFor-- > 0 ? { reason: 'the Docker engine does not answer (connect ENOENT)' } : null);
   const record = await withRetries(run, p, tries(new Error('connect ENOENT /var/run/docker.sock'), survived));
   assert.equal(record.attempt, 2);
   assert.equal(p.lines.filter((line) => line.startsWith('waiting up to')).length, 1, p.lines.join('\n'));
-  const gone = { ...policy(2), recoverySeconds: 1, unavailable: async () => 'the kind node is exited (exit 137)' };
-  await assert.rejects(awaitRuntime(gone), /^Error: the runtime did not come back within 1 s: the kind node is exited \(exit 137\)$/);
-  await assert.rejects(withRetries(run, gone, tries(fault, survived)), /did not come back/);
+  assert.match(p.retried[0]!.cause, /^the lab failed: connect ENOENT .*; the Docker engine does not answer/);
+  const away = { ...policy(2), recoverySeconds: 1, unavailable: async () => ({ reason: 'the API server is not ready (refused)' }) };
+  await assert.rejects(awaitRuntime(away), /^Error: the runtime did not come back within 1 s: the API server is not ready \(refused\)$/);
+  await assert.rejects(withRetries(run, away, tries(fault, survived)), /did not come back/);
+  const gone = { ...policy(2), unavailable: async () => ({ reason: 'the kind node is exited (exit 137)', lasting: true }) };
+  const before = performance.now();
+  await assert.rejects(awaitRuntime(gone), /^Error: the runtime cannot go on: the kind node is exited \(exit 137\)$/);
+  assert.ok(performance.now() - before < 500, 'a lasting reason is not waited out');
 });

@@ -5,7 +5,7 @@ import { errorMessage } from '../errors.js';
 import type { RetriedFault, RunRecord } from '../model/results.js';
 import type { RunSpec } from '../model/plan.js';
 import type { Progress } from '../progress.js';
-import type { Runtime } from '../runtimes/runtime.js';
+import type { Runtime, Unavailable } from '../runtimes/runtime.js';
 import type { RunLedger } from './ledger.js';
 
 /** How long a retry waits for the runtime to come back (a dockerd restart; a kind API server after it). */
@@ -18,7 +18,7 @@ export interface RetryPolicy {
   /** Where each spoiled try is recorded (the ledger: results.json retried[]). */
   triedAgain(fault: RetriedFault): void;
   /** Why the runtime cannot start an instance now, or null (Runtime.unavailable). */
-  unavailable(): Promise<string | null>;
+  unavailable(): Promise<Unavailable | null>;
   recoverySeconds?: number;
 }
 
@@ -39,10 +39,11 @@ export async function awaitRuntime(policy: RetryPolicy): Promise<void> {
   const deadline = performance.now() + seconds * 1000;
   let said = false;
   for (;;) {
-    const reason = await policy.unavailable().catch((error: unknown) => errorMessage(error));
-    if (reason === null) return;
-    if (performance.now() >= deadline) throw new Error(`the runtime did not come back within ${seconds} s: ${reason}`);
-    if (!said) policy.progress.info(`waiting up to ${seconds} s for the runtime: ${reason}`);
+    const down = await policy.unavailable().catch((error: unknown) => ({ reason: errorMessage(error), lasting: false }));
+    if (down === null) return;
+    if (down.lasting) throw new Error(`the runtime cannot go on: ${down.reason}`);
+    if (performance.now() >= deadline) throw new Error(`the runtime did not come back within ${seconds} s: ${down.reason}`);
+    if (!said) policy.progress.info(`waiting up to ${seconds} s for the runtime: ${down.reason}`);
     said = true;
     await sleep(1000, undefined, { signal: policy.signal });
   }
@@ -68,6 +69,9 @@ export async function withRetries(run: RunSpec, policy: RetryPolicy, tryOnce: ()
       cause = `the lab failed: ${errorMessage(error)}`;
     }
     if (attempt > policy.retries || policy.signal.aborted) return { ...record!, attempt };
+    // What a lost request or a failed call looked like from inside, said from outside when the runtime went away.
+    const down = await policy.unavailable().catch(() => null);
+    if (down) cause = `${cause}; ${down.reason}`;
     policy.triedAgain({ id: run.id, variant: run.variant, attempt, startedAt, cause });
     policy.progress.info(`${run.id}: harness fault, not counted (${cause}); trying again (${attempt + 1} of ${policy.retries + 1})`);
     await awaitRuntime(policy);

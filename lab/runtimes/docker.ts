@@ -13,7 +13,7 @@ import { engineMemoryReaders, type MemoryReaders } from './memory-readers.js';
 import type { Plan, RunSpec } from '../model/plan.js';
 import { timeoutScale } from '../timeouts.js';
 import { notReadyError } from './readiness.js';
-import { LAB_LABEL, RUN_LABEL, ownerGone, ownerLabels, type Instance, type InstanceStatus, type Runtime, type RuntimeCapabilities, type RuntimeInfo } from './runtime.js';
+import { LAB_LABEL, RUN_LABEL, ownerGone, ownerLabels, type Instance, type InstanceStatus, type Runtime, type RuntimeCapabilities, type RuntimeInfo, type Unavailable } from './runtime.js';
 import type { Termination } from '../model/results.js';
 import { EventLedger } from './docker-events.js';
 
@@ -35,10 +35,10 @@ async function checkDockerHost(): Promise<void> {
 }
 
 /** Null when the engine answers a ping, else why not. */
-export async function engineUnavailable(dockerode: Dockerode): Promise<string | null> {
+export async function engineUnavailable(dockerode: Dockerode): Promise<Unavailable | null> {
   return dockerode.ping().then(
     () => null,
-    (error: unknown) => `the Docker engine does not answer (${errorMessage(error)})`,
+    (error: unknown) => ({ reason: `the Docker engine does not answer (${errorMessage(error)})` }),
   );
 }
 
@@ -137,7 +137,7 @@ export class DockerRuntime implements Runtime {
     };
   }
 
-  async unavailable(): Promise<string | null> {
+  async unavailable(): Promise<Unavailable | null> {
     return engineUnavailable(this.requireClient().container.dockerode);
   }
 

@@ -16,7 +16,7 @@ import { NodeProbeError, nodeCgroupProbe, startNodeProbe, type NodeProbeSite } f
 import type { KubeInstanceOptions } from './kube/instance.js';
 import { containerStatus, criContainerId, readPod } from './kube/pod.js';
 import { supervisedPortForward } from './kube/port-forward.js';
-import type { Instance, Runtime, RuntimeCapabilities, RuntimeInfo } from './runtime.js';
+import type { Instance, Runtime, RuntimeCapabilities, RuntimeInfo, Unavailable } from './runtime.js';
 import type { RuntimeOptions } from './flags.js';
 
 const REMOTE_NODES = "an existing cluster's nodes are not this machine, so their cgroups cannot be read from here (--node-probe reads them on the node)";
@@ -138,7 +138,7 @@ export class ExistingRuntime implements Runtime {
     });
   }
 
-  async unavailable(): Promise<string | null> {
+  async unavailable(): Promise<Unavailable | null> {
     return this.target().kubectl.apiUnavailable();
   }
 

@@ -48,6 +48,12 @@ export interface RuntimeInfo {
 }
 
 /** What a runtime can do and needs, so that no other module asks which runtime it is. */
+export interface Unavailable {
+  reason: string;
+  /** It will not come back by itself (a kind node that exited): waiting is pointless, the run stops at once. */
+  lasting?: boolean;
+}
+
 export interface RuntimeCapabilities {
   /** It runs containers on a Docker engine this machine drives (started by the lab on a fresh machine). */
   localEngine: boolean;
@@ -76,7 +82,7 @@ export interface Runtime {
    * Why it cannot start an instance right now (the engine not answering, the cluster's node or API server down), or
    * null: asked before a harness fault is tried again, so a retry waits for an engine restart instead of failing.
    */
-  unavailable(): Promise<string | null>;
+  unavailable(): Promise<Unavailable | null>;
   /** Removes everything this run created; safe to call twice and from a signal handler. */
   teardown(): Promise<void>;
 }

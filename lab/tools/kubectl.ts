@@ -76,9 +76,9 @@ export class Kubectl {
   }
 
   /** Null when the API server says it is ready (/readyz), else why not. */
-  async apiUnavailable(): Promise<string | null> {
+  async apiUnavailable(): Promise<{ reason: string } | null> {
     const result = await execa(this.binary, this.args(['get', '--raw', '/readyz']), { reject: false, timeout: 10_000 });
-    return result.exitCode === 0 ? null : `the API server is not ready (${(result.stderr || result.shortMessage || '').trim().split('\n').at(-1)})`;
+    return result.exitCode === 0 ? null : { reason: `the API server is not ready (${(result.stderr || result.shortMessage || '').trim().split('\n').at(-1)})` };
   }
 
   async json<T>(args: string[]): Promise<T> {

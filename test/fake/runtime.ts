@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Capacity } from '../../lab/concurrency.js';
 import type { Plan, RunSpec } from '../../lab/model/plan.js';
 import type { Termination } from '../../lab/model/results.js';
-import type { Instance, InstanceStatus, Runtime, RuntimeInfo } from '../../lab/runtimes/runtime.js';
+import type { Instance, InstanceStatus, Runtime, RuntimeInfo, Unavailable } from '../../lab/runtimes/runtime.js';
 
 /**
  * survive: answers the body. oom: the kernel kills it mid-request (the socket drops, a kill is counted).
@@ -42,8 +42,8 @@ export class FakeRuntime implements Runtime {
   }
   async teardown(): Promise<void> {}
   /** Set by a test: why the fake cannot start instances now. */
-  down: string | null = null;
-  async unavailable(): Promise<string | null> {
+  down: Unavailable | null = null;
+  async unavailable(): Promise<Unavailable | null> {
     return this.down;
   }
 

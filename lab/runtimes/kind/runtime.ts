@@ -21,7 +21,7 @@ import { Kubectl, kubectlFromNodeImage } from '../../tools/kubectl.js';
 import { createNamespace, deleteNamespace, runNamespace, deployWorkload, removeStaleNamespaces, removeWorkload, serverVersion, watchPod, type WorkloadTarget } from '../kube/workload.js';
 import { acquireLock, type Lock } from '../lock.js';
 import { engineMemoryReaders, type MemoryReaders } from '../memory-readers.js';
-import type { Instance, Runtime, RuntimeCapabilities, RuntimeInfo } from '../runtime.js';
+import type { Instance, Runtime, RuntimeCapabilities, RuntimeInfo, Unavailable } from '../runtime.js';
 import type { RuntimeOptions } from '../flags.js';
 
 export const KIND_CLUSTER = 'gomemlimit-lab';
@@ -238,12 +238,13 @@ export class KindRuntime implements Runtime {
   }
 
   /** The engine, the node container, then its API server: the first that is down says why. */
-  async unavailable(): Promise<string | null> {
+  async unavailable(): Promise<Unavailable | null> {
     const node = `${KIND_CLUSTER}-control-plane`;
     const state = await execa('docker', ['inspect', '--format', '{{.State.Status}} {{.State.ExitCode}}', node], { reject: false, timeout: 10_000 });
-    if (state.exitCode !== 0) return `the kind node ${node} cannot be inspected (${(state.stderr || state.shortMessage || '').trim().split('\n').at(-1)})`;
+    if (state.exitCode !== 0) return { reason: `the kind node ${node} cannot be inspected (${(state.stderr || state.shortMessage || '').trim().split('\n').at(-1)})` };
     const [status, exitCode] = state.stdout.trim().split(' ');
-    if (status !== 'running') return `the kind node ${node} is ${status} (exit ${exitCode}): remove the cluster with \`npm run lab -- clean\` and run again`;
+    // An exited node is not restarted by the engine (kind's on-failure policy skips a kill): the cluster is gone.
+    if (status !== 'running' && status !== 'restarting') return { reason: `the kind node ${node} is ${status} (exit ${exitCode})`, lasting: true };
     return this.target().kubectl.apiUnavailable();
   }
 
