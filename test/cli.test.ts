@@ -91,6 +91,12 @@ test('--help lists the options and --dry-run prints the plan without Docker', as
   const help = await lab(['--help']);
   assert.equal(help.exitCode, 0);
   for (const flag of ['--scenario', '--runtime', '--reps', '--variants', '--out']) assert.ok(help.stdout.includes(flag), flag);
+  // The runtimes and who takes which flag come from lab/runtimes/registry.ts, the same on regress.
+  for (const text of [help, await lab(['regress', '--help'])].map((result) => result.stdout.replace(/\s+/g, ' '))) {
+    assert.match(text, /where the variants run: kind = .*; docker = .*; existing = /);
+    assert.match(text, /--keep-cluster kind: leave the cluster/);
+    assert.match(text, /--memory-probe <how> kind, docker: how memory is read/);
+  }
   const dry = await lab(['--runtime', 'docker', '--dry-run', '--reps', '2', '--variants', 'gomemlimit'], { DOCKER_HOST: 'unix:///nonexistent/docker.sock' });
   assert.equal(dry.exitCode, 0, dry.stderr);
   const plan = JSON.parse(dry.stdout) as { runs: { id: string; env: Record<string, string> }[] };

@@ -41,7 +41,7 @@ export async function prepareRun(options: LabOptions, progress: Progress): Promi
   const planOptions = { runtime: options.runtime, reps: options.reps, variants: options.variants, adaptive: options.adaptive };
   let plan = planRuns(scenario, { ...planOptions, go: options.go ?? PINNED_GO });
   const runId = newRunId();
-  const runtime = createRuntime(options.runtime, runId, runtimeOptions(options, plan), progress); // refuses what a runtime cannot take
+  const runtime = await createRuntime(options.runtime, runId, runtimeFlags(options, plan), progress); // refuses what a runtime cannot take
   // A pushed image was built wherever it was built: the pin cannot apply, and --go must not be claimed for it.
   if (runtime.capabilities.image === 'pushed' && !options.go) plan = planRuns(scenario, { ...planOptions, go: { version: 'local', source: 'pinned' } });
   const rebuilt = plan.variants.find((variant) => flavourKey(variant.build) !== 'local');
@@ -52,7 +52,7 @@ export async function prepareRun(options: LabOptions, progress: Progress): Promi
 }
 
 /** A service's image is what a cluster that pulls (existing) runs, in place of the sample's --image. */
-function runtimeOptions(options: LabOptions, plan: Plan): LabOptions {
+function runtimeFlags(options: LabOptions, plan: Plan): LabOptions {
   const service = plan.scenario.service;
   return service ? { ...options, image: service.image } : options;
 }
