@@ -32,6 +32,10 @@ test('bad input is one line, exit 2, nothing started', async () => {
   await assertUsageError(['--runtime', 'existing'], /--runtime existing needs --context/);
   await assertUsageError(['--runtime', 'existing', '--context', 'nope', '--image', 'x/y:1'], /no context "nope"/);
   await assertUsageError(['--runtime', 'podman'], /--runtime/);
+  // Another runtime's flag is refused, not ignored: the same on a run, a dry run and regress.
+  await assertUsageError(['--runtime', 'docker', '--keep-cluster'], /^error: --keep-cluster is for --runtime kind, not docker$/);
+  await assertUsageError(['--runtime', 'kind', '--context', 'x', '--dry-run'], /^error: --context is for --runtime existing, not kind$/);
+  await assertUsageError(['regress', '--runtime', 'docker', '--node-probe'], /^error: --node-probe is for --runtime existing, not docker$/);
   await assertUsageError(['--scenario', path.join(REPO_ROOT, 'test', 'fixtures', 'bad-quantity.yaml')], /bad memory quantity "400MB".*400Mi/);
   await assertUsageError(['regress', '--expectations', 'nope'], /no expectations file .*nope\.yaml/);
   await assertUsageError(['--go', 'banana'], /--go.*use "local" .* or a Go release such as 1\.27\.3/);

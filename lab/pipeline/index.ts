@@ -8,6 +8,7 @@ import type { Results } from '../model/results.js';
 import { SCENARIO_DIR, loadScenario } from '../model/scenario.js';
 import { serviceOverlay } from '../model/service-flags.js';
 import { createRuntime } from '../runtimes/create.js';
+import { takesFlag } from '../runtimes/registry.js';
 import { runSteps } from '../steps.js';
 import { goVersion } from '../tools/go.js';
 import { fetchToolchains } from '../build/sample.js';
@@ -51,10 +52,10 @@ export async function prepareRun(options: LabOptions, progress: Progress): Promi
   return { runId, plan, runtime };
 }
 
-/** A service's image is what a cluster that pulls (existing) runs, in place of the sample's --image. */
+/** A service's image is what a runtime that takes --image (a cluster that pulls) runs, in place of the sample's. */
 function runtimeFlags(options: LabOptions, plan: Plan): LabOptions {
   const service = plan.scenario.service;
-  return service ? { ...options, image: service.image } : options;
+  return service && takesFlag(options.runtime, 'image') ? { ...options, image: service.image } : options;
 }
 
 function newRunId(): string {

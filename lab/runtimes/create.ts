@@ -2,20 +2,21 @@ import { UsageError } from '../errors.js';
 import { noProbeWarning } from '../observe/probe-choice.js';
 import type { RuntimeFlagValues } from './flags.js';
 import type { Progress } from '../progress.js';
-import { constructRuntime, type RuntimeName } from './registry.js';
+import { constructRuntime, refuseForeignFlags, type RuntimeName } from './registry.js';
 import type { Runtime, RuntimeInfo } from './runtime.js';
 
-/** The runtime, built from the registry with its own flags, once the memory flags asked for are ones it declares it can honour. */
+/**
+ * The runtime, built from the registry with its own flags, once the memory probe asked for is one it declares it can
+ * honour and no other runtime's flag was given. The memory check comes first: its hint (use --node-probe) says more.
+ */
 export async function createRuntime(name: RuntimeName, runId: string, flags: RuntimeFlagValues, progress: Progress): Promise<Runtime> {
   const runtime = await constructRuntime(name, runId, flags, progress);
   const offers = runtime.capabilities.memory;
-  if ((flags.nodeProbe || flags.probeImage) && !offers.includes('node-probe')) {
-    throw new UsageError(`--node-probe is for a cluster the lab does not run: --runtime ${name} reads memory on the engine itself (see --memory-probe)`);
-  }
   const forced = flags.memoryProbe && flags.memoryProbe !== 'auto' ? flags.memoryProbe : null;
   if (forced && !offers.includes(forced)) {
     throw new UsageError(`--memory-probe ${forced}: --runtime ${name} cannot read memory that way (it offers ${offers.join(', ') || 'none'}${offers.includes('node-probe') ? ': use --node-probe' : ''})`);
   }
+  refuseForeignFlags(name, flags);
   return runtime;
 }
 

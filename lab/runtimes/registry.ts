@@ -1,7 +1,8 @@
 // Every runtime, declared once: its name, what it is, the flags it takes and its constructor. The --runtime choices
 // and help, the runtimes named before each flag's help, RuntimeName and each runtime's options type come from here.
+import { UsageError } from '../errors.js';
 import type { Progress } from '../progress.js';
-import { runtimeOptionsSchema, type RuntimeFlagName, type RuntimeFlagValues, type RuntimeOptions } from './flags.js';
+import { RUNTIME_FLAGS, flagDefault, runtimeOptionsSchema, type RuntimeFlagName, type RuntimeFlagValues, type RuntimeOptions } from './flags.js';
 import type { Runtime } from './runtime.js';
 
 // Not checked against a type here: each runtime's options type is read from this table, and a check on its
@@ -44,6 +45,14 @@ export function runtimesTaking(flag: RuntimeFlagName): RuntimeName[] {
 export function pickFlags<F extends RuntimeFlagName>(flags: readonly F[], values: RuntimeFlagValues): Pick<RuntimeOptions, F> {
   const mask = Object.fromEntries(flags.map((flag) => [flag, true])) as Record<RuntimeFlagName, true>;
   return runtimeOptionsSchema.pick(mask).parse(values) as Pick<RuntimeOptions, F>;
+}
+
+/** Refuses a flag of another runtime, set to other than its default, rather than ignore it: --keep-cluster means nothing to docker. */
+export function refuseForeignFlags(name: RuntimeName, values: RuntimeFlagValues): void {
+  for (const [flag, value] of Object.entries(values) as [RuntimeFlagName, unknown][]) {
+    if (!Object.hasOwn(RUNTIME_FLAGS, flag) || takesFlag(name, flag) || value === undefined || value === flagDefault(flag)) continue;
+    throw new UsageError(`${RUNTIME_FLAGS[flag].flags.split(' ')[0]} is for --runtime ${runtimesTaking(flag).join(' or ')}, not ${name}`);
+  }
 }
 
 /** The runtime, its module imported now, given its own flags only (defaults filled in). */
