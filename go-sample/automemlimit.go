@@ -41,7 +41,7 @@ func applyAutoMemLimit(ctx context.Context) {
 		opts = append(opts, memlimit.WithRefreshInterval(ctx, refresh))
 	}
 	limit, err := memlimit.Set(opts...)
-	// Set starts no refresh when it does nothing (GOMEMLIMIT present,
+	// Set starts no refresh when it does nothing (GOMEMLIMIT non-empty,
 	// AUTOMEMLIMIT=off) or rejects the ratio; it does start one when only the
 	// first read of the limit failed.
 	var interval any // null: no refresh running
@@ -79,8 +79,9 @@ func autoMemLimitRefresh() (refresh time.Duration, set bool) {
 
 // autoMemLimitRatioUsable mirrors memlimit.Set's own checks: whether it goes
 // on to read the provider (and so starts a refresh) for this AUTOMEMLIMIT.
+// Since v1.0.2 only a non-empty GOMEMLIMIT makes it skip.
 func autoMemLimitRatioUsable(ratio string) bool {
-	if _, ok := os.LookupEnv("GOMEMLIMIT"); ok || ratio == "off" {
+	if os.Getenv("GOMEMLIMIT") != "" || ratio == "off" {
 		return false
 	}
 	r, err := strconv.ParseFloat(ratio, 64)

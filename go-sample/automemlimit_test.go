@@ -114,6 +114,22 @@ func TestAutoMemLimitRefreshInvalidOrSkipped(t *testing.T) {
 	}
 }
 
+// automemlimit v1.0.2 skips only for a non-empty GOMEMLIMIT: an empty one (an
+// env entry with no value) no longer stops it, and the refresh it starts is logged.
+func TestAutoMemLimitEmptyGOMEMLIMITDoesNotWin(t *testing.T) {
+	autoMemLimitEnv(t, 8*GiB)
+	t.Setenv("GOMEMLIMIT", "")
+	t.Setenv("AUTOMEMLIMIT", "0.5")
+	t.Setenv("AUTOMEMLIMIT_REFRESH", "10ms")
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(func() { cancel(); time.Sleep(50 * time.Millisecond) })
+	lines := captureLogs(t)
+	applyAutoMemLimit(ctx)
+	if refresh, limit := appliedLine(t, lines()); refresh == nil || *refresh != "10ms" || limit != 4*GiB {
+		t.Fatalf("applied: refreshInterval %v, memoryLimitBytes %d; want 10ms, %d", refresh, limit, 4*GiB)
+	}
+}
+
 func TestAutoMemLimitRefreshWithoutAutoMemLimit(t *testing.T) {
 	autoMemLimitEnv(t, 8*GiB)
 	if v, ok := os.LookupEnv("AUTOMEMLIMIT"); ok {

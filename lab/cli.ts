@@ -6,7 +6,8 @@ import { compareCommand, reportCommand } from './commands/reports.js';
 import { runCommand, type RunOptions } from './commands/run.js';
 import { DEFAULT_RETRIES, MAX_PARALLEL, MAX_RETRIES, parseParallel, type ParallelRequest } from './concurrency.js';
 import { InterruptedError, UsageError, errorMessage } from './errors.js';
-import { RUNTIME_FLAGS, RUNTIME_NAMES, type RuntimeFlag } from './runtimes/flags.js';
+import { RUNTIME_FLAGS, flagDefault, type RuntimeFlag, type RuntimeFlagName } from './runtimes/flags.js';
+import { RUNTIMES, RUNTIME_NAMES, runtimesTaking } from './runtimes/registry.js';
 import type { GoRequest } from './model/go-choice.js';
 import { goVersionSchema } from './model/scenario.js';
 import { SAMPLE_GO } from './pins.js';
@@ -66,17 +67,19 @@ function parseGo(value: string): GoRequest {
   return { version: parsed.data, source: 'flag' };
 }
 
-/** --runtime, the same on run and regress. */
+/** --runtime, the same on run and regress: the choices and their help from the registry (lab/runtimes/registry.ts). */
 function runtimeOption(): Option {
-  return new Option('-r, --runtime <runtime>', 'where the variants run').choices([...RUNTIME_NAMES]).default('kind');
+  const runtimes = RUNTIME_NAMES.map((name) => `${name} = ${RUNTIMES[name].description}`).join('; ');
+  return new Option('-r, --runtime <runtime>', `where the variants run: ${runtimes}`).choices(RUNTIME_NAMES).default('kind');
 }
 
-/** Every runtime's own flags, from the one table in lab/runtimes/flags.ts. */
+/** Every runtime's own flags (lab/runtimes/flags.ts), each introduced by the runtimes that take it. */
 function addRuntimeFlags(command: Command): Command {
-  for (const entry of Object.values(RUNTIME_FLAGS) as RuntimeFlag[]) {
-    const option = new Option(entry.flags, entry.description);
+  for (const [name, entry] of Object.entries(RUNTIME_FLAGS) as [RuntimeFlagName, RuntimeFlag][]) {
+    const option = new Option(entry.flags, `${runtimesTaking(name).join(', ')}: ${entry.description}`);
     if (entry.choices) option.choices([...entry.choices]);
-    if (entry.default !== undefined) option.default(entry.default);
+    const fallback = flagDefault(name);
+    if (typeof fallback === 'string') option.default(fallback); // a boolean flag's false goes without saying
     command.addOption(option);
   }
   return command;

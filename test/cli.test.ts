@@ -32,6 +32,10 @@ test('bad input is one line, exit 2, nothing started', async () => {
   await assertUsageError(['--runtime', 'existing'], /--runtime existing needs --context/);
   await assertUsageError(['--runtime', 'existing', '--context', 'nope', '--image', 'x/y:1'], /no context "nope"/);
   await assertUsageError(['--runtime', 'podman'], /--runtime/);
+  // Another runtime's flag is refused, not ignored: the same on a run, a dry run and regress.
+  await assertUsageError(['--runtime', 'docker', '--keep-cluster'], /^error: --keep-cluster is for --runtime kind, not docker$/);
+  await assertUsageError(['--runtime', 'kind', '--context', 'x', '--dry-run'], /^error: --context is for --runtime existing, not kind$/);
+  await assertUsageError(['regress', '--runtime', 'docker', '--node-probe'], /^error: --node-probe is for --runtime existing, not docker$/);
   await assertUsageError(['--scenario', path.join(REPO_ROOT, 'test', 'fixtures', 'bad-quantity.yaml')], /bad memory quantity "400MB".*400Mi/);
   await assertUsageError(['regress', '--expectations', 'nope'], /no expectations file .*nope\.yaml/);
   await assertUsageError(['--go', 'banana'], /--go.*use "local" .* or a Go release such as 1\.27\.3/);
@@ -91,6 +95,12 @@ test('--help lists the options and --dry-run prints the plan without Docker', as
   const help = await lab(['--help']);
   assert.equal(help.exitCode, 0);
   for (const flag of ['--scenario', '--runtime', '--reps', '--variants', '--out']) assert.ok(help.stdout.includes(flag), flag);
+  // The runtimes and who takes which flag come from lab/runtimes/registry.ts, the same on regress.
+  for (const text of [help, await lab(['regress', '--help'])].map((result) => result.stdout.replace(/\s+/g, ' '))) {
+    assert.match(text, /where the variants run: kind = .*; docker = .*; existing = /);
+    assert.match(text, /--keep-cluster kind: leave the cluster/);
+    assert.match(text, /--memory-probe <how> kind, docker: how memory is read/);
+  }
   const dry = await lab(['--runtime', 'docker', '--dry-run', '--reps', '2', '--variants', 'gomemlimit'], { DOCKER_HOST: 'unix:///nonexistent/docker.sock' });
   assert.equal(dry.exitCode, 0, dry.stderr);
   const plan = JSON.parse(dry.stdout) as { runs: { id: string; env: Record<string, string> }[] };

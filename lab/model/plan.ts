@@ -5,11 +5,10 @@ import { mergeGodebug, type RequestTarget } from './service.js';
 import { resolveVariants, type BuildFlavour, type ResolvedVariant } from './variants.js';
 import { PINNED_GO, type GoRequest } from './go-choice.js';
 import type { AdaptiveSpec } from './adaptive.js';
+import type { RuntimeName } from '../runtimes/registry.js';
 
 /** --reps auto's defaults: ten minutes, and intervals whose family-wise error is 5%. */
 export const ADAPTIVE_DEFAULTS = { budgetSeconds: 600, precision: null, alpha: 0.05 } as const;
-
-export type RuntimeName = 'docker' | 'kind' | 'existing';
 
 export interface PlanOptions {
   runtime: RuntimeName;

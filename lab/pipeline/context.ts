@@ -1,11 +1,12 @@
 import type { ConcurrencyChoice, ParallelRequest } from '../concurrency.js';
-import type { Plan, PlanOptions, RuntimeName } from '../model/plan.js';
+import type { Plan, PlanOptions } from '../model/plan.js';
 import type { Progress } from '../progress.js';
 import type { Frontier, Results } from '../model/results.js';
 import type { RunLedger } from './ledger.js';
 import type { Runtime, RuntimeInfo } from '../runtimes/runtime.js';
 import type { BuildOutput } from '../build/sample.js';
-import type { RuntimeOptions } from '../runtimes/create.js';
+import type { RuntimeFlagValues } from '../runtimes/flags.js';
+import type { RuntimeName } from '../runtimes/registry.js';
 import type { ResolvedVariant } from '../model/variants.js';
 import type { GoRequest, NotApplicable } from '../model/go-choice.js';
 import type { AdaptiveOutcome } from '../model/adaptive.js';
@@ -13,7 +14,7 @@ import type { HarnessMeter } from './harness.js';
 import type { ServiceFlags } from '../model/service-flags.js';
 
 /** ServiceFlags: a service to run in place of the sample (--service-image and friends). */
-export interface LabOptions extends RuntimeOptions, ServiceFlags {
+export interface LabOptions extends RuntimeFlagValues, ServiceFlags {
   scenario: string;
   runtime: RuntimeName;
   reps?: number | 'auto';

@@ -8,6 +8,7 @@ import type { Results } from '../model/results.js';
 import { SCENARIO_DIR, loadScenario } from '../model/scenario.js';
 import { serviceOverlay } from '../model/service-flags.js';
 import { createRuntime } from '../runtimes/create.js';
+import { takesFlag } from '../runtimes/registry.js';
 import { runSteps } from '../steps.js';
 import { goVersion } from '../tools/go.js';
 import { fetchToolchains } from '../build/sample.js';
@@ -41,7 +42,7 @@ export async function prepareRun(options: LabOptions, progress: Progress): Promi
   const planOptions = { runtime: options.runtime, reps: options.reps, variants: options.variants, adaptive: options.adaptive };
   let plan = planRuns(scenario, { ...planOptions, go: options.go ?? PINNED_GO });
   const runId = newRunId();
-  const runtime = createRuntime(options.runtime, runId, runtimeOptions(options, plan), progress); // refuses what a runtime cannot take
+  const runtime = await createRuntime(options.runtime, runId, runtimeFlags(options, plan), progress); // refuses what a runtime cannot take
   // A pushed image was built wherever it was built: the pin cannot apply, and --go must not be claimed for it.
   if (runtime.capabilities.image === 'pushed' && !options.go) plan = planRuns(scenario, { ...planOptions, go: { version: 'local', source: 'pinned' } });
   const rebuilt = plan.variants.find((variant) => flavourKey(variant.build) !== 'local');
@@ -51,10 +52,10 @@ export async function prepareRun(options: LabOptions, progress: Progress): Promi
   return { runId, plan, runtime };
 }
 
-/** A service's image is what a cluster that pulls (existing) runs, in place of the sample's --image. */
-function runtimeOptions(options: LabOptions, plan: Plan): LabOptions {
+/** A service's image is what a runtime that takes --image (a cluster that pulls) runs, in place of the sample's. */
+function runtimeFlags(options: LabOptions, plan: Plan): LabOptions {
   const service = plan.scenario.service;
-  return service ? { ...options, image: service.image } : options;
+  return service && takesFlag(options.runtime, 'image') ? { ...options, image: service.image } : options;
 }
 
 function newRunId(): string {

@@ -1,37 +1,22 @@
 import { UsageError } from '../errors.js';
 import { noProbeWarning } from '../observe/probe-choice.js';
-import type { RuntimeOptions } from './flags.js';
-import type { RuntimeName } from '../model/plan.js';
+import type { RuntimeFlagValues } from './flags.js';
 import type { Progress } from '../progress.js';
-import { DockerRuntime } from './docker.js';
-import { ExistingRuntime } from './existing.js';
-import { KindRuntime } from './kind/runtime.js';
+import { constructRuntime, refuseForeignFlags, type RuntimeName } from './registry.js';
 import type { Runtime, RuntimeInfo } from './runtime.js';
 
-export type { RuntimeOptions } from './flags.js';
-
-function constructRuntime(name: RuntimeName, runId: string, options: RuntimeOptions, progress: Progress): Runtime {
-  switch (name) {
-    case 'docker':
-      return new DockerRuntime(runId, { memoryProbe: options.memoryProbe ?? 'auto' }, progress);
-    case 'kind':
-      return new KindRuntime(runId, { keepCluster: options.keepCluster ?? false, nodeImage: options.nodeImage, memoryProbe: options.memoryProbe ?? 'auto' }, progress);
-    case 'existing':
-      return new ExistingRuntime(runId, { context: options.context, image: options.image, nodeProbe: options.nodeProbe, probeImage: options.probeImage }, progress);
-  }
-}
-
-/** The runtime, once the memory flags asked for are ones it declares it can honour. */
-export function createRuntime(name: RuntimeName, runId: string, options: RuntimeOptions, progress: Progress): Runtime {
-  const runtime = constructRuntime(name, runId, options, progress);
+/**
+ * The runtime, built from the registry with its own flags, once the memory probe asked for is one it declares it can
+ * honour and no other runtime's flag was given. The memory check comes first: its hint (use --node-probe) says more.
+ */
+export async function createRuntime(name: RuntimeName, runId: string, flags: RuntimeFlagValues, progress: Progress): Promise<Runtime> {
+  const runtime = await constructRuntime(name, runId, flags, progress);
   const offers = runtime.capabilities.memory;
-  if ((options.nodeProbe || options.probeImage) && !offers.includes('node-probe')) {
-    throw new UsageError(`--node-probe is for a cluster the lab does not run: --runtime ${name} reads memory on the engine itself (see --memory-probe)`);
-  }
-  const forced = options.memoryProbe && options.memoryProbe !== 'auto' ? options.memoryProbe : null;
+  const forced = flags.memoryProbe && flags.memoryProbe !== 'auto' ? flags.memoryProbe : null;
   if (forced && !offers.includes(forced)) {
     throw new UsageError(`--memory-probe ${forced}: --runtime ${name} cannot read memory that way (it offers ${offers.join(', ') || 'none'}${offers.includes('node-probe') ? ': use --node-probe' : ''})`);
   }
+  refuseForeignFlags(name, flags);
   return runtime;
 }
 

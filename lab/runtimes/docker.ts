@@ -5,7 +5,6 @@ import Dockerode from 'dockerode';
 import { GenericContainer, Wait, getContainerRuntimeClient, type ContainerRuntimeClient } from 'testcontainers';
 import { UsageError, errorMessage } from '../errors.js';
 import { transparentHugepages } from '../observe/kernel.js';
-import type { MemoryProbeMode } from '../observe/probe-choice.js';
 import type { Progress } from '../progress.js';
 import { engineCapacity } from './capacity.js';
 import type { Capacity } from '../concurrency.js';
@@ -16,6 +15,7 @@ import { notReadyError } from './readiness.js';
 import { LAB_LABEL, RUN_LABEL, ownerGone, ownerLabels, type Instance, type InstanceStatus, type Runtime, type RuntimeCapabilities, type RuntimeInfo, type Unavailable } from './runtime.js';
 import type { Termination } from '../model/results.js';
 import { EventLedger } from './docker-events.js';
+import type { RuntimeOptionsOf } from './registry.js';
 
 // No reaper image can be pulled here, and the lab cleans up by its own labels; the bridge gateway is not loopback.
 process.env.TESTCONTAINERS_RYUK_DISABLED = 'true';
@@ -93,7 +93,7 @@ export class DockerRuntime implements Runtime {
 
   constructor(
     private readonly runId: string,
-    private readonly options: { memoryProbe: MemoryProbeMode },
+    private readonly options: RuntimeOptionsOf<'docker'>,
     private readonly progress: Progress,
   ) {}
 

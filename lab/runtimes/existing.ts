@@ -17,13 +17,10 @@ import type { KubeInstanceOptions } from './kube/instance.js';
 import { containerStatus, criContainerId, readPod } from './kube/pod.js';
 import { supervisedPortForward } from './kube/port-forward.js';
 import type { Instance, Runtime, RuntimeCapabilities, RuntimeInfo, Unavailable } from './runtime.js';
-import type { RuntimeOptions } from './flags.js';
+import type { RuntimeOptionsOf } from './registry.js';
 
 const REMOTE_NODES = "an existing cluster's nodes are not this machine, so their cgroups cannot be read from here (--node-probe reads them on the node)";
 const NODE_PROBE_REASON = "--node-probe: a pod on the workload's node reads its /sys/fs/cgroup (hostPath, read-only)";
-
-/** nodeProbe runs cgroup-probe as a pod on the workload's node; probeImage defaults to the locally built one. */
-export type ExistingOptions = Pick<RuntimeOptions, 'context' | 'image' | 'nodeProbe' | 'probeImage'>;
 
 function requirePinned(flag: string, image: string): void {
   if (/:latest$/.test(image) || !/[:@]/.test(image.split('/').pop() ?? '')) throw new UsageError(`${flag} ${image}: use a pinned tag or digest, not latest`);
@@ -42,7 +39,7 @@ export class ExistingRuntime implements Runtime {
 
   constructor(
     private readonly runId: string,
-    private readonly options: ExistingOptions,
+    private readonly options: RuntimeOptionsOf<'existing'>,
     private readonly progress: Progress,
   ) {
     this.namespace = runNamespace(runId);

@@ -4,7 +4,8 @@ import type { Capacity } from '../concurrency.js';
 import type { ResizeRecord, RuntimeEvent, Termination } from '../model/results.js';
 import type { MemoryProbeKind, ProbeChoice } from '../model/results.js';
 import type { MemoryProbe } from '../observe/sampler.js';
-import type { Plan, RunSpec, RuntimeName } from '../model/plan.js';
+import type { Plan, RunSpec } from '../model/plan.js';
+import type { RuntimeName } from './registry.js';
 
 export interface InstanceStatus {
   running: boolean;

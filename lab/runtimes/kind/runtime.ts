@@ -22,7 +22,7 @@ import { createNamespace, deleteNamespace, runNamespace, deployWorkload, removeS
 import { acquireLock, type Lock } from '../lock.js';
 import { engineMemoryReaders, type MemoryReaders } from '../memory-readers.js';
 import type { Instance, Runtime, RuntimeCapabilities, RuntimeInfo, Unavailable } from '../runtime.js';
-import type { RuntimeOptions } from '../flags.js';
+import type { RuntimeOptionsOf } from '../registry.js';
 
 export const KIND_CLUSTER = 'gomemlimit-lab';
 const LIB_MODULES = '/lib/modules';
@@ -43,8 +43,6 @@ interface KindProvision {
   kubeconfig: string;
   timings: Record<string, number>;
 }
-
-export type KindOptions = Required<Pick<RuntimeOptions, 'keepCluster' | 'memoryProbe'>> & Pick<RuntimeOptions, 'nodeImage'>;
 
 /**
  * kind mounts /lib/modules into its nodes, and Docker creates it, empty, on hosts that lack it (these VMs).
@@ -90,7 +88,7 @@ export class KindRuntime implements Runtime {
 
   constructor(
     private readonly runId: string,
-    private readonly options: KindOptions,
+    private readonly options: RuntimeOptionsOf<'kind'>,
     private readonly progress: Progress,
   ) {
     this.namespace = runNamespace(runId);
@@ -129,8 +127,8 @@ export class KindRuntime implements Runtime {
         },
       },
       {
-        title: () => `choosing the node image (--node-image ${this.options.nodeImage ?? 'auto'})`,
-        execute: (context) => timed(context, 'nodeImageSeconds', async () => void (context.nodeImage = await resolveNodeImage(this.options.nodeImage ?? 'auto', this.progress))),
+        title: () => `choosing the node image (--node-image ${this.options.nodeImage})`,
+        execute: (context) => timed(context, 'nodeImageSeconds', async () => void (context.nodeImage = await resolveNodeImage(this.options.nodeImage, this.progress))),
       },
       {
         title: (context) => (context.reused ? `re-using kind cluster ${KIND_CLUSTER}` : `creating kind cluster ${KIND_CLUSTER} from ${context.nodeImage!.image}`),
