@@ -1,10 +1,10 @@
 // The pipeline's rules on a fake runtime (test/fake): outcomes, harness-fault retries, auto's back-off, Ctrl-C with
 // repetitions in flight, a failed save. No engine: each instance is a loopback server, vegeta a stand-in.
 import assert from 'node:assert/strict';
-import { chmod, mkdir, mkdtemp } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { FakeRuntime, type FakeFate } from '../../test/fake/runtime.js';
 import { REPO_ROOT } from '../paths.js';
 import { planRuns, type RunSpec } from '../model/plan.js';
@@ -21,12 +21,15 @@ import { runScheduled } from './schedule.js';
 import { saveResults } from './save.js';
 
 const FAKE_VEGETA = path.join(REPO_ROOT, 'test/fake/vegeta.mjs');
+const runFolders: string[] = [];
+after(() => Promise.all(runFolders.map((dir) => rm(dir, { recursive: true, force: true }))));
 
 async function contextFor(fate: (run: RunSpec, attempt: number) => FakeFate, options: { reps?: number; parallel?: number | 'auto'; retries?: number; answerMs?: number; signal?: AbortSignal } = {}) {
   await chmod(FAKE_VEGETA, 0o755);
   const plan = planRuns(await loadScenario('seed'), { runtime: 'docker', reps: options.reps ?? 2, go: PINNED_GO });
   const runtime = new FakeRuntime(fate, options.answerMs);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'lab-schedule-'));
+  runFolders.push(dir);
   await mkdir(path.join(dir, 'logs'));
   const parallel = options.parallel ?? 1;
   const concurrency: ConcurrencyChoice = { parallel: parallel === 'auto' ? 4 : parallel, requested: parallel, reason: 'test' };
