@@ -6,11 +6,14 @@ import { z } from 'zod';
  * (scripts/node-image/lib.sh reads it with node).
  */
 const pinsSchema = z.object({
-  /** Kubernetes 1.34 is the last minor whose kubelet runs on cgroup v1 hosts by default (failCgroupV1 from 1.35). */
+  /**
+   * The air-gapped node image's Kubernetes. From 1.35 the kubelet refuses cgroup v1 hosts by default
+   * (failCgroupV1), so kind-config.yaml sets failCgroupV1: false for the lab's v1 machines.
+   */
   kubernetes: z.string().regex(/^v1\.\d+\.\d+$/),
   /** Bump with any change to the node image recipe, so a cached image is rebuilt. */
   nodeImageRecipe: z.number().int().positive(),
-  /** kind v0.30 writes kubeadm v1beta3 configs for Kubernetes 1.34. */
+  /** kind v0.33 writes kubeadm v1beta4 configs from Kubernetes 1.36 on (v1beta3 below); the lab's patches cover both. */
   kind: z.string().regex(/^v\d+\.\d+\.\d+$/),
   /**
    * The Go that builds the sample unless --go, a scenario or the regress expectations say otherwise: the current

@@ -38,14 +38,21 @@ if [ "${1:-}" != timeouts ]; then
   attempt lab-config kind-config.yaml && exit 0
   [ "${1:-}" = both ] || exit 1
 fi
-# v1beta3 (what kind v0.30 writes for 1.34): apiServer.timeoutForControlPlane, converted by kubeadm.
+# kind writes kubeadm v1beta3 below 1.36 (apiServer.timeoutForControlPlane) and v1beta4 from it on
+# (InitConfiguration timeouts.controlPlaneComponentHealthCheck); each patch applies only to its own apiVersion.
 {
   sed -n '1,/^kubeadmConfigPatches:/p' kind-config.yaml
   cat <<'PATCH'
   - |
+    apiVersion: kubeadm.k8s.io/v1beta3
     kind: ClusterConfiguration
     apiServer:
       timeoutForControlPlane: 30m0s
+  - |
+    apiVersion: kubeadm.k8s.io/v1beta4
+    kind: InitConfiguration
+    timeouts:
+      controlPlaneComponentHealthCheck: 30m0s
 PATCH
   sed -n '/^kubeadmConfigPatches:/,$p' kind-config.yaml | tail -n +2
 } >"${out}/kind-config.timeouts.yaml"

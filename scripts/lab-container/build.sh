@@ -12,7 +12,7 @@ LOG_TAG=lab-container
 source "$(dirname "${BASH_SOURCE[0]}")/../node-image/lib.sh"
 HERE="${REPO_ROOT}/scripts/lab-container"
 REPOSITORY="${LAB_IMAGE_REPOSITORY:-gomemlimit-lab/lab}"
-BASE_IMAGE="${NODE_BASE_IMAGE:-gomemlimit-lab/node-base:bookworm-v1}"
+BASE_IMAGE="${NODE_BASE_IMAGE}"
 sha() { sha256sum | cut -c1-16; }
 
 command -v docker >/dev/null || die "docker not found"

@@ -11,7 +11,7 @@
 #     rootfs.stamp   build key of rootfs/ (suite + mirror + packages + recipe); a match means "cached"
 #     packages.txt   dpkg manifest of rootfs/ (package<TAB>version), also /kind/base-packages.txt
 #     debootstrap.log
-#   Docker image ${NODE_BASE_IMAGE} (default gomemlimit-lab/node-base:bookworm-v1), labelled
+#   Docker image ${NODE_BASE_IMAGE} (default gomemlimit-lab/node-base:bookworm-v1-<K8S_VERSION>), labelled
 #   gomemlimit-lab.node-base.key=<hash of rootfs key + contract files>; an image with the same
 #   key is kept as is, a different key rebuilds it.
 #
@@ -20,10 +20,10 @@
 #
 # Environment:
 #   GOMEMLIMIT_LAB_CACHE  cache root (default <repo>/.cache, git-ignored)
-#   K8S_VERSION           default v1.34.4: /kind/version, and where images.txt is read from
+#   K8S_VERSION           default lab/pins.json's kubernetes: /kind/version, and where images.txt is read from
 #   NODE_DEBIAN_SUITE     default bookworm (a codename, never "stable", so it does not move)
 #   NODE_DEBIAN_MIRROR    default http://deb.debian.org/debian
-#   NODE_BASE_IMAGE       default gomemlimit-lab/node-base:bookworm-v1
+#   NODE_BASE_IMAGE       default gomemlimit-lab/node-base:bookworm-v1-<K8S_VERSION>
 #   SANDBOX_IMAGE         default: the pause tag in .cache/k8s/<K8S_VERSION>/images.txt, else
 #                         registry.k8s.io/pause:3.10.1
 #   FORCE=1               rebuild the rootfs and the image even if cached
@@ -44,7 +44,7 @@ CONTRACT_DIR="${SCRIPT_DIR}/base"
 
 SUITE="${NODE_DEBIAN_SUITE:-bookworm}"
 MIRROR="${NODE_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
-IMAGE="${NODE_BASE_IMAGE:-gomemlimit-lab/node-base:bookworm-v1}"
+IMAGE="${NODE_BASE_IMAGE}"
 ARCH="$(dpkg --print-architecture 2>/dev/null || echo amd64)"
 KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 

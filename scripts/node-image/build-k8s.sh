@@ -13,7 +13,8 @@
 # Progress goes to stderr (prefixed [build-k8s]); stdout gets only the bin dir.
 #
 # Environment:
-#   K8S_VERSION           default v1.34.4 (kind's kubeadm config needs < 1.35 on cgroup v1)
+#   K8S_VERSION           default lab/pins.json's kubernetes (from 1.35 a cgroup v1 host needs the kubelet's
+#                         failCgroupV1: false, which kind-config.yaml sets)
 #   ETCD_VERSION          default: the etcd tag that kubeadm lists (e.g. 3.6.5-0 -> v3.6.5)
 #   GOMEMLIMIT_LAB_CACHE  cache root (default <repo>/.cache, git-ignored)
 #   K8S_GIT_COMMIT        gitCommit stamped in the binaries (default 40 zeros:

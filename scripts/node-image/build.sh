@@ -19,9 +19,10 @@
 #                STOPSIGNAL and ENV into NODE_IMAGE; remove the build container.
 #
 # Environment:
-#   NODE_IMAGE            default gomemlimit-lab/kind-node:v1.34.4-r2 (exit 0 at once when it exists)
-#   K8S_VERSION           default v1.34.4
-#   NODE_BASE_IMAGE       default gomemlimit-lab/node-base:bookworm-v1 (passed to build-base.sh)
+#   NODE_IMAGE            default gomemlimit-lab/kind-node:<K8S_VERSION>-r<nodeImageRecipe> (lab/pins.json;
+#                         exit 0 at once when it exists)
+#   K8S_VERSION           default lab/pins.json's kubernetes
+#   NODE_BASE_IMAGE       default gomemlimit-lab/node-base:bookworm-v1-<K8S_VERSION> (passed to build-base.sh)
 #   GOMEMLIMIT_LAB_CACHE  cache root (default <repo>/.cache)
 #   FORCE=1               rebuild NODE_IMAGE even if it exists (the k8s/base/image caches still apply;
 #                         FORCE is not passed on to build-k8s.sh and build-base.sh)
@@ -37,10 +38,10 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # Bump when this recipe changes; it is part of every image key and of the node image's label.
-RECIPE_REV=2
+RECIPE_REV=3
 
 
-BASE_IMAGE="${NODE_BASE_IMAGE:-gomemlimit-lab/node-base:bookworm-v1}"
+BASE_IMAGE="${NODE_BASE_IMAGE}"
 export K8S_VERSION NODE_BASE_IMAGE="${BASE_IMAGE}" GOMEMLIMIT_LAB_CACHE="${CACHE_ROOT}"
 
 # The pod network kind configures by default (networking.podSubnet); the bridge CNI hands out

@@ -18,3 +18,7 @@ K8S_VERSION="${K8S_VERSION:-$(pin kubernetes)}"
 KIND_VERSION="${KIND_VERSION:-$(pin kind)}"
 # shellcheck disable=SC2034
 NODE_IMAGE="${NODE_IMAGE:-gomemlimit-lab/kind-node:${K8S_VERSION}-r$(pin nodeImageRecipe)}"
+# The base names the Kubernetes version (/kind/version, containerd's pause tag): one tag per version, so
+# building two versions on one machine doesn't re-import a shared tag each time.
+# shellcheck disable=SC2034
+NODE_BASE_IMAGE="${NODE_BASE_IMAGE:-gomemlimit-lab/node-base:bookworm-v1-${K8S_VERSION}}"

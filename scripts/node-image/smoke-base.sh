@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Smoke-test the node base image the way kind runs a node container, then remove it.
 #
-#   bash scripts/node-image/smoke-base.sh [image]     # default gomemlimit-lab/node-base:bookworm-v1
+#   bash scripts/node-image/smoke-base.sh [image]     # default gomemlimit-lab/node-base:bookworm-v1-<K8S_VERSION>
 #
 # Checks: kind's readiness line in `docker logs`, systemd up (running or degraded),
 # containerd active with our CRI settings, `ctr version`, the kubelet cgroup roots in every
@@ -11,7 +11,7 @@ set -euo pipefail
 
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-IMAGE="${1:-${NODE_BASE_IMAGE:-gomemlimit-lab/node-base:bookworm-v1}}"
+IMAGE="${1:-${NODE_BASE_IMAGE}}"
 READY_RE='Reached target .*Multi-User System.*|detected cgroup v1'   # kind's regex
 fails=0
 
@@ -28,7 +28,7 @@ trap 'exit 130' INT TERM
 run_node() {
   local extra=()
   [ -d /lib/modules ] && extra+=(-v /lib/modules:/lib/modules:ro)
-  # kind's flags (v0.30 provider): --tty is how systemd's "Reached target" lines reach
+  # kind's flags (its docker provider, unchanged v0.30 to v0.33): --tty is how systemd's "Reached target" lines reach
   # `docker logs`; /lib/modules only when the host has one (docker would create it otherwise).
   docker run -d --privileged --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
     --cgroupns=private --tmpfs /tmp --tmpfs /run -v /var --restart=on-failure:1 --init=false --tty \

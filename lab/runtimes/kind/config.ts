@@ -22,9 +22,26 @@ export interface LoopbackPort {
 const CONTROL_PLANE_SECONDS = 240;
 
 /**
+ * The same stretch in both kubeadm APIs kind writes: v1beta3 below Kubernetes 1.36, v1beta4 from it on. kind
+ * applies a patch only to a document of its apiVersion and drops the other, so any node image gets its own.
+ */
+function controlPlaneTimeoutPatches(duration: string): string[] {
+  return [
+    `apiVersion: kubeadm.k8s.io/v1beta3\nkind: ClusterConfiguration\napiServer:\n  timeoutForControlPlane: ${duration}\n`,
+    `apiVersion: kubeadm.k8s.io/v1beta4\nkind: InitConfiguration\ntimeouts:\n  controlPlaneComponentHealthCheck: ${duration}\n`,
+  ];
+}
+
+/** The patch that only the air-gapped image needs: it has no CoreDNS image, so kubeadm skips that addon. */
+function skipsCoreDns(patch: string): boolean {
+  const parsed = parseYaml(patch) as { skipPhases?: unknown } | null;
+  return Array.isArray(parsed?.skipPhases) && parsed.skipPhases.includes('addon/coredns');
+}
+
+/**
  * kind-config.yaml is made for the air-gapped node image (no kindnet, no CoreDNS). A stock kindest/node image
- * (online runners) brings both, so it gets the same config without those two settings. With LAB_TIMEOUT_SCALE,
- * kubeadm's control-plane check is stretched too (kind writes kubeadm's v1beta3, which has timeoutForControlPlane).
+ * (online runners) brings both, so it gets the same config without those two settings; it keeps the kubelet's
+ * cgroup v1 patch. With LAB_TIMEOUT_SCALE, kubeadm's control-plane check is stretched too.
  */
 export async function clusterConfigFor(nodeImage: string, stateDir = KIND_STATE_DIR, env: NodeJS.ProcessEnv = process.env): Promise<string> {
   const airGapped = nodeImage.startsWith(`${NODE_IMAGE.split(':')[0]}:`);
@@ -33,12 +50,9 @@ export async function clusterConfigFor(nodeImage: string, stateDir = KIND_STATE_
   const config = parseYaml(await readFile(KIND_CONFIG, 'utf8')) as { networking?: Record<string, unknown>; kubeadmConfigPatches?: string[] };
   if (!airGapped) {
     delete config.networking?.disableDefaultCNI;
-    delete config.kubeadmConfigPatches;
+    config.kubeadmConfigPatches = (config.kubeadmConfigPatches ?? []).filter((patch) => !skipsCoreDns(patch));
   }
-  if (scale > 1) {
-    const patch = `kind: ClusterConfiguration\napiServer:\n  timeoutForControlPlane: ${scaledDuration(CONTROL_PLANE_SECONDS, env)}\n`;
-    config.kubeadmConfigPatches = [...(config.kubeadmConfigPatches ?? []), patch];
-  }
+  if (scale > 1) config.kubeadmConfigPatches = [...(config.kubeadmConfigPatches ?? []), ...controlPlaneTimeoutPatches(scaledDuration(CONTROL_PLANE_SECONDS, env))];
   await mkdir(stateDir, { recursive: true });
   const file = path.join(stateDir, `kind-config.${airGapped ? 'air-gapped' : 'stock'}-node-image.yaml`);
   await writeFile(file, stringifyYaml(config));

@@ -26,7 +26,7 @@ test('--node-image auto: the local store first (stock, then air-gapped), then th
   const fallback = await chooseNodeImage('auto', offline);
   assert.equal(fallback.source, 'built');
   assert.equal(fallback.image, NODE_IMAGE);
-  assert.match(fallback.reason, /air-gapped build: the pull of the stock kindest\/node:v1\.34\.0 failed: lookup registry-1\.docker\.io: no such host/);
+  assert.match(fallback.reason, /air-gapped build: the pull of the stock kindest\/node:v1\.37\.0 failed: lookup registry-1\.docker\.io: no such host/);
   assert.deepEqual(offline.calls.at(-1), 'build (lookup registry-1.docker.io: no such host (after 0.3 s))');
   const given = steps([], null);
   assert.equal((await chooseNodeImage('kindest/node:v1.33.1', given)).source, 'given');

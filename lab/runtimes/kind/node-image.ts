@@ -10,8 +10,8 @@ import { imageExists, pullImage } from '../../tools/docker-pull.js';
 export { NODE_IMAGE };
 
 const BUILD_SCRIPT = path.join(REPO_ROOT, 'scripts', 'node-image', 'build.sh');
-/** The node image kind v0.30.0 (KIND_VERSION) was released with, pinned by digest. */
-export const STOCK_NODE_IMAGE = 'kindest/node:v1.34.0@sha256:7416a61b42b1662ca6ca89f02028ac133a309a2a30ba309614e8ec94d976dc5a';
+/** The node image kind v0.33.0 (KIND_VERSION) was released with (its pkg/apis/config/defaults/image.go), pinned by digest. */
+export const STOCK_NODE_IMAGE = 'kindest/node:v1.37.0@sha256:a1ed56cfb0e7b93589bdf97c8cd566405a265939e3620fc4f5de89adff580ae5';
 
 export type NodeImageSource = 'given' | 'local store' | 'pulled' | 'built';
 
