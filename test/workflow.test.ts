@@ -85,7 +85,7 @@ test('the nightly workflow runs the lab regress on kind on schedule and uploads 
   for (const step of steps.filter((s) => s.uses)) assert.match(step.uses!, /^actions\/(checkout|setup-node|setup-go|upload-artifact)@v\d+$/);
   const checkout = index((s) => s.uses?.startsWith('actions/checkout@') ?? false, 'checks out');
   const node = index((s) => s.uses?.startsWith('actions/setup-node@') ?? false, 'sets up node');
-  assert.equal(String(steps[node]!.with?.['node-version']), '20');
+  assert.equal(String(steps[node]!.with?.['node-version']), '24', 'the LTS users run, not the ended Node 20');
   assert.equal(steps[node]!.with?.cache, 'npm');
   const go = index((s) => s.uses?.startsWith('actions/setup-go@') ?? false, 'sets up go');
   // The workflow names the Go the expectations were measured on (the gate builds the sample with it either way).
