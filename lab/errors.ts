@@ -29,3 +29,9 @@ export class InterruptedError extends Error {
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/** Why a command that did not reject failed, in one line: the last line of its stderr, else execa's summary. */
+export function failureLine(result: { stderr?: unknown; shortMessage?: string }): string {
+  const text = (typeof result.stderr === 'string' && result.stderr.trim()) || result.shortMessage || '';
+  return text.trim().split('\n').at(-1) ?? '';
+}

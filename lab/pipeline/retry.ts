@@ -1,6 +1,6 @@
 // A repetition tried again while the lab, not the service, spoiled it: harness faults never count as deaths.
-import { DEFAULT_RETRIES } from '../concurrency.js';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { DEFAULT_RETRIES } from '../concurrency.js';
 import { errorMessage } from '../errors.js';
 import type { RetriedFault, RunRecord } from '../model/results.js';
 import type { RunSpec } from '../model/plan.js';
@@ -30,16 +30,19 @@ export const retryPolicy = (context: { options: { retries?: number }; signal: Ab
   unavailable: () => context.runtime.unavailable(),
 });
 
+/** The runtime's own answer; a question it cannot answer (its engine gone) is an answer too. */
+const runtimeDown = (policy: RetryPolicy): Promise<Unavailable | null> => policy.unavailable().catch((error: unknown) => ({ reason: errorMessage(error) }));
+
 /**
  * Waits until the runtime can start instances again, saying once what it waits for; throws with the last reason
- * when it has not come back within the policy's seconds, and the run stops with that one line.
+ * when it has not come back within the policy's seconds, and the run stops with that one line. `seen` is an answer
+ * the caller already has, so the runtime is not asked twice in a row.
  */
-export async function awaitRuntime(policy: RetryPolicy): Promise<void> {
+export async function awaitRuntime(policy: RetryPolicy, seen?: Unavailable | null): Promise<void> {
   const seconds = policy.recoverySeconds ?? RECOVERY_SECONDS;
   const deadline = performance.now() + seconds * 1000;
   let said = false;
-  for (;;) {
-    const down = await policy.unavailable().catch((error: unknown) => ({ reason: errorMessage(error), lasting: false }));
+  for (let down = seen === undefined ? await runtimeDown(policy) : seen; ; down = await runtimeDown(policy)) {
     if (down === null) return;
     if (down.lasting) throw new Error(`the runtime cannot go on: ${down.reason}`);
     if (performance.now() >= deadline) throw new Error(`the runtime did not come back within ${seconds} s: ${down.reason}`);
@@ -70,10 +73,10 @@ export async function withRetries(run: RunSpec, policy: RetryPolicy, tryOnce: ()
     }
     if (attempt > policy.retries || policy.signal.aborted) return { ...record!, attempt };
     // What a lost request or a failed call looked like from inside, said from outside when the runtime went away.
-    const down = await policy.unavailable().catch(() => null);
+    const down = await runtimeDown(policy);
     if (down) cause = `${cause}; ${down.reason}`;
     policy.triedAgain({ id: run.id, variant: run.variant, attempt, startedAt, cause });
     policy.progress.info(`${run.id}: harness fault, not counted (${cause}); trying again (${attempt + 1} of ${policy.retries + 1})`);
-    await awaitRuntime(policy);
+    await awaitRuntime(policy, down);
   }
 }

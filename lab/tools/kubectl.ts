@@ -2,7 +2,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa, type ResultPromise } from 'execa';
 import { timeoutScale } from '../timeouts.js';
-import { UsageError } from '../errors.js';
+import { UsageError, failureLine } from '../errors.js';
 import { pathExists } from '../fs.js';
 import { CACHE_DIR } from '../paths.js';
 import { K8S_VERSION } from '../pins.js';
@@ -78,7 +78,7 @@ export class Kubectl {
   /** Null when the API server says it is ready (/readyz), else why not. */
   async apiUnavailable(): Promise<{ reason: string } | null> {
     const result = await execa(this.binary, this.args(['get', '--raw', '/readyz']), { reject: false, timeout: 10_000 });
-    return result.exitCode === 0 ? null : { reason: `the API server is not ready (${(result.stderr || result.shortMessage || '').trim().split('\n').at(-1)})` };
+    return result.exitCode === 0 ? null : { reason: `the API server is not ready (${failureLine(result)})` };
   }
 
   async json<T>(args: string[]): Promise<T> {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { parse as parseYaml } from 'yaml';
 import { engineAnswers } from '../../engine.js';
-import { UsageError, errorMessage } from '../../errors.js';
+import { UsageError, errorMessage, failureLine } from '../../errors.js';
 import { transparentHugepages } from '../../observe/kernel.js';
 import { processAlive } from '../../process.js';
 import { CACHE_DIR } from '../../paths.js';
@@ -25,6 +25,7 @@ import type { Instance, Runtime, RuntimeCapabilities, RuntimeInfo, Unavailable }
 import type { RuntimeOptionsOf } from '../registry.js';
 
 export const KIND_CLUSTER = 'gomemlimit-lab';
+const KIND_NODE = `${KIND_CLUSTER}-control-plane`;
 const LIB_MODULES = '/lib/modules';
 /**
  * CPU the kind node's control plane (API server, etcd, controllers, kubelet, containerd) takes while repetitions
@@ -237,27 +238,25 @@ export class KindRuntime implements Runtime {
 
   /** The engine, the node container, then its API server: the first that is down says why. */
   async unavailable(): Promise<Unavailable | null> {
-    const node = `${KIND_CLUSTER}-control-plane`;
-    const state = await execa('docker', ['inspect', '--format', '{{.State.Status}} {{.State.ExitCode}}', node], { reject: false, timeout: 10_000 });
-    if (state.exitCode !== 0) return { reason: `the kind node ${node} cannot be inspected (${(state.stderr || state.shortMessage || '').trim().split('\n').at(-1)})` };
+    const state = await execa('docker', ['inspect', '--format', '{{.State.Status}} {{.State.ExitCode}}', KIND_NODE], { reject: false, timeout: 10_000 });
+    if (state.exitCode !== 0) return { reason: `the kind node ${KIND_NODE} cannot be inspected (${failureLine(state)})` };
     const [status, exitCode] = state.stdout.trim().split(' ');
     // An exited node is not restarted by the engine (kind's on-failure policy skips a kill): the cluster is gone.
-    if (status !== 'running' && status !== 'restarting') return { reason: `the kind node ${node} is ${status} (exit ${exitCode})`, lasting: true };
+    if (status !== 'running' && status !== 'restarting') return { reason: `the kind node ${KIND_NODE} is ${status} (exit ${exitCode})`, lasting: true };
     return this.target().kubectl.apiUnavailable();
   }
 
   /** The config's loopback NodePorts that the node container really publishes (a kept cluster may predate some). */
   private async publishedPorts(wanted: LoopbackPort[]): Promise<LoopbackPort[]> {
-    const { stdout } = await execa('docker', ['port', `${KIND_CLUSTER}-control-plane`], { reject: false });
+    const { stdout } = await execa('docker', ['port', KIND_NODE], { reject: false });
     const published = new Set(stdout.split('\n').map((line) => /^(\d+)\/tcp -> 127\.0\.0\.1:(\d+)$/.exec(line.trim())).filter(Boolean).map((m) => `${m![1]}:${m![2]}`));
     return wanted.filter((port) => published.has(`${port.nodePort}:${port.hostPort}`));
   }
 
   private async versions(kindVersion: string, nodeImage: string): Promise<Record<string, string>> {
     const server = await serverVersion(this.target().kubectl);
-    const node = `${KIND_CLUSTER}-control-plane`;
-    const containerd = await execa('docker', ['exec', node, 'containerd', '--version'], { reject: false });
-    const backoff = await execa('docker', ['exec', node, 'cat', '/var/lib/kubelet/config.yaml'], { reject: false });
+    const containerd = await execa('docker', ['exec', KIND_NODE, 'containerd', '--version'], { reject: false });
+    const backoff = await execa('docker', ['exec', KIND_NODE, 'cat', '/var/lib/kubelet/config.yaml'], { reject: false });
     const kubeletConfig = (backoff.exitCode === 0 ? parseYaml(backoff.stdout) : {}) as Record<string, unknown>;
     return {
       kind: kindVersion,
@@ -269,7 +268,7 @@ export class KindRuntime implements Runtime {
   }
 
   private async nodeCgroupVersion(): Promise<string> {
-    const { stdout } = await execa('docker', ['exec', `${KIND_CLUSTER}-control-plane`, 'stat', '-fc', '%T', '/sys/fs/cgroup'], { reject: false });
+    const { stdout } = await execa('docker', ['exec', KIND_NODE, 'stat', '-fc', '%T', '/sys/fs/cgroup'], { reject: false });
     return stdout.trim() === 'cgroup2fs' ? 'v2' : 'v1';
   }
 
