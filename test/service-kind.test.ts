@@ -39,11 +39,13 @@ test('a service scenario on kind: OOM-killed at 128Mi, answers at 192Mi, gctrace
   await writeFile(path.join(dir, 'ingest.yaml'), SCENARIO);
   const out = path.join(dir, 'run');
   const kind = (await ensureKind(silentProgress)).path;
+  // A cluster that was there before (another run's, holding the lock) is not this test's to delete.
+  const existedBefore = (await execa(kind, ['get', 'clusters'], { reject: false })).stdout.split('\n').includes(KIND_CLUSTER);
   try {
     await kindRun(dir, out);
     await existingRuns(dir, kind);
   } finally {
-    await execa(kind, ['delete', 'cluster', '--name', KIND_CLUSTER], { reject: false });
+    if (!existedBefore) await execa(kind, ['delete', 'cluster', '--name', KIND_CLUSTER], { reject: false });
   }
 });
 
