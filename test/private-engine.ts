@@ -57,7 +57,9 @@ export async function startPrivateEngine(bridge = 'labfault0', subnet = '10.213.
     async remove() {
       await engine.stop().catch(() => {});
       await execa('ip', ['link', 'del', bridge], { reject: false });
-      await rm(root, { recursive: true, force: true }).catch(() => {});
+      // dockerd bind-mounts its data root onto itself and leaves the mount after it exits.
+      await execa('umount', ['--recursive', path.join(root, 'data')], { reject: false });
+      await rm(root, { recursive: true });
     },
   };
   try {
