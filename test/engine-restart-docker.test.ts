@@ -7,7 +7,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
 import { readResults } from '../lab/report/write.js';
-import { SEED_GO, spawnLab, vegetaAttacksOf } from './helpers.js';
+import { SEED_GO, inRequest, spawnLab, whileRunning } from './helpers.js';
 import { privateEngineUnavailable, startPrivateEngine } from './private-engine.js';
 
 const unavailable = await privateEngineUnavailable();
@@ -18,17 +18,11 @@ test('dockerd restarted in the middle of a request: the repetition waits for the
     const out = path.join(await mkdtemp(path.join(os.tmpdir(), 'lab-fault-dockerd-')), 'run');
     const args = ['--runtime', 'docker', '--variants', 'gomemlimit', '--reps', '2', '--parallel', '1', '--go', SEED_GO, '--out', out];
     const subprocess = spawnLab(args, { env: { ...process.env, DOCKER_HOST: engine.host } });
-    let restarted = false;
-    for (let i = 0; i < 1200 && !restarted && subprocess.exitCode === null; i++) {
-      if ((await vegetaAttacksOf(subprocess.pid)).length > 0) {
-        await sleep(1000); // inside the request
-        await engine.stop();
-        await sleep(3000); // the engine stays away a while, as a restart by a service manager does
-        await engine.start();
-        restarted = true;
-      }
-      await sleep(100);
-    }
+    const restarted = await whileRunning(subprocess, inRequest(subprocess.pid, async () => {
+      await engine.stop();
+      await sleep(3000); // the engine stays away a while, as a restart by a service manager does
+      await engine.start();
+    }));
     const result = await subprocess;
     assert.ok(restarted, 'dockerd was restarted during a request');
     assert.equal(result.exitCode, 0, result.stderr);

@@ -4,34 +4,17 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
 import { execa } from 'execa';
 import { readResults } from '../lab/report/write.js';
-import { SEED_GO, containersOf, spawnLab, vegetaAttacksOf } from './helpers.js';
+import { SEED_GO, containersOf, inRequest, spawnLab, vegetaAttacksOf, whileRunning } from './helpers.js';
 
 const ONE_REP = ['--runtime', 'docker', '--variants', 'gomemlimit', '--reps', '1', '--parallel', '1', '--go', SEED_GO];
-
-/** Polls until `act` returns true or the lab exits. */
-async function whileRunning(subprocess: { exitCode: number | null | undefined }, act: () => Promise<boolean>): Promise<boolean> {
-  for (let i = 0; i < 1200; i++) {
-    if (subprocess.exitCode !== null && subprocess.exitCode !== undefined) return false;
-    if (await act()) return true;
-    await sleep(100);
-  }
-  return false;
-}
 
 test('vegeta killed in the middle of its request: a harness fault, tried again, the run goes on', { timeout: 5 * 60_000 }, async () => {
   const out = path.join(await mkdtemp(path.join(os.tmpdir(), 'lab-fault-vegeta-')), 'run');
   const subprocess = spawnLab([...ONE_REP, '--out', out], {});
-  const killed = whileRunning(subprocess, async () => {
-    const [attack] = await vegetaAttacksOf(subprocess.pid);
-    if (attack === undefined) return false;
-    await sleep(1000); // inside the request: the marshal takes seconds
-    process.kill(attack, 'SIGKILL');
-    return true;
-  });
+  const killed = whileRunning(subprocess, inRequest(subprocess.pid, async ([attack]) => void process.kill(attack!, 'SIGKILL')));
   const result = await subprocess;
   assert.ok(await killed, 'vegeta was killed');
   assert.equal(result.exitCode, 0, result.stderr);
@@ -69,14 +52,11 @@ test("the memory probe's container killed in the middle of a request: a harness 
   const out = path.join(await mkdtemp(path.join(os.tmpdir(), 'lab-fault-probe-')), 'run');
   const subprocess = spawnLab([...ONE_REP, '--memory-probe', 'engine', '--out', out], {});
   const probesOf = async () => (await execa('docker', ['ps', '-q', '--filter', `label=gomemlimit-lab.pid=${subprocess.pid}`, '--filter', 'label=gomemlimit-lab.role=cgroup-probe'])).stdout.trim();
-  const killed = whileRunning(subprocess, async () => {
-    if ((await vegetaAttacksOf(subprocess.pid)).length === 0) return false;
-    await sleep(1000); // inside the request
+  const killed = whileRunning(subprocess, inRequest(subprocess.pid, async () => {
     const probes = await probesOf();
     if (!probes) return false;
     await execa('docker', ['kill', ...probes.split('\n')]);
-    return true;
-  });
+  }));
   const result = await subprocess;
   assert.ok(await killed, 'the probe container was killed');
   assert.equal(result.exitCode, 0, result.stderr);

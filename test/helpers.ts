@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { execa, type Options } from 'execa';
 import { REPO_ROOT } from '../lab/paths.js';
 
@@ -33,3 +34,23 @@ export async function vegetaAttacksOf(pid: number | undefined): Promise<number[]
  * lab's pin (Go 1.27's encoding/json halves what GOMEMLIMIT saves; README, "Go 1.27").
  */
 export const SEED_GO = '1.26.8';
+
+/** Polls `act` every 100 ms until it returns true (then true) or the lab exits or `seconds` pass (then false). */
+export async function whileRunning(subprocess: { exitCode: number | null | undefined }, act: () => Promise<boolean>, seconds = 120): Promise<boolean> {
+  for (const deadline = performance.now() + seconds * 1000; performance.now() < deadline; await sleep(100)) {
+    if (subprocess.exitCode !== null && subprocess.exitCode !== undefined) return false;
+    if (await act()) return true;
+  }
+  return false;
+}
+
+/**
+ * An act for whileRunning that waits for a request in flight (a vegeta attack of the lab process's) and runs a
+ * second into it, inside the marshal, which takes seconds; it gets the attacks' pids and may decline with false.
+ */
+export const inRequest = (pid: number | undefined, act: (attacks: number[]) => Promise<boolean | void>) => async (): Promise<boolean> => {
+  const attacks = await vegetaAttacksOf(pid);
+  if (attacks.length === 0) return false;
+  await sleep(1000);
+  return (await act(attacks)) !== false;
+};

@@ -4,11 +4,10 @@ import assert from 'node:assert/strict';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
 import { execa } from 'execa';
 import { readResults } from '../lab/report/write.js';
-import { SEED_GO, spawnLab, vegetaAttacksOf } from './helpers.js';
+import { SEED_GO, inRequest, spawnLab, whileRunning } from './helpers.js';
 
 const NODE = 'gomemlimit-lab-control-plane';
 const kindNodes = async () => (await execa('docker', ['ps', '-aq', '--filter', 'label=io.x-k8s.kind.cluster=gomemlimit-lab'])).stdout.trim();
@@ -18,16 +17,9 @@ test("the kind node's container killed mid-request: one line, a non-zero exit, t
   const subprocess = spawnLab(['--runtime', 'kind', '--variants', 'gomemlimit', '--reps', '3', '--parallel', '1', '--go', SEED_GO, '--out', out], { all: true });
   let output = '';
   subprocess.all!.on('data', (chunk: Buffer) => void (output += chunk.toString()));
-  let killed = false;
-  while (!killed && subprocess.exitCode === null) {
-    // The second repetition's request: the first is finished and must survive the fault.
-    if (output.includes('[2/3]') && (await vegetaAttacksOf(subprocess.pid)).length > 0) {
-      await sleep(1000);
-      await execa('docker', ['kill', NODE]);
-      killed = true;
-    }
-    await sleep(200);
-  }
+  // The second repetition's request: the first is finished and must survive the fault.
+  const killAfterFirst = inRequest(subprocess.pid, async () => void (await execa('docker', ['kill', NODE])));
+  const killed = await whileRunning(subprocess, async () => output.includes('[2/3]') && (await killAfterFirst()), 15 * 60);
   const result = await subprocess;
   assert.ok(killed, `the node was killed during the second repetition:\n${output}`);
   assert.notEqual(result.exitCode, 0, output);
